@@ -1,0 +1,3 @@
+from letrade_cli.cli.app import main
+
+main()

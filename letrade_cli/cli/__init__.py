@@ -1,0 +1,2 @@
+"""Typer application: one module per command group; parses, delegates, renders."""
+

@@ -1,0 +1,38 @@
+"""Consoles and error rendering shared by every command (stdout for data, stderr for the rest)."""
+
+from __future__ import annotations
+
+import sys
+from functools import cache
+
+from rich.console import Console
+
+
+@cache
+def err_console() -> Console:
+    """Logs, progress and errors: stderr. Rich honours NO_COLOR and non-TTY by itself."""
+    return Console(stderr=True, highlight=False)
+
+
+@cache
+def out_console() -> Console:
+    """Data: stdout."""
+    return Console(highlight=False)
+
+
+def print_error(message: str, hint: str | None = None) -> None:
+    """One line: what is wrong and, where we know it, how to fix it."""
+    text = f"error: {message}"
+    if hint:
+        text += f" — {hint}"
+    console = err_console()
+    if console.is_terminal:
+        console.print(f"[bold red]{_escape(text)}[/]", soft_wrap=True)
+    else:
+        print(text, file=sys.stderr, flush=True)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

@@ -1,0 +1,1 @@
+"""Settings: typed profiles resolved as defaults < profile YAML < environment < flags."""

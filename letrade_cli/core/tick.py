@@ -1,0 +1,51 @@
+"""The one typed record every decoder produces and every consumer reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class Tick:
+    """One market-data update, decoded once.
+
+    Prices are floats: ticks feed displays, signals and latency figures. Anything that reaches an
+    order is converted to ``Decimal`` and quantised to the venue's tick size in ``trading``.
+
+    Attributes:
+        venue: Venue name as in the registry (``binance``, ``upbit``, ``sim`` ...).
+        symbol: The venue's own symbol (``BTCUSDT``, ``KRW-BTC``).
+        channel: What produced it: ``bookTicker``, ``trade``, ``aggTrade``, ``kline_1m``,
+            ``ticker``, ``orderbook``.
+        bid: Best bid price, when the channel carries one.
+        ask: Best ask price, when the channel carries one.
+        last: Last traded (or close) price, when the channel carries one.
+        size: Size of the last trade (or best-level size for book channels).
+        event_time_ms: The exchange's event time in ms since the epoch; 0 when the channel has
+            none (Binance spot ``bookTicker``).
+        recv_ns: Our ``time.time_ns()`` when the frame was read off the socket.
+        seq: The channel's sequence number (bookTicker ``u``, trade ``t``, aggTrade ``a``), or -1.
+    """
+
+    venue: str
+    symbol: str
+    channel: str
+    bid: float | None
+    ask: float | None
+    last: float | None
+    size: float | None
+    event_time_ms: int
+    recv_ns: int
+    seq: int = -1
+
+    @property
+    def mid(self) -> float | None:
+        """Mid price when both sides are known, else the last price."""
+        if self.bid is not None and self.ask is not None:
+            return (self.bid + self.ask) / 2
+        return self.last
+
+    @property
+    def price(self) -> float | None:
+        """The price a display would show: last trade, else mid."""
+        return self.last if self.last is not None else self.mid

@@ -1,0 +1,2 @@
+"""Venue dialects: symbols, decoders, subscriptions and endpoints per exchange."""
+

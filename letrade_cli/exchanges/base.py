@@ -1,0 +1,99 @@
+"""What every venue dialect provides, and the registry of venues as data.
+
+A venue (``binance``, ``binance-testnet``, ``upbit``, ``sim``) is endpoints + limits + a dialect.
+A dialect (``binance``, ``upbit``) knows the venue's symbols, subscriptions, frames and REST
+payloads. The stream supervisor talks only to this interface, never to venue code directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from letrade_cli.core.tick import Tick
+
+
+@dataclass(frozen=True, slots=True)
+class MarketInfo:
+    """One tradable market as the venue lists it (filters as strings, never floats)."""
+
+    symbol: str
+    base: str
+    quote: str
+    status: str = "TRADING"
+    tick_size: str | None = None
+    step_size: str | None = None
+    min_qty: str | None = None
+    min_notional: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VenueSpec:
+    """A venue's endpoints and limits, declared as data."""
+
+    name: str
+    dialect: str
+    ws_url: str
+    rest_url: str
+    inbound_msgs_per_s: float
+    max_connection_age_s: float
+    description: str
+
+
+class FrameDecoder(Protocol):
+    """Turns one WebSocket frame into a Tick (or None for control frames)."""
+
+    def decode(self, frame: bytes | str, recv_ns: int) -> Tick | None:
+        """Decode one frame; raise ``DecodeError`` when it is not the venue's dialect."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class RestRequest:
+    """A REST call described as data so the client stays venue-agnostic."""
+
+    path: str
+    params: dict[str, str]
+    weight: int = 1
+
+
+class Dialect(Protocol):
+    """A venue's language: symbols, subscriptions, frames, REST payloads."""
+
+    name: str
+    channels: tuple[str, ...]
+
+    def normalize_symbol(self, raw: str) -> str:
+        """``btcusdt``/``BTC/USDT`` -> the venue's own spelling; ``UsageError`` if unparseable."""
+        ...
+
+    def markets_request(self) -> RestRequest:
+        """The REST call that lists every market (exchangeInfo, /v1/market/all)."""
+        ...
+
+    def parse_markets(self, payload: Any) -> dict[str, MarketInfo]:
+        """Markets keyed by the venue's symbol."""
+        ...
+
+    def ws_path(self, symbols: Sequence[str], channels: Sequence[str]) -> str:
+        """Path (and query) to append to the venue's ws_url for this subscription."""
+        ...
+
+    def subscribe_messages(
+        self, symbols: Sequence[str], channels: Sequence[str], first_id: int
+    ) -> list[str]:
+        """Text frames to send after connecting, fewest possible (each counts to the limit)."""
+        ...
+
+    def decoder(self, venue: str) -> FrameDecoder:
+        """A fresh decoder (it may keep per-connection state)."""
+        ...
+
+    def price_request(self, symbols: Sequence[str]) -> RestRequest:
+        """The REST call that returns current best prices for these symbols (fallback path)."""
+        ...
+
+    def parse_prices(self, payload: Any, venue: str, recv_ns: int) -> list[Tick]:
+        """Ticks from the price_request answer."""
+        ...

@@ -1,0 +1,2 @@
+"""Lambda handlers we ship: small, lazy-importing, standard library first."""
+

@@ -1,0 +1,2 @@
+"""AWS Lambda tooling: layer builds, function packaging, deploys and local invokes."""
+

@@ -1,0 +1,2 @@
+"""The embedded exchange: market generator, order book, Binance and Upbit dialects."""
+

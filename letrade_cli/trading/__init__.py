@@ -1,0 +1,2 @@
+"""Orders, risk limits, strategies, paper broker, SQLite ledger and reports."""
+

@@ -1,0 +1,2 @@
+"""Rich renderables: live tables and summaries."""
+
