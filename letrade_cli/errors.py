@@ -66,9 +66,7 @@ class ExchangeRejectedError(LetradeError):
 class RateLimitedError(ExchangeRejectedError):
     """HTTP 429/418: the venue asks us to back off for ``retry_after`` seconds."""
 
-    def __init__(
-        self, message: str, *, retry_after: float, code: int | str | None = None
-    ) -> None:
+    def __init__(self, message: str, *, retry_after: float, code: int | str | None = None) -> None:
         super().__init__(message, code=code, hint=f"retry after {retry_after:g}s")
         self.retry_after = retry_after
 

@@ -1,2 +1,1 @@
 """Typer application: one module per command group; parses, delegates, renders."""
-

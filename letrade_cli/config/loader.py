@@ -45,9 +45,7 @@ def find_profile(name_or_path: str) -> Path:
             path = directory / f"{name_or_path}{suffix}"
             if path.is_file():
                 return path
-    known = sorted(
-        {p.stem for d in profile_search_dirs() if d.is_dir() for p in d.glob("*.y*ml")}
-    )
+    known = sorted({p.stem for d in profile_search_dirs() if d.is_dir() for p in d.glob("*.y*ml")})
     raise ConfigError(
         f"no profile named '{name_or_path}'",
         hint=f"known profiles: {', '.join(known) or 'none'}; or pass a path to a .yaml file",
@@ -129,9 +127,7 @@ def _coerce(tp: Any, value: Any, *, source: str, key: str) -> Any:
         (item_tp,) = get_args(tp)
         if not isinstance(value, list):
             raise ConfigError(f"{source}: {key}: expected a list, got {_describe(value)}")
-        return [
-            _coerce(item_tp, v, source=source, key=f"{key}[{i}]") for i, v in enumerate(value)
-        ]
+        return [_coerce(item_tp, v, source=source, key=f"{key}[{i}]") for i, v in enumerate(value)]
     if origin is dict:
         key_tp, val_tp = get_args(tp)
         if not isinstance(value, dict):

@@ -137,7 +137,9 @@ def load_stream_settings(profile: str | None) -> StreamSettings:
     return settings
 
 
-def apply_environment(settings: StreamSettings, env: dict[str, str] | None = None) -> StreamSettings:
+def apply_environment(
+    settings: StreamSettings, env: dict[str, str] | None = None
+) -> StreamSettings:
     """``LETRADE_VENUE``, ``LETRADE_WS_URL``, ``LETRADE_REST_URL`` override the profile."""
     env = dict(os.environ) if env is None else env
     out = settings

@@ -1,2 +1,1 @@
 """Venue dialects: symbols, decoders, subscriptions and endpoints per exchange."""
-

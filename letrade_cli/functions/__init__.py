@@ -1,2 +1,1 @@
 """Lambda handlers we ship: small, lazy-importing, standard library first."""
-

@@ -1,2 +1,1 @@
 """AWS Lambda tooling: layer builds, function packaging, deploys and local invokes."""
-

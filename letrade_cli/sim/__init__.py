@@ -1,2 +1,1 @@
 """The embedded exchange: market generator, order book, Binance and Upbit dialects."""
-

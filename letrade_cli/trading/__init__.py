@@ -1,2 +1,1 @@
 """Orders, risk limits, strategies, paper broker, SQLite ledger and reports."""
-

@@ -1,2 +1,1 @@
 """Rich renderables: live tables and summaries."""
-

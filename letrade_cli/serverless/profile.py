@@ -1,0 +1,158 @@
+"""`profiles/lambda.yaml`: the functions and layers we deploy, typed and checked.
+
+Secrets are never written in the file. An environment value whose name looks secret
+(``*PASSWORD*``, ``*SECRET*``, ``*TOKEN*``, ``*API_KEY*``, ``*PRIVATE*``) must be a reference:
+``ssm:/path``, ``secretsmanager:name`` or ``env:VARIABLE`` (read from the deployer's environment
+at deploy time). A literal is refused with ``SecretInProfileError``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from letrade_cli.config.loader import find_profile, from_mapping, load_yaml_mapping
+from letrade_cli.errors import ConfigError, SecretInProfileError
+
+Architecture = Literal["x86_64", "arm64"]
+RUNTIMES = ("python3.10", "python3.11", "python3.12", "python3.13")
+SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|ACCESS_KEY|PRIVATE", re.IGNORECASE)
+SECRET_REFERENCE = re.compile(r"^(ssm:/\S+|secretsmanager:\S+|env:[A-Za-z_][A-Za-z0-9_]*)$")
+SCHEDULE = re.compile(r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$")
+
+
+@dataclass(slots=True)
+class LayerSpec:
+    """A dependency layer built from wheels for Lambda's platform."""
+
+    requirements: list[str] = field(default_factory=list)
+    requirements_file: str | None = None
+    runtimes: list[str] = field(default_factory=lambda: ["python3.12"])
+    architectures: list[Architecture] = field(default_factory=lambda: ["x86_64"])
+    description: str = ""
+
+
+@dataclass(slots=True)
+class FunctionSpec:
+    """One Lambda function: its source, runtime settings and schedule."""
+
+    source: str
+    handler: str
+    runtime: str = "python3.12"
+    architecture: Architecture = "x86_64"
+    memory: int = 256
+    timeout: int = 60
+    environment: dict[str, str] = field(default_factory=dict)
+    layers: list[str] = field(default_factory=list)
+    role_arn: str | None = None
+    schedule: str | None = None
+    description: str = ""
+    package_budget_bytes: int | None = None
+
+
+@dataclass(slots=True)
+class LambdaDefaults:
+    """Values every function inherits unless it sets its own."""
+
+    region: str = "us-east-1"
+    role_arn: str | None = None
+    name_prefix: str = "letrade-"
+
+
+@dataclass(slots=True)
+class LambdaProfile:
+    """The whole file: defaults, layers by name, functions by name."""
+
+    defaults: LambdaDefaults = field(default_factory=LambdaDefaults)
+    layers: dict[str, LayerSpec] = field(default_factory=dict)
+    functions: dict[str, FunctionSpec] = field(default_factory=dict)
+    description: str = ""
+    path: str = ""
+
+    def function(self, name: str) -> FunctionSpec:
+        """A function by name, or a ConfigError listing the names this profile has."""
+        try:
+            return self.functions[name]
+        except KeyError:
+            raise ConfigError(
+                f"{self.path}: no function named '{name}'",
+                hint=f"functions in this profile: {', '.join(sorted(self.functions)) or 'none'}",
+            ) from None
+
+    def layer(self, name: str) -> LayerSpec:
+        """A layer by name, or a ConfigError listing the names this profile has."""
+        try:
+            return self.layers[name]
+        except KeyError:
+            raise ConfigError(
+                f"{self.path}: no layer named '{name}'",
+                hint=f"layers in this profile: {', '.join(sorted(self.layers)) or 'none'}",
+            ) from None
+
+    @property
+    def base_dir(self) -> Path:
+        """Relative paths in the profile (sources, requirement files) resolve against this."""
+        path = Path(self.path)
+        return path.parent.parent if path.parent.name == "profiles" else path.parent
+
+
+def load_lambda_profile(name_or_path: str = "lambda") -> LambdaProfile:
+    """Find, parse and validate a Lambda profile."""
+    path = find_profile(name_or_path)
+    data = load_yaml_mapping(path)
+    data.pop("path", None)
+    profile = from_mapping(LambdaProfile, data, source=str(path))
+    profile.path = str(path)
+    validate_lambda_profile(profile)
+    return profile
+
+
+def validate_lambda_profile(profile: LambdaProfile) -> None:
+    """Cross-field rules: runtimes, schedules, layer references, and no literal secrets."""
+    src = profile.path
+    for name, layer in profile.layers.items():
+        for runtime in layer.runtimes:
+            _check_runtime(runtime, f"{src}: layers.{name}.runtimes")
+        if not layer.requirements and not layer.requirements_file:
+            raise ConfigError(
+                f"{src}: layers.{name}: no requirements",
+                hint="set requirements: [pkg==1.0, ...] or requirements_file: path",
+            )
+    for name, fn in profile.functions.items():
+        key = f"{src}: functions.{name}"
+        _check_runtime(fn.runtime, f"{key}.runtime")
+        if "." not in fn.handler:
+            raise ConfigError(
+                f"{key}.handler: '{fn.handler}' must be module.function",
+                hint="e.g. data_collector.handler",
+            )
+        if not 128 <= fn.memory <= 10240:
+            raise ConfigError(f"{key}.memory: {fn.memory} MB is outside Lambda's 128..10240")
+        if not 1 <= fn.timeout <= 900:
+            raise ConfigError(f"{key}.timeout: {fn.timeout} s is outside Lambda's 1..900")
+        if fn.schedule is not None and not SCHEDULE.match(fn.schedule):
+            raise ConfigError(
+                f"{key}.schedule: '{fn.schedule}' is not an EventBridge expression",
+                hint="use rate(5 minutes) or cron(0/5 * * * ? *)",
+            )
+        for layer in fn.layers:
+            if not layer.startswith("arn:") and layer not in profile.layers:
+                raise ConfigError(
+                    f"{key}.layers: '{layer}' is neither a layer in this file nor an ARN"
+                )
+        for env_name, value in fn.environment.items():
+            if SECRET_NAME.search(env_name) and not SECRET_REFERENCE.match(value):
+                # Never echo the value: it may be the secret itself.
+                raise SecretInProfileError(
+                    f"{key}.environment.{env_name}: a literal secret is not allowed in a profile",
+                    hint="reference it instead: ssm:/path, secretsmanager:name or env:VARIABLE",
+                )
+
+
+def _check_runtime(runtime: str, where: str) -> None:
+    if runtime not in RUNTIMES:
+        raise ConfigError(
+            f"{where}: unsupported runtime '{runtime}'", hint=f"use one of: {', '.join(RUNTIMES)}"
+        )
