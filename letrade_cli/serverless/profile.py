@@ -137,10 +137,10 @@ def validate_lambda_profile(profile: LambdaProfile) -> None:
                 f"{key}.schedule: '{fn.schedule}' is not an EventBridge expression",
                 hint="use rate(5 minutes) or cron(0/5 * * * ? *)",
             )
-        for layer in fn.layers:
-            if not layer.startswith("arn:") and layer not in profile.layers:
+        for layer_ref in fn.layers:
+            if not layer_ref.startswith("arn:") and layer_ref not in profile.layers:
                 raise ConfigError(
-                    f"{key}.layers: '{layer}' is neither a layer in this file nor an ARN"
+                    f"{key}.layers: '{layer_ref}' is neither a layer in this file nor an ARN"
                 )
         for env_name, value in fn.environment.items():
             if SECRET_NAME.search(env_name) and not SECRET_REFERENCE.match(value):
