@@ -1,9 +1,89 @@
-"""`letrade stream` commands (being built)."""
+"""`letrade stream`: live prices with honest latency and cache figures."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+
+from letrade_cli.config.stream import CHANNELS, VENUES
 
 
 def register(app: typer.Typer) -> None:
-    """Add this group's commands to the root app."""
+    """Add ``stream`` to the root app."""
+    app.command("stream")(stream)
+
+
+def stream(
+    symbols: Annotated[
+        list[str] | None,
+        typer.Argument(help="Symbols: BTCUSDT, btcusdt, BTC/USDT; Upbit's KRW-BTC."),
+    ] = None,
+    venue: Annotated[
+        str | None,
+        typer.Option(help=f"Where to stream from: {', '.join(VENUES)}. [default: binance]"),
+    ] = None,
+    channel: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--channel",
+            "-c",
+            help=f"Channel(s), repeatable: {', '.join(CHANNELS)}. [default: bookTicker + trade]",
+        ),
+    ] = None,
+    duration: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds (default: until Ctrl-C).")
+    ] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="One JSON object per tick on stdout; summary on stderr.")
+    ] = False,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            "-p",
+            help="Profile name (profiles/NAME.yaml) or path.",
+            envvar="LETRADE_PROFILE",
+        ),
+    ] = None,
+    ws_backend: Annotated[
+        str, typer.Option(help="WebSocket library: auto, picows or websockets.")
+    ] = "auto",
+    sim_rate: Annotated[
+        float | None,
+        typer.Option(help="Messages per second from the embedded exchange (--venue sim)."),
+    ] = None,
+) -> None:
+    """Stream live prices: a live table on a terminal, JSON lines with --json."""
+    from dataclasses import replace
+
+    from letrade_cli.config.stream import (
+        apply_environment,
+        apply_flags,
+        load_stream_settings,
+    )
+    from letrade_cli.errors import UsageError
+
+    if duration is not None and duration <= 0:
+        raise UsageError(f"--duration must be greater than 0, got {duration:g}")
+    if ws_backend not in ("auto", "picows", "websockets"):
+        raise UsageError(
+            f"unknown --ws-backend '{ws_backend}'", hint="use auto, picows or websockets"
+        )
+    settings = load_stream_settings(profile)
+    settings = apply_environment(settings)
+    settings = apply_flags(settings, venue=venue, symbols=symbols, channels=channel)
+    if sim_rate is not None:
+        if sim_rate <= 0:
+            raise UsageError(f"--sim-rate must be greater than 0, got {sim_rate:g}")
+        settings = replace(settings, sim=replace(settings.sim, rate=sim_rate))
+    if channel:
+        settings.source = "command line"
+    settings.validate()
+    if not settings.symbols:
+        raise UsageError("no symbols given", hint="e.g. letrade stream BTCUSDT ETHUSDT --venue sim")
+
+    from letrade_cli.cli.stream_run import run_stream
+
+    code = run_stream(settings, duration=duration, json_output=json_output, backend=ws_backend)
+    raise typer.Exit(code)

@@ -1,0 +1,159 @@
+"""Pooled REST client: one aiohttp session per venue, weights tracked, 429/418 honoured.
+
+Every aiohttp error is translated here into the Letrade error tree, so callers never see
+library types: unreachable -> NetworkUnavailableError, 429/418 -> RateLimitedError,
+a venue error code -> ExchangeRejectedError.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import orjson
+
+from letrade_cli.config.stream import RestSettings
+from letrade_cli.errors import (
+    ExchangeRejectedError,
+    NetworkUnavailableError,
+    RateLimitedError,
+)
+from letrade_cli.exchanges.base import RestRequest
+
+WEIGHT_HEADER = "X-MBX-USED-WEIGHT-1M"
+
+
+class RestClient:
+    """GET JSON from one venue over a pooled keep-alive connector."""
+
+    def __init__(self, base_url: str, settings: RestSettings | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.host = urlsplit(self.base_url).netloc or self.base_url
+        self.settings = settings or RestSettings()
+        self.requests = 0
+        self.errors = 0
+        self.used_weight: int | None = None
+        self._blocked_until = 0.0
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> RestClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def _ensure_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            s = self.settings
+            connector = aiohttp.TCPConnector(
+                limit=s.pool_limit,
+                limit_per_host=s.pool_limit_per_host,
+                keepalive_timeout=s.keepalive_s,
+                ttl_dns_cache=s.dns_cache_ttl_s,
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                timeout=aiohttp.ClientTimeout(total=s.timeout_s),
+                headers={"Accept": "application/json", "User-Agent": "letrade-cli"},
+            )
+        return self._session
+
+    async def close(self) -> None:
+        """Close the pooled connections."""
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    @property
+    def blocked_for_s(self) -> float:
+        """Seconds left before the venue lets us call again after a 429/418."""
+        return max(0.0, self._blocked_until - time.monotonic())
+
+    async def get_json(self, request: RestRequest) -> Any:
+        """GET ``request`` and return the decoded JSON body.
+
+        Raises:
+            RateLimitedError: the venue asked us to back off (or still does).
+            ExchangeRejectedError: the venue answered with an error code.
+            NetworkUnavailableError: the venue could not be reached or answered 5xx.
+        """
+        if (wait := self.blocked_for_s) > 0:
+            raise RateLimitedError(
+                f"{self.host} asked us to back off; not calling it", retry_after=round(wait, 1)
+            )
+        session = self._ensure_session()
+        url = self.base_url + request.path
+        self.requests += 1
+        try:
+            async with session.get(url, params=request.params or None) as response:
+                body = await response.read()
+                self._track_weight(response.headers)
+                if response.status in (418, 429):
+                    retry_after = _retry_after(response.headers.get("Retry-After"))
+                    self._blocked_until = time.monotonic() + retry_after
+                    self.errors += 1
+                    raise RateLimitedError(
+                        f"{self.host} answered {response.status} for {request.path}",
+                        retry_after=retry_after,
+                    )
+                if response.status >= 500:
+                    self.errors += 1
+                    raise NetworkUnavailableError(
+                        f"{self.host} answered {response.status} for {request.path}",
+                        hint="the venue is having trouble; try again later",
+                    )
+                payload = _loads(body, self.host, request.path)
+                if response.status >= 400:
+                    self.errors += 1
+                    raise _rejected(payload, response.status, self.host, request.path)
+                return payload
+        except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+            self.errors += 1
+            reason = "timed out" if isinstance(exc, TimeoutError) else _reason(exc)
+            raise NetworkUnavailableError(f"cannot reach {self.host}: {reason}") from exc
+
+    def _track_weight(self, headers: Any) -> None:
+        weight = headers.get(WEIGHT_HEADER)
+        if weight is not None and weight.isdigit():
+            self.used_weight = int(weight)
+
+
+def _retry_after(value: str | None) -> float:
+    try:
+        return max(1.0, float(value)) if value is not None else 60.0
+    except ValueError:
+        return 60.0
+
+
+def _loads(body: bytes, host: str, path: str) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise NetworkUnavailableError(
+            f"{host} answered {path} with something that is not JSON",
+            hint="is the URL pointing at the right service?",
+        ) from exc
+
+
+def _rejected(payload: Any, status: int, host: str, path: str) -> ExchangeRejectedError:
+    if isinstance(payload, dict):
+        if "code" in payload and "msg" in payload:  # Binance
+            return ExchangeRejectedError(
+                f"{host} rejected {path}: {payload['msg']} (code {payload['code']})",
+                code=payload["code"],
+            )
+        error = payload.get("error")
+        if isinstance(error, dict):  # Upbit
+            return ExchangeRejectedError(
+                f"{host} rejected {path}: {error.get('message', '')} ({error.get('name', '')})",
+                code=error.get("name"),
+            )
+    return ExchangeRejectedError(f"{host} answered {status} for {path}", code=status)
+
+
+def _reason(exc: BaseException) -> str:
+    os_error = getattr(exc, "os_error", None)
+    if isinstance(os_error, OSError) and os_error.strerror:
+        return os_error.strerror.lower()
+    return str(exc) or type(exc).__name__

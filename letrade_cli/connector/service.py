@@ -1,0 +1,167 @@
+"""Assembles a running stream from settings: markets, supervisor, pipeline, REST fallback.
+
+``StreamService`` is what the CLI (and later dryrun / trade) uses: an async context manager
+that exposes the bus to subscribe to, the cache to read and the stats to show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import replace
+from typing import Any
+
+from letrade_cli.config.stream import StreamSettings
+from letrade_cli.connector.fallback import RestFallback
+from letrade_cli.connector.markets import resolve_symbols
+from letrade_cli.connector.pipeline import IngestPipeline
+from letrade_cli.connector.rest import RestClient
+from letrade_cli.connector.stats import StreamStats
+from letrade_cli.connector.supervisor import StreamSupervisor
+from letrade_cli.core.breaker import CircuitBreaker
+from letrade_cli.core.bus import Bus
+from letrade_cli.core.cache import PriceCache
+from letrade_cli.core.tick import Tick
+from letrade_cli.errors import NetworkUnavailableError
+from letrade_cli.exchanges.base import Dialect, VenueSpec
+from letrade_cli.exchanges.registry import dialect_for, venue_spec
+
+
+class StreamService:
+    """One venue, many symbols: live ticks on ``bus``, latest prices in ``cache``."""
+
+    def __init__(self, settings: StreamSettings, *, backend: str = "auto") -> None:
+        self.settings = settings
+        self.backend = backend
+        self.spec: VenueSpec = venue_spec(settings.venue)
+        self.dialect: Dialect = dialect_for(self.spec.dialect)
+        self.stats = StreamStats()
+        self.bus: Bus[Tick] = Bus()
+        self.cache = PriceCache(
+            max_size=settings.cache.max_symbols, ttl_ns=settings.cache.ttl_ms * 1_000_000
+        )
+        self.stream_breaker = CircuitBreaker(
+            failure_threshold=settings.breaker.failure_threshold,
+            reset_timeout_s=settings.breaker.reset_timeout_s,
+        )
+        self.rest_breaker = CircuitBreaker(
+            failure_threshold=settings.breaker.failure_threshold,
+            reset_timeout_s=settings.breaker.reset_timeout_s,
+        )
+        self.symbols: list[str] = []
+        self.sim: Any = None
+        self.rest: RestClient | None = None
+        self.supervisor: StreamSupervisor | None = None
+        self.fallback: RestFallback | None = None
+        self.pipeline: IngestPipeline | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def __aenter__(self) -> StreamService:
+        try:
+            await self.start()
+        except BaseException:
+            await self.aclose()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def start(self) -> None:
+        """Start the sim if asked, check symbols, connect, and start the fallback."""
+        ws_url, rest_url = await self._endpoints()
+        self.rest = RestClient(rest_url, self.settings.rest)
+        markets_request = self.dialect.markets_request()
+        try:
+            payload = await self.rest.get_json(markets_request)
+        except NetworkUnavailableError as exc:
+            raise NetworkUnavailableError(
+                f"cannot reach {self.spec.name} at {self.rest.host}: {_detail(exc)}",
+                hint="check your network, or try --venue sim (the embedded exchange)",
+            ) from exc
+        markets = self.dialect.parse_markets(payload)
+        self.symbols = resolve_symbols(self.settings.symbols, self.dialect, markets, self.spec.name)
+        self.pipeline = IngestPipeline(
+            self.dialect.decoder(self.spec.name), self.cache, self.bus, self.stats
+        )
+        channels = self.settings.channels
+        frames = self.dialect.subscribe_messages(self.symbols, channels, first_id=1)
+        connection = replace(
+            self.settings.connection,
+            inbound_msgs_per_s=min(
+                self.settings.connection.inbound_msgs_per_s, self.spec.inbound_msgs_per_s
+            ),
+            max_connection_age_s=min(
+                self.settings.connection.max_connection_age_s, self.spec.max_connection_age_s
+            ),
+        )
+        self.supervisor = StreamSupervisor(
+            ws_url.rstrip("/") + self.dialect.ws_path(self.symbols, channels),
+            frames,
+            self.pipeline.on_frame,
+            stats=self.stats,
+            settings=connection,
+            breaker=self.stream_breaker,
+            backend=self.backend,
+        )
+        self.fallback = RestFallback(
+            rest=self.rest,
+            dialect=self.dialect,
+            venue=self.spec.name,
+            symbols=self.symbols,
+            pipeline=self.pipeline,
+            supervisor=self.supervisor,
+            breaker=self.rest_breaker,
+            stats=self.stats,
+            interval_s=self.settings.rest.poll_interval_s,
+        )
+        self._tasks = [
+            asyncio.create_task(self.supervisor.run(), name="letrade-supervisor"),
+            asyncio.create_task(self.fallback.run(), name="letrade-rest-fallback"),
+        ]
+
+    async def _endpoints(self) -> tuple[str, str]:
+        endpoints = self.settings.endpoints
+        if self.spec.name == "sim" and not (endpoints.ws_url and endpoints.rest_url):
+            from letrade_cli.sim.server import SimConfig, SimExchange
+
+            self.sim = SimExchange(
+                SimConfig(rate=self.settings.sim.rate, seed=self.settings.sim.seed, port=0)
+            )
+            await self.sim.start()
+            return self.sim.ws_url, self.sim.rest_url
+        return (endpoints.ws_url or self.spec.ws_url, endpoints.rest_url or self.spec.rest_url)
+
+    def price(self, symbol: str) -> Tick | None:
+        """The freshest price for ``symbol`` (counted as a cache hit or miss)."""
+        return self.cache.get(symbol)
+
+    def summary(self) -> dict[str, Any]:
+        """Stats, cache and breaker figures as one JSON-ready dict."""
+        snap = self.stats.snapshot(self.cache.stats().as_dict())
+        snap["venue"] = self.spec.name
+        snap["symbols_requested"] = self.symbols
+        snap["breakers"] = {
+            "stream": self.stream_breaker.as_dict(),
+            "rest": self.rest_breaker.as_dict(),
+        }
+        return snap
+
+    async def aclose(self) -> None:
+        """Stop tasks, close sockets and the sim; safe to call twice."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []
+        if self.rest is not None:
+            await self.rest.close()
+        if self.sim is not None:
+            await self.sim.stop()
+            self.sim = None
+
+
+def _detail(exc: NetworkUnavailableError) -> str:
+    message = exc.message
+    return message.split(": ", 1)[1] if ": " in message else message

@@ -1,0 +1,192 @@
+"""Keeps one WebSocket subscription alive: connect, subscribe, watch, reconnect.
+
+Venue-agnostic: it is given a URL, the subscription frames to send after each connect and a
+frame handler. It never parses frames. Failures (refused connects, drops, stalls) feed a
+circuit breaker; while the breaker is open the stream is "down" and readers use REST.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+
+from letrade_cli.config.stream import ConnectionSettings
+from letrade_cli.connector.stats import StreamStats
+from letrade_cli.connector.transport import (
+    ConnectError,
+    FrameHandler,
+    WsConnection,
+    open_websocket,
+)
+from letrade_cli.core.backoff import Backoff
+from letrade_cli.core.breaker import BreakerState, CircuitBreaker
+from letrade_cli.core.rate import TokenBucket
+
+WATCH_INTERVAL_S = 0.2
+
+STARTING, CONNECTING, SUBSCRIBING, LIVE, STALLED, RECONNECTING, DOWN, STOPPED = (
+    "starting",
+    "connecting",
+    "subscribing",
+    "live",
+    "stalled",
+    "reconnecting",
+    "down",
+    "stopped",
+)
+
+
+class StreamSupervisor:
+    """Runs until cancelled; exposes its state for the fallback, the UI and tests."""
+
+    def __init__(
+        self,
+        url: str,
+        subscribe_frames: Sequence[str],
+        on_frame: FrameHandler,
+        *,
+        stats: StreamStats,
+        settings: ConnectionSettings,
+        breaker: CircuitBreaker,
+        backend: str = "auto",
+        backoff: Backoff | None = None,
+        pacer: TokenBucket | None = None,
+    ) -> None:
+        self.url = url
+        self.subscribe_frames = list(subscribe_frames)
+        self.on_frame = on_frame
+        self.stats = stats
+        self.settings = settings
+        self.breaker = breaker
+        self.backend = backend
+        self.backoff = backoff or Backoff(
+            initial_s=settings.backoff_initial_s,
+            max_s=settings.backoff_max_s,
+            stable_after_s=settings.stable_after_s,
+        )
+        # Shared across reconnects: a burst of reconnects must not burst subscriptions.
+        self.pacer = pacer or TokenBucket(rate_per_s=settings.inbound_msgs_per_s, burst=1)
+        self.last_error: Exception | None = None
+        self.last_disconnect = ""
+        self.subscribe_frames_sent = 0
+        self._live = asyncio.Event()
+        self._changed = asyncio.Event()
+        self._connection: WsConnection | None = None
+
+    @property
+    def state(self) -> str:
+        """One of starting, connecting, subscribing, live, stalled, reconnecting, down, stopped."""
+        return self.stats.connection_state
+
+    @property
+    def is_live(self) -> bool:
+        """True while frames are flowing on an open connection."""
+        return self._live.is_set()
+
+    async def wait_live(self, timeout: float) -> None:
+        """Wait until the stream is live; TimeoutError otherwise."""
+        await asyncio.wait_for(self._live.wait(), timeout)
+
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float) -> None:
+        """Wait until ``predicate()`` holds, re-checked on every state change."""
+
+        async def _wait() -> None:
+            while not predicate():
+                self._changed.clear()
+                await self._changed.wait()
+
+        await asyncio.wait_for(_wait(), timeout)
+
+    async def run(self) -> None:
+        """Supervise forever (until cancelled)."""
+        try:
+            await self._run()
+        finally:
+            self._set_state(STOPPED)
+            if self._connection is not None:
+                with contextlib.suppress(Exception):
+                    await self._connection.close()
+
+    async def _run(self) -> None:
+        ever_connected = False
+        while True:
+            if not self.breaker.allow():
+                self._set_state(DOWN)
+                await asyncio.sleep(min(max(self.breaker.retry_after(), 0.05), 1.0))
+                continue
+            self._set_state(CONNECTING)
+            try:
+                conn = await open_websocket(
+                    self.url,
+                    self.on_frame,
+                    backend=self.backend,
+                    connect_timeout=self.settings.connect_timeout_s,
+                )
+            except ConnectError as exc:
+                self.last_error = exc
+                self.stats.connect_failures += 1
+                self.breaker.record_failure()
+                await self._pause(DOWN if self.breaker.state is BreakerState.OPEN else RECONNECTING)
+                continue
+            self._connection = conn
+            self.stats.backend = conn.backend
+            self.stats.connects += 1
+            if ever_connected:
+                self.stats.reconnects += 1
+            ever_connected = True
+            self.backoff.on_connected()
+            try:
+                reason = await self._serve(conn)
+            finally:
+                self._live.clear()
+                await conn.close()
+                self._connection = None
+            self.backoff.on_disconnected()
+            self.last_disconnect = reason
+            if reason == "max-age":
+                self.stats.proactive_reconnects += 1
+                continue
+            self.breaker.record_failure()
+            await self._pause(STALLED if reason == "stalled" else RECONNECTING)
+
+    async def _pause(self, state: str) -> None:
+        self._set_state(state)
+        await asyncio.sleep(self.backoff.next_delay())
+
+    async def _serve(self, conn: WsConnection) -> str:
+        self._set_state(SUBSCRIBING)
+        for frame in self.subscribe_frames:
+            await self.pacer.acquire()
+            if conn.closed.done():
+                return conn.closed.result()
+            await conn.send_text(frame)
+            self.subscribe_frames_sent += 1
+        opened_ns = time.time_ns()
+        opened = time.monotonic()
+        stall_ns = int(self.settings.stall_timeout_s * 1e9)
+        while True:
+            await asyncio.wait({conn.closed}, timeout=WATCH_INTERVAL_S)
+            if conn.closed.done():
+                return conn.closed.result()
+            now_ns = time.time_ns()
+            last = conn.last_recv_ns
+            if last > opened_ns and not self._live.is_set():
+                self.breaker.record_success()
+                self._live.set()
+                self._set_state(LIVE)
+            if now_ns - max(last, opened_ns) > stall_ns:
+                self.stats.stalls += 1
+                return "stalled"
+            if time.monotonic() - opened >= self.settings.max_connection_age_s:
+                return "max-age"
+
+    def _set_state(self, state: str) -> None:
+        if self.stats.connection_state != state:
+            self.stats.connection_state = state
+            self._changed.set()
+
+    def notify(self) -> None:
+        """Wake ``wait_until`` waiters (counters changed outside a state transition)."""
+        self._changed.set()
