@@ -15,8 +15,6 @@ from letrade_cli.exchanges.base import FrameDecoder
 # Channels whose event time is when the exchange produced the event. Never @ticker (a 1 s
 # statistics stream) or klines (their E is the push time of a rolling candle).
 LATENCY_CHANNELS = frozenset({"trade", "aggTrade", "bookTicker", "orderbook"})
-# Channels whose sequence numbers step by exactly one per message.
-CONTIGUOUS_CHANNELS = frozenset({"trade", "aggTrade"})
 
 
 class IngestPipeline:
@@ -29,12 +27,14 @@ class IngestPipeline:
         bus: Bus[Tick],
         stats: StreamStats,
         gaps: GapDetector | None = None,
+        contiguous_channels: frozenset[str] = frozenset(),
     ) -> None:
         self.decoder = decoder
         self.cache = cache
         self.bus = bus
         self.stats = stats
         self.gaps = gaps if gaps is not None else GapDetector()
+        self.contiguous_channels = contiguous_channels
 
     def on_frame(self, frame: bytes | str, recv_ns: int) -> None:
         """Decode one frame and publish its tick; never raises for bad frames (they are counted)."""
@@ -76,7 +76,7 @@ class IngestPipeline:
             symbol_stats.latency.record(latency)
         if tick.seq >= 0:
             missing = self.gaps.observe(
-                (tick.symbol, channel), tick.seq, channel in CONTIGUOUS_CHANNELS
+                (tick.symbol, channel), tick.seq, channel in self.contiguous_channels
             )
             if missing:
                 self.stats.gaps = self.gaps.gaps

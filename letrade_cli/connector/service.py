@@ -82,7 +82,11 @@ class StreamService:
         markets = self.dialect.parse_markets(payload)
         self.symbols = resolve_symbols(self.settings.symbols, self.dialect, markets, self.spec.name)
         self.pipeline = IngestPipeline(
-            self.dialect.decoder(self.spec.name), self.cache, self.bus, self.stats
+            self.dialect.decoder(self.spec.name),
+            self.cache,
+            self.bus,
+            self.stats,
+            contiguous_channels=frozenset(self.dialect.contiguous_channels),
         )
         channels = self.settings.channels
         frames = self.dialect.subscribe_messages(self.symbols, channels, first_id=1)

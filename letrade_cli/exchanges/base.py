@@ -63,6 +63,8 @@ class Dialect(Protocol):
 
     name: str
     channels: tuple[str, ...]
+    # Channels whose sequence numbers step by exactly one (a skipped number is a lost message).
+    contiguous_channels: frozenset[str]
 
     def normalize_symbol(self, raw: str) -> str:
         """``btcusdt``/``BTC/USDT`` -> the venue's own spelling; ``UsageError`` if unparseable."""
