@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -37,8 +38,11 @@ class StreamService:
         self.dialect: Dialect = dialect_for(self.spec.dialect)
         self.stats = StreamStats()
         self.bus: Bus[Tick] = Bus()
+        # Wall-clock nanoseconds, the transport's receive stamp, so puts need no clock read.
         self.cache = PriceCache(
-            max_size=settings.cache.max_symbols, ttl_ns=settings.cache.ttl_ms * 1_000_000
+            max_size=settings.cache.max_symbols,
+            ttl_ns=settings.cache.ttl_ms * 1_000_000,
+            clock=time.time_ns,
         )
         self.stream_breaker = CircuitBreaker(
             failure_threshold=settings.breaker.failure_threshold,

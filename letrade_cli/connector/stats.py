@@ -11,37 +11,55 @@ from letrade_cli.core.tick import Tick
 
 NS_PER_US = 1_000
 NS_PER_MS = 1_000_000
+DECODE_SAMPLE_EVERY = 8  # see connector.pipeline
 
 
 @dataclass(slots=True)
 class SymbolStats:
-    """What the table shows per symbol."""
+    """What the table shows per symbol: the latest tick per channel and a latency histogram.
+
+    The hot path only stores the tick; prices are derived when someone reads them.
+    """
 
     messages: int = 0
+    latest: dict[str, Tick] = field(default_factory=dict)
     first_price: float | None = None
-    last: float | None = None
-    bid: float | None = None
-    ask: float | None = None
-    last_channel: str = ""
     latency: LatencyHistogram = field(default_factory=LatencyHistogram)
 
-    def update(self, tick: Tick) -> None:
-        """Fold one tick in (called on the hot path)."""
-        self.messages += 1
-        self.last_channel = tick.channel
-        if tick.bid is not None:
-            self.bid = tick.bid
-            self.ask = tick.ask
-        if tick.last is not None:
-            self.last = tick.last
-        if self.first_price is None:
-            self.first_price = tick.price
+    @property
+    def last(self) -> float | None:
+        """Last traded price (trade, aggTrade, kline, ticker or REST), newest first."""
+        for channel in ("trade", "aggTrade", "ticker", "kline_1m", "rest"):
+            tick = self.latest.get(channel)
+            if tick is not None and tick.last is not None:
+                return tick.last
+        return None
+
+    def _book(self) -> Tick | None:
+        ticks = [t for t in self.latest.values() if t.bid is not None and t.ask is not None]
+        return max(ticks, key=lambda t: t.recv_ns) if ticks else None
+
+    @property
+    def bid(self) -> float | None:
+        """Best bid from the freshest channel that carries one."""
+        book = self._book()
+        return book.bid if book else None
+
+    @property
+    def ask(self) -> float | None:
+        """Best ask from the freshest channel that carries one."""
+        book = self._book()
+        return book.ask if book else None
 
     @property
     def change_pct(self) -> float | None:
-        """Change since the first price we saw, in percent."""
+        """Change since the first price we read, in percent."""
         now = self.last if self.last is not None else _mid(self.bid, self.ask)
-        if self.first_price in (None, 0) or now is None:
+        if now is None:
+            return None
+        if self.first_price is None:
+            self.first_price = now
+        if self.first_price == 0:
             return None
         return (now / self.first_price - 1.0) * 100.0
 
@@ -75,7 +93,6 @@ class StreamStats:
     connection_state: str = "starting"
     backend: str = ""
     decode_to_cache: LatencyHistogram = field(default_factory=LatencyHistogram)
-    exchange_to_receive: LatencyHistogram = field(default_factory=LatencyHistogram)
     symbols: dict[str, SymbolStats] = field(default_factory=dict)
     started_mono: float = field(default_factory=time.monotonic)
     _rate_mark: tuple[float, int] = (0.0, 0)
@@ -100,6 +117,13 @@ class StreamStats:
             self._rate = (self.messages - mark_count) / elapsed
             self._rate_mark = (now, self.messages)
         return self._rate
+
+    def exchange_to_receive(self) -> LatencyHistogram:
+        """Exchange event -> our receive, all symbols (merged from the per-symbol histograms)."""
+        merged = LatencyHistogram()
+        for stats in self.symbols.values():
+            merged.merge(stats.latency)
+        return merged
 
     def elapsed_s(self) -> float:
         """Seconds since the stream started."""
@@ -129,7 +153,8 @@ class StreamStats:
             "backend": self.backend,
             "latency_us": {
                 "decode_to_cache": latency_summary_us(self.decode_to_cache),
-                "exchange_to_receive": latency_summary_us(self.exchange_to_receive),
+                "exchange_to_receive": latency_summary_us(self.exchange_to_receive()),
+                "decode_to_cache_sampling": f"1 in {DECODE_SAMPLE_EVERY}",
             },
             "cache": cache_stats or {},
             "symbols": {

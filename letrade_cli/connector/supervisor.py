@@ -74,6 +74,7 @@ class StreamSupervisor:
         self._live = asyncio.Event()
         self._changed = asyncio.Event()
         self._connection: WsConnection | None = None
+        self._opened_ns = 0
 
     @property
     def state(self) -> str:
@@ -82,8 +83,11 @@ class StreamSupervisor:
 
     @property
     def is_live(self) -> bool:
-        """True while frames are flowing on an open connection."""
-        return self._live.is_set()
+        """True from the first frame on an open connection (before the watchdog notices)."""
+        if self._live.is_set():
+            return True
+        conn = self._connection
+        return conn is not None and not conn.closed.done() and conn.last_recv_ns > self._opened_ns
 
     async def wait_live(self, timeout: float) -> None:
         """Wait until the stream is live; TimeoutError otherwise."""
@@ -156,6 +160,7 @@ class StreamSupervisor:
         await asyncio.sleep(self.backoff.next_delay())
 
     async def _serve(self, conn: WsConnection) -> str:
+        self._opened_ns = time.time_ns()
         self._set_state(SUBSCRIBING)
         for frame in self.subscribe_frames:
             await self.pacer.acquire()

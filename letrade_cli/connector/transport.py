@@ -157,7 +157,7 @@ class _PicowsConnection:
         self._transport.send(picows.WSMsgType.TEXT, text.encode())
 
     async def close(self) -> None:
-        if self._transport is not None and not self._transport.is_disconnected():
+        if self._transport is not None and not self._transport.is_disconnected:
             self._transport.send_close()
             self._transport.disconnect()
             await self._transport.wait_disconnected()

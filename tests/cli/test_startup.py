@@ -4,8 +4,17 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("aiohttp", "websockets", "picows", "boto3", "botocore", "letrade_cli.exchanges",
-         "letrade_cli.connector", "letrade_cli.sim", "letrade_cli.serverless")
+HEAVY = (
+    "aiohttp",
+    "websockets",
+    "picows",
+    "boto3",
+    "botocore",
+    "letrade_cli.exchanges",
+    "letrade_cli.connector",
+    "letrade_cli.sim",
+    "letrade_cli.serverless",
+)
 
 
 def test_help_imports_no_heavy_module() -> None:
@@ -24,7 +33,14 @@ def test_help_imports_no_heavy_module() -> None:
 
 
 def test_every_command_help_is_light() -> None:
-    for command in ("stream", "sim", "layer-build", "lambda-deploy", "lambda-package", "lambda-invoke"):
+    for command in (
+        "stream",
+        "sim",
+        "layer-build",
+        "lambda-deploy",
+        "lambda-package",
+        "lambda-invoke",
+    ):
         code = (
             "import sys, json\n"
             f"sys.argv = ['letrade', '{command}', '--help']\n"
@@ -32,6 +48,10 @@ def test_every_command_help_is_light() -> None:
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
             "print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n"
         )
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+        )
         modules = json.loads(done.stderr.strip().splitlines()[-1])
-        assert not [m for m in modules if m.split(".")[0] in ("aiohttp", "boto3", "websockets", "picows")], command
+        assert not [
+            m for m in modules if m.split(".")[0] in ("aiohttp", "boto3", "websockets", "picows")
+        ], command

@@ -13,10 +13,17 @@ from pathlib import Path
 LETRADE = [sys.executable, "-m", "letrade_cli"]
 
 
-def run(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
     return subprocess.run(
-        [*LETRADE, *args], capture_output=True, text=True, timeout=timeout, env=full_env, stdin=subprocess.DEVNULL
+        [*LETRADE, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=full_env,
+        stdin=subprocess.DEVNULL,
     )
 
 
@@ -102,7 +109,10 @@ def test_unreachable_venue_exit_4_names_host_and_suggests_sim() -> None:
         "binance",
         "--duration",
         "2",
-        env={"LETRADE_REST_URL": f"http://127.0.0.1:{port}", "LETRADE_WS_URL": f"ws://127.0.0.1:{port}"},
+        env={
+            "LETRADE_REST_URL": f"http://127.0.0.1:{port}",
+            "LETRADE_WS_URL": f"ws://127.0.0.1:{port}",
+        },
     )
     assert done.returncode == 4
     line = assert_one_clean_line(done.stderr)

@@ -33,7 +33,9 @@ def test_unknown_key_is_named_with_the_file_and_allowed_keys(tmp_path: Path) -> 
 
 def test_wrong_type_names_key_and_value(tmp_path: Path) -> None:
     path = write(tmp_path, "breaker:\n  failure_threshold: three\n")
-    with pytest.raises(ConfigError, match=r"breaker.failure_threshold: expected a whole number, got 'three'"):
+    with pytest.raises(
+        ConfigError, match=r"breaker.failure_threshold: expected a whole number, got 'three'"
+    ):
         load_stream_settings(path)
 
 
@@ -62,7 +64,7 @@ def test_validate_rejects_bad_values() -> None:
         StreamSettings(channels=["depth"]).validate()
     bad = StreamSettings()
     bad.cache.ttl_ms = 0
-    with pytest.raises(ConfigError, match="cache.ttl_ms: must be greater than 0"):
+    with pytest.raises(ConfigError, match=r"cache\.ttl_ms: must be greater than 0"):
         bad.validate()
 
 

@@ -20,7 +20,9 @@ async def sim() -> AsyncIterator[SimExchange]:
         yield exchange
 
 
-def fast_settings(sim: SimExchange, *, venue: str = "binance", **overrides: object) -> StreamSettings:
+def fast_settings(
+    sim: SimExchange, *, venue: str = "binance", **overrides: object
+) -> StreamSettings:
     """Settings pointed at the sim with short timers, so faults play out in about a second."""
     ws_url = sim.ws_url + ("/websocket/v1" if venue == "upbit" else "")
     settings = StreamSettings(

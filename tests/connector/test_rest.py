@@ -18,17 +18,23 @@ async def server() -> AsyncIterator[str]:
     calls = {"limited": 0}
 
     async def ok(request: web.Request) -> web.Response:
-        return web.json_response({"symbol": request.query.get("symbol")}, headers={"X-MBX-USED-WEIGHT-1M": "42"})
+        return web.json_response(
+            {"symbol": request.query.get("symbol")}, headers={"X-MBX-USED-WEIGHT-1M": "42"}
+        )
 
     async def limited(request: web.Request) -> web.Response:
         calls["limited"] += 1
-        return web.json_response({"code": -1003, "msg": "Too many requests"}, status=429, headers={"Retry-After": "7"})
+        return web.json_response(
+            {"code": -1003, "msg": "Too many requests"}, status=429, headers={"Retry-After": "7"}
+        )
 
     async def binance_error(request: web.Request) -> web.Response:
         return web.json_response({"code": -1121, "msg": "Invalid symbol."}, status=400)
 
     async def upbit_error(request: web.Request) -> web.Response:
-        return web.json_response({"error": {"name": "404", "message": "Code not found"}}, status=404)
+        return web.json_response(
+            {"error": {"name": "404", "message": "Code not found"}}, status=404
+        )
 
     async def down(request: web.Request) -> web.Response:
         return web.Response(status=503, text="maintenance")
@@ -58,7 +64,9 @@ async def server() -> AsyncIterator[str]:
 
 async def test_json_and_weight_header(server: str) -> None:
     async with RestClient(server) as client:
-        assert await client.get_json(RestRequest("/ok", {"symbol": "BTCUSDT"})) == {"symbol": "BTCUSDT"}
+        assert await client.get_json(RestRequest("/ok", {"symbol": "BTCUSDT"})) == {
+            "symbol": "BTCUSDT"
+        }
         assert client.used_weight == 42
         assert client.requests == 1
 

@@ -52,7 +52,9 @@ async def test_binance_dialect_ticks_flow_from_sim(sim: SimExchange, backend: st
         assert service.price(ticks[-1].symbol) is not None
         summary = service.summary()
         assert summary["messages"] >= 50
-        assert summary["latency_us"]["decode_to_cache"]["count"] >= 50
+        # decode->cache is timed on 1 frame in 8 (see connector.pipeline.SAMPLE_EVERY)
+        assert summary["latency_us"]["decode_to_cache"]["count"] >= summary["messages"] // 8 - 1
+        assert summary["latency_us"]["exchange_to_receive"]["count"] >= 1  # from trades
 
 
 async def test_upbit_dialect_ticks_flow_from_sim(sim: SimExchange) -> None:
@@ -74,7 +76,9 @@ async def test_drop_reconnects_resubscribes_and_counts_the_gap(sim: SimExchange)
         await collect(service, lambda t: t.channel == "trade", count=5)
         frames_before = supervisor.subscribe_frames_sent
         assert await sim.drop_connections() >= 1
-        await supervisor.wait_until(lambda: service.stats.reconnects >= 1 and supervisor.is_live, TIMEOUT)
+        await supervisor.wait_until(
+            lambda: service.stats.reconnects >= 1 and supervisor.is_live, TIMEOUT
+        )
         assert supervisor.subscribe_frames_sent > frames_before  # resubscribed
         await collect(service, lambda t: t.channel == "trade", count=5)  # data flows again
         await supervisor.wait_until(lambda: service.stats.gaps >= 1, TIMEOUT)
@@ -89,7 +93,9 @@ async def test_stall_triggers_reconnect(sim: SimExchange) -> None:
         sim.pause_stream()
         await supervisor.wait_until(lambda: service.stats.stalls >= 1, TIMEOUT)
         sim.resume_stream()
-        await supervisor.wait_until(lambda: service.stats.reconnects >= 1 and supervisor.is_live, TIMEOUT)
+        await supervisor.wait_until(
+            lambda: service.stats.reconnects >= 1 and supervisor.is_live, TIMEOUT
+        )
         await collect(service, lambda t: True, count=5)
 
 
@@ -137,9 +143,11 @@ async def test_resubscribing_many_symbols_stays_under_the_inbound_limit(sim: Sim
         assert supervisor is not None
         assert len(supervisor.subscribe_frames) >= 2  # 300 streams need more than one frame
         await supervisor.wait_live(TIMEOUT)
-        for _ in range(2):
+        for round_ in (1, 2):
             await sim.drop_connections()
-            await supervisor.wait_until(lambda: supervisor.is_live, TIMEOUT)
+            await supervisor.wait_until(
+                lambda r=round_: service.stats.reconnects >= r and supervisor.is_live, TIMEOUT
+            )
         reconnects = service.stats.reconnects
         assert reconnects == 2  # the sim would have cut us off past 5 msg/s, adding reconnects
         await collect(service, lambda t: True, count=20)
@@ -162,7 +170,9 @@ async def test_unreachable_venue_names_host_and_suggests_sim() -> None:
     settings = StreamSettings(
         venue="binance",
         symbols=["BTCUSDT"],
-        endpoints=EndpointSettings(ws_url=f"ws://127.0.0.1:{port}", rest_url=f"http://127.0.0.1:{port}"),
+        endpoints=EndpointSettings(
+            ws_url=f"ws://127.0.0.1:{port}", rest_url=f"http://127.0.0.1:{port}"
+        ),
         connection=ConnectionSettings(connect_timeout_s=1.0),
     )
     with pytest.raises(NetworkUnavailableError) as info:

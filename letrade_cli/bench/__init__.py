@@ -1,0 +1,1 @@
+"""Reproducible benchmarks (``letrade bench ...``, ``benchmarks/*.py``); stdlib-only at import."""

@@ -1,0 +1,326 @@
+"""The ingest benchmark: the full Letrade path against bare WebSocket clients, in one run.
+
+One blaster server process (see ``server``) serves the same pre-built Binance frames to every
+client; each client runs in its own fresh process (see ``worker``), pinned to one core while the
+server owns the other. Clients are interleaved round by round (``repeat`` rounds), so drift in the
+machine's load hits all of them alike, and each client's median run (by msg/s) is reported.
+
+``run_ingest_benchmark`` returns a JSON-ready document; ``render`` (in ``report``) draws it.
+Only the standard library is imported here: WebSocket libraries load in the worker processes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from typing import Any
+
+from letrade_cli.bench.server import DEFAULT_CHUNK_BYTES, BlasterInfo, BlasterProcess, child_env
+from letrade_cli.bench.worker import CLIENT_KINDS, RESULT_PREFIX
+
+SCHEMA = "letrade.bench.ingest/1"
+ALL_CLIENTS: tuple[str, ...] = tuple(CLIENT_KINDS)
+BASELINE = "websockets-json"
+# The issue's targets for every full-path client (measured in the same run).
+TARGET_VS_BASELINE = 2.0
+TARGET_VS_FASTEST_BARE = 0.5
+TARGET_P99_US = 20.0
+TARGET_PEAK_RSS_MB = 80.0
+TARGET_RSS_SYMBOLS = 200
+LIBRARIES = ("websockets", "picows", "orjson", "aiohttp", "uvloop", "letrade-cli")
+
+Progress = Callable[[str], None]
+
+
+@dataclass(slots=True)
+class IngestBenchConfig:
+    """What to run. Defaults are the issue's: 1M messages over 200 symbols, 3 rounds."""
+
+    messages: int = 1_000_000
+    symbols: int = 200
+    repeat: int = 3
+    clients: Sequence[str] = ALL_CLIENTS
+    trade_ratio: float = 0.3
+    seed: int = 20240601
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES
+    loop: str = "auto"
+    pin: bool = True
+    client_timeout_s: float | None = None
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` for sizes or names that cannot run."""
+        if self.messages < 2:
+            raise ValueError("--messages must be at least 2")
+        if self.symbols < 1:
+            raise ValueError("--symbols must be at least 1")
+        if self.repeat < 1:
+            raise ValueError("--repeat must be at least 1")
+        unknown = [c for c in self.clients if c not in CLIENT_KINDS]
+        if unknown:
+            raise ValueError(
+                f"unknown client(s) {', '.join(unknown)}; choose from {', '.join(ALL_CLIENTS)}"
+            )
+        if not 0.0 <= self.trade_ratio <= 1.0:
+            raise ValueError("trade_ratio must be within 0..1")
+        if self.loop not in ("auto", "asyncio", "uvloop"):
+            raise ValueError("loop must be auto, asyncio or uvloop")
+
+
+def machine_info() -> dict[str, Any]:
+    """Where the numbers come from: CPU, Python, library versions, load."""
+    libraries: dict[str, str | None] = {}
+    for name in LIBRARIES:
+        try:
+            libraries[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            libraries[name] = None
+    cpu_model = None
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu_model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "affinity": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "cpu_model": cpu_model,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "libraries": libraries,
+        "loadavg_start": _loadavg(),
+    }
+
+
+def _loadavg() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def _pick_cpus(pin: bool) -> tuple[int | None, int | None]:
+    """(client CPU, server CPU): two distinct CPUs when pinning and at least two are ours."""
+    if not pin or not hasattr(os, "sched_getaffinity"):
+        return None, None
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return None, None
+    return cpus[0], cpus[1]
+
+
+def run_worker(
+    client: str,
+    server: BlasterInfo,
+    config: IngestBenchConfig,
+    cpu: int | None,
+) -> dict[str, Any]:
+    """Run one client in a fresh interpreter and return its result dict."""
+    argv = [
+        sys.executable,
+        "-m",
+        "letrade_cli.bench.worker",
+        client,
+        f"--port={server.port}",
+        f"--messages={config.messages}",
+        f"--stream-bytes={server.stream_bytes + server.close_frame_bytes}",
+        f"--loop={config.loop}",
+    ]
+    if cpu is not None:
+        argv.append(f"--cpu={cpu}")
+    # Generous: the slowest client on a loaded 2-core box is ~100k msg/s.
+    timeout = config.client_timeout_s or 60.0 + config.messages / 20_000
+    try:
+        proc = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            env=child_env(),
+        )
+    except subprocess.TimeoutExpired:
+        return _failed(client, config, f"timed out after {timeout:g}s")
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith(RESULT_PREFIX):
+            result: dict[str, Any] = json.loads(line[len(RESULT_PREFIX) :])
+            return result
+    tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+    return _failed(client, config, f"exit {proc.returncode}: {' | '.join(tail)}")
+
+
+def _failed(client: str, config: IngestBenchConfig, error: str) -> dict[str, Any]:
+    return {
+        "client": client,
+        "kind": CLIENT_KINDS[client],
+        "messages_expected": config.messages,
+        "messages": 0,
+        "complete": False,
+        "msg_per_s": 0.0,
+        "error": error,
+        "skipped": None,
+    }
+
+
+def median_run(runs: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """The complete run with the median msg/s (the lower middle one for an even count)."""
+    ok = sorted((r for r in runs if r.get("complete")), key=lambda r: r["msg_per_s"])
+    return ok[(len(ok) - 1) // 2] if ok else None
+
+
+def run_ingest_benchmark(
+    config: IngestBenchConfig, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Run every client ``config.repeat`` times against one server; return the JSON document."""
+    config.validate()
+    say = progress or (lambda _msg: None)
+    client_cpu, server_cpu = _pick_cpus(config.pin)
+    started = time.time()
+    doc: dict[str, Any] = {
+        "schema": SCHEMA,
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
+        "machine": machine_info(),
+        "config": {
+            **{k: v for k, v in asdict(config).items() if k != "clients"},
+            "clients": list(config.clients),
+            "client_cpu": client_cpu,
+            "server_cpu": server_cpu,
+            "mix": {"bookTicker": round(1 - config.trade_ratio, 3), "trade": config.trade_ratio},
+        },
+    }
+    say(
+        f"building {config.messages:,} frames over {config.symbols} symbols "
+        f"(server CPU {server_cpu}, client CPU {client_cpu})"
+    )
+    runs: dict[str, list[dict[str, Any]]] = {c: [] for c in config.clients}
+    skipped: dict[str, str] = {}
+    with BlasterProcess(
+        config.messages,
+        config.symbols,
+        trade_ratio=config.trade_ratio,
+        seed=config.seed,
+        chunk_bytes=config.chunk_bytes,
+        cpu=server_cpu,
+    ) as server:
+        doc["server"] = server.raw
+        say(
+            f"server ready: {server.stream_bytes / 1e6:.1f} MB, "
+            f"{server.raw['avg_frame_bytes']} B/frame, built in {server.raw['build_s']} s"
+        )
+        for round_no in range(1, config.repeat + 1):
+            for client in config.clients:
+                if client in skipped:
+                    continue
+                result = run_worker(client, server, config, client_cpu)
+                result["round"] = round_no
+                if result.get("skipped"):
+                    skipped[client] = str(result["skipped"])
+                    say(f"[{round_no}/{config.repeat}] {client}: skipped ({result['skipped']})")
+                    continue
+                runs[client].append(result)
+                say(_progress_line(round_no, config.repeat, result))
+    doc["machine"]["loadavg_end"] = _loadavg()
+    doc["elapsed_s"] = round(time.time() - started, 2)
+    doc["clients"] = _summarise(config, runs, skipped)
+    doc["targets"] = _targets(config, doc["clients"])
+    return doc
+
+
+def _progress_line(round_no: int, repeat: int, result: dict[str, Any]) -> str:
+    head = f"[{round_no}/{repeat}] {result['client']}: "
+    if result.get("error"):
+        return head + f"FAILED ({result['error']})"
+    line = head + f"{result['msg_per_s']:,.0f} msg/s"
+    if result.get("latency_ns"):
+        line += f", p99 {result['latency_ns']['p99'] / 1000:.1f} µs"
+    if not result.get("complete"):
+        line += f" (INCOMPLETE: {result['messages']:,}/{result['messages_expected']:,})"
+    return line
+
+
+def _summarise(
+    config: IngestBenchConfig,
+    runs: dict[str, list[dict[str, Any]]],
+    skipped: dict[str, str],
+) -> list[dict[str, Any]]:
+    medians = {c: median_run(r) for c, r in runs.items()}
+    baseline = medians.get(BASELINE)
+    base_rate = baseline["msg_per_s"] if baseline else None
+    bare = {
+        c: m["msg_per_s"]
+        for c, m in medians.items()
+        if m is not None and CLIENT_KINDS[c] in ("baseline", "bare")
+    }
+    fastest = max(bare, key=lambda c: bare[c]) if bare else None
+    fastest_rate = bare[fastest] if fastest else None
+    out = []
+    for client in config.clients:
+        med = medians.get(client)
+        rates = [r["msg_per_s"] for r in runs[client] if r.get("complete")]
+        entry: dict[str, Any] = {
+            "client": client,
+            "kind": CLIENT_KINDS[client],
+            "skipped": skipped.get(client),
+            "complete_runs": len(rates),
+            "runs_total": len(runs[client]),
+            "msg_per_s": med["msg_per_s"] if med else None,
+            "msg_per_s_min": min(rates) if rates else None,
+            "msg_per_s_max": max(rates) if rates else None,
+            "vs_websockets_json": _ratio(med, base_rate),
+            "vs_fastest_bare": _ratio(med, fastest_rate),
+            "fastest_bare_client": fastest,
+            "peak_rss_kb_max": max((r.get("peak_rss_kb", 0) for r in runs[client]), default=None),
+            "median": med,
+            "runs": runs[client],
+        }
+        out.append(entry)
+    return out
+
+
+def _ratio(run: dict[str, Any] | None, rate: float | None) -> float | None:
+    if run is None or not rate:
+        return None
+    return round(run["msg_per_s"] / rate, 3)
+
+
+def _targets(config: IngestBenchConfig, clients: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The issue's four targets, checked for every full-path client that ran."""
+    out = []
+    for entry in clients:
+        med = entry["median"]
+        if entry["kind"] != "full" or med is None:
+            continue
+        p99 = med["latency_ns"]["p99"] / 1000 if med.get("latency_ns") else None
+        rss_mb = entry["peak_rss_kb_max"] / 1024 if entry["peak_rss_kb_max"] else None
+        checks: list[tuple[str, float | None, str, float]] = [
+            ("msg/s vs websockets+json", entry["vs_websockets_json"], ">=", TARGET_VS_BASELINE),
+            ("msg/s vs fastest bare", entry["vs_fastest_bare"], ">=", TARGET_VS_FASTEST_BARE),
+            ("p99 decode->cache (µs)", p99, "<", TARGET_P99_US),
+            ("peak RSS (MB)", rss_mb, "<", TARGET_PEAK_RSS_MB),
+        ]
+        for name, value, op, threshold in checks:
+            met = None
+            if value is not None:
+                met = value >= threshold if op == ">=" else value < threshold
+            target: dict[str, Any] = {
+                "client": entry["client"],
+                "target": name,
+                "value": None if value is None else round(value, 3),
+                "op": op,
+                "threshold": threshold,
+                "met": met,
+            }
+            if name.startswith("peak RSS") and config.symbols < TARGET_RSS_SYMBOLS:
+                target["note"] = f"measured with {config.symbols} symbols, target is for 200"
+            out.append(target)
+    return out

@@ -1,0 +1,118 @@
+"""Publish a layer zip once per content, and find a layer's latest version for a deploy.
+
+Each version we publish carries ``letrade sha256=<hex> runtime=<rt> arch=<arch>`` as its
+description; before publishing, ``list_layer_versions`` is searched for that digest, so an
+unchanged layer is never published again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from letrade_cli.errors import ConfigError
+from letrade_cli.serverless.aws import error_code
+
+DESCRIPTION_PREFIX = "letrade sha256="
+
+
+@dataclass(slots=True)
+class PublishedLayer:
+    """A layer version in AWS."""
+
+    layer_name: str
+    version_arn: str
+    version: int
+    published: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "layer_name": self.layer_name,
+            "version_arn": self.version_arn,
+            "version": self.version,
+            "published": self.published,
+        }
+
+
+def layer_description(sha256_hex: str, runtime: str, arch: str) -> str:
+    """The description that marks a version as ours and records its content digest."""
+    return f"{DESCRIPTION_PREFIX}{sha256_hex} runtime={runtime} arch={arch}"
+
+
+def list_versions(lambda_client: Any, layer_name: str) -> list[dict[str, Any]]:
+    """Every version of ``layer_name`` (empty when the layer does not exist)."""
+    from botocore.exceptions import ClientError
+
+    versions: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"LayerName": layer_name}
+    try:
+        while True:
+            page = lambda_client.list_layer_versions(**kwargs)
+            versions.extend(page.get("LayerVersions", []))
+            if not page.get("NextMarker"):
+                return versions
+            kwargs["Marker"] = page["NextMarker"]
+    except ClientError as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return []
+        raise
+
+
+def find_published(
+    lambda_client: Any, layer_name: str, sha256_hex: str, arch: str
+) -> PublishedLayer | None:
+    """The version already holding this exact content, if any."""
+    for version in list_versions(lambda_client, layer_name):
+        description = version.get("Description", "")
+        if f"{DESCRIPTION_PREFIX}{sha256_hex}" in description and _fits_arch(version, arch):
+            arn = version["LayerVersionArn"]
+            return PublishedLayer(layer_name, arn, int(version["Version"]), published=False)
+    return None
+
+
+def publish_layer(
+    lambda_client: Any,
+    layer_name: str,
+    zip_path: Path,
+    *,
+    sha256_hex: str,
+    runtimes: list[str],
+    arch: str,
+    plan: bool = False,
+) -> PublishedLayer | None:
+    """Publish ``zip_path`` unless a version with the same digest exists.
+
+    With ``plan`` nothing is written and ``None`` means "would publish".
+    """
+    existing = find_published(lambda_client, layer_name, sha256_hex, arch)
+    if existing is not None or plan:
+        return existing
+    response = lambda_client.publish_layer_version(
+        LayerName=layer_name,
+        Description=layer_description(sha256_hex, runtimes[0], arch),
+        Content={"ZipFile": zip_path.read_bytes()},
+        CompatibleRuntimes=runtimes,
+        CompatibleArchitectures=[arch],
+    )
+    return PublishedLayer(
+        layer_name, response["LayerVersionArn"], int(response["Version"]), published=True
+    )
+
+
+def latest_version_arn(lambda_client: Any, layer_name: str, arch: str) -> str:
+    """The newest version of ``layer_name`` compatible with ``arch``, or a ConfigError."""
+    versions = [v for v in list_versions(lambda_client, layer_name) if _fits_arch(v, arch)]
+    if not versions:
+        raise ConfigError(
+            f"layer '{layer_name}' has no published version for {arch}",
+            hint=f"run: letrade layer-build <name> --arch {arch} --publish",
+        )
+    newest = max(versions, key=lambda v: int(v["Version"]))
+    return str(newest["LayerVersionArn"])
+
+
+def _fits_arch(version: dict[str, Any], arch: str) -> bool:
+    archs = version.get("CompatibleArchitectures") or []
+    return not archs or arch in archs

@@ -1,0 +1,206 @@
+"""Package one function from the Lambda profile into a deterministic zip, under its budget.
+
+Steps: collect the function's own files, check the handler exists, resolve every import (see
+``imports.py``), write the zip with fixed timestamps and modes, check the size budget.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from letrade_cli.errors import ConfigError, UsageError
+from letrade_cli.serverless.imports import (
+    check_imports,
+    function_files,
+    layer_top_level_modules,
+    resolve_imports,
+)
+from letrade_cli.serverless.profile import FunctionSpec, LambdaProfile
+from letrade_cli.serverless.zipper import lambda_code_sha256, write_deterministic_zip
+
+LAMBDA_ZIP_LIMIT = 50 * 1024 * 1024  # direct-upload limit for a zipped deployment package
+DEFAULT_OUT_DIR = Path("build/lambda")
+LAYER_OUT_DIR = Path("build/layers")  # where `letrade layer-build` writes NAME-RUNTIME-ARCH.zip
+
+
+class PackageTooLargeError(UsageError):
+    """The zip is over its budget (exit 2: trim the function or raise the budget)."""
+
+
+@dataclass(slots=True)
+class LayerSource:
+    """Where a layer's module names came from: a built artifact or its requirement names."""
+
+    name: str
+    path: Path | None
+    modules: set[str]
+
+    @property
+    def origin(self) -> str:
+        """The artifact path, or a note that names were guessed from requirements."""
+        return str(self.path) if self.path else "requirements (layer not built)"
+
+
+@dataclass(slots=True)
+class PackageResult:
+    """A packaged function: the zip, its digests, its size against the budget, its imports."""
+
+    function: str
+    handler: str
+    runtime: str
+    zip_path: Path
+    sha256_hex: str
+    code_sha256: str
+    size_bytes: int
+    budget_bytes: int
+    files: list[str]
+    imports: dict[str, list[str]] = field(default_factory=dict)
+    optional_missing: list[str] = field(default_factory=list)
+    layers: list[LayerSource] = field(default_factory=list)
+    stdlib_from: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready view."""
+        return {
+            "function": self.function,
+            "handler": self.handler,
+            "runtime": self.runtime,
+            "zip": str(self.zip_path),
+            "sha256": self.sha256_hex,
+            "code_sha256": self.code_sha256,
+            "size_bytes": self.size_bytes,
+            "budget_bytes": self.budget_bytes,
+            "files": self.files,
+            "imports": self.imports,
+            "optional_missing": self.optional_missing,
+            "layers": {layer.name: layer.origin for layer in self.layers},
+            "stdlib_from": self.stdlib_from,
+        }
+
+
+def function_source(profile: LambdaProfile, spec: FunctionSpec) -> Path:
+    """The function's source path, resolved against the profile's base directory."""
+    source = Path(spec.source)
+    return source if source.is_absolute() else profile.base_dir / source
+
+
+def find_layer_artifact(
+    profile: LambdaProfile, name: str, runtime: str, arch: str, search: list[Path] | None = None
+) -> Path | None:
+    """A built layer (zip or directory with ``python/``) for ``name``, if one exists."""
+    dirs = [*(search or []), profile.base_dir / LAYER_OUT_DIR, Path.cwd() / LAYER_OUT_DIR]
+    for directory in dirs:
+        for candidate in (directory / f"{name}-{runtime}-{arch}.zip", directory / name):
+            if candidate.is_file() or (candidate / "python").is_dir():
+                return candidate
+    return None
+
+
+def requirement_modules(requirements: list[str]) -> set[str]:
+    """Module names guessed from requirement names (``PyYAML==6`` -> ``pyyaml``, ``yaml``)."""
+    names: set[str] = set()
+    for line in requirements:
+        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line)
+        if match:
+            name = match.group(1).lower().replace("-", "_").replace(".", "_")
+            names.add(name)
+    return names
+
+
+def function_layers(
+    profile: LambdaProfile, spec: FunctionSpec, extra: list[Path] | None = None
+) -> list[LayerSource]:
+    """The layers a function runs with: profile layers (built or not) and extra directories."""
+    layers: list[LayerSource] = []
+    for ref in spec.layers:
+        if ref.startswith("arn:"):
+            layers.append(LayerSource(ref, None, set()))
+            continue
+        path = find_layer_artifact(profile, ref, spec.runtime, spec.architecture)
+        if path is not None:
+            layers.append(LayerSource(ref, path, layer_top_level_modules(path)))
+        else:
+            layer = profile.layer(ref)
+            layers.append(LayerSource(ref, None, requirement_modules(layer.requirements)))
+    for path in extra or []:
+        if not path.exists():
+            raise ConfigError(f"layer {path} does not exist", hint="pass a directory or a zip")
+        layers.append(LayerSource(path.name, path, layer_top_level_modules(path)))
+    return layers
+
+
+def package_function(
+    profile: LambdaProfile,
+    name: str,
+    *,
+    out_dir: Path = DEFAULT_OUT_DIR,
+    extra_layers: list[Path] | None = None,
+) -> PackageResult:
+    """Build ``out_dir/NAME.zip`` for function ``name``; raise if an import or the size fails."""
+    spec = profile.function(name)
+    files = function_files(function_source(profile, spec))
+    check_handler(spec.handler, files)
+    layers = function_layers(profile, spec, extra_layers)
+    resolution = resolve_imports(
+        files, runtime=spec.runtime, layers={layer.name: layer.modules for layer in layers}
+    )
+    check_imports(resolution)
+    zip_path = out_dir / f"{name}.zip"
+    digest = write_deterministic_zip(files, zip_path)
+    size = zip_path.stat().st_size
+    budget = spec.package_budget_bytes or LAMBDA_ZIP_LIMIT
+    by_source: dict[str, set[str]] = {}
+    for use, source in resolution.resolved.items():
+        by_source.setdefault(source, set()).add(use.module.rstrip("?"))
+    result = PackageResult(
+        function=name,
+        handler=spec.handler,
+        runtime=spec.runtime,
+        zip_path=zip_path,
+        sha256_hex=digest,
+        code_sha256=lambda_code_sha256(zip_path),
+        size_bytes=size,
+        budget_bytes=budget,
+        files=[arcname for arcname, _ in files],
+        imports={k: sorted(v) for k, v in sorted(by_source.items())},
+        optional_missing=[f"{u.module} ({u.where})" for u in resolution.optional_missing],
+        layers=layers,
+        stdlib_from=resolution.stdlib_from,
+    )
+    if size > budget:
+        raise PackageTooLargeError(
+            f"{name}: {zip_path} is {size:,} bytes, over its budget of {budget:,} bytes",
+            hint="trim the function or raise package_budget_bytes in the profile",
+        )
+    return result
+
+
+def check_handler(handler: str, files: list[tuple[str, Path]]) -> None:
+    """The handler's module is one of the function's files and defines the handler function."""
+    module, _, func = handler.rpartition(".")
+    rel = module.replace(".", "/")
+    paths = dict(files)
+    path = paths.get(f"{rel}.py") or paths.get(f"{rel}/__init__.py")
+    if path is None:
+        raise ConfigError(
+            f"handler '{handler}': no module '{module}' among the function's files",
+            hint=f"files: {', '.join(sorted(paths)) or 'none'}",
+        )
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    defined = {
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    } | {
+        t.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    }
+    if func not in defined:
+        raise ConfigError(f"handler '{handler}': {module} defines no top-level '{func}'")

@@ -1,0 +1,30 @@
+"""Write throwaway Lambda profiles and function sources for packaging/invoke tests."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from letrade_cli.serverless.profile import LambdaProfile, load_lambda_profile
+
+
+def write_function(root: Path, name: str, files: dict[str, str]) -> Path:
+    """Create ``root/src/NAME/`` holding ``files`` (dedented)."""
+    src = root / "src" / name
+    for rel, text in files.items():
+        path = src / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return src
+
+
+def write_profile(root: Path, functions: dict[str, dict[str, Any]], **extra: Any) -> LambdaProfile:
+    """Write ``root/profiles/lambda.yaml`` and load it (paths resolve against ``root``)."""
+    data = {"defaults": {"region": "us-east-1"}, "functions": functions, **extra}
+    path = root / "profiles" / "lambda.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return load_lambda_profile(str(path))
