@@ -51,6 +51,8 @@ def test_every_command_help_is_light() -> None:
         done = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
         )
+        assert done.returncode == 0, (command, done.stderr)
+        assert "Usage" in done.stdout, command
         modules = json.loads(done.stderr.strip().splitlines()[-1])
         assert not [
             m for m in modules if m.split(".")[0] in ("aiohttp", "boto3", "websockets", "picows")

@@ -1,0 +1,55 @@
+"""The embedded exchange's settings and its statistics record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class SimConfig:
+    """How the sim runs; the defaults match the real venues' limits.
+
+    Attributes:
+        rate: Aggregate market messages per second across all subscribed symbols.
+        seed: Seed of every random walk and of the candle history.
+        host: Interface to bind (keep it on loopback).
+        port: TCP port; 0 lets the OS pick a free one.
+        ping_interval_s: Server ping period on Binance connections.
+        pong_timeout_s: Disconnect when no pong arrived for this long.
+        inbound_limit_per_s: More incoming text frames than this in one second -> disconnect.
+        max_connection_age_s: The server closes connections older than this.
+        weight_limit_per_min: Binance REST request weight allowed per minute.
+        slice_s: Generator time slice: due events are released and sent this often.
+        max_write_buffer: A connection whose unsent bytes exceed this is dropped (slow consumer).
+    """
+
+    rate: float = 200.0
+    seed: int = 7
+    host: str = "127.0.0.1"
+    port: int = 0
+    ping_interval_s: float = 20.0
+    pong_timeout_s: float = 60.0
+    inbound_limit_per_s: int = 5
+    max_connection_age_s: float = 24 * 3600.0
+    weight_limit_per_min: int = 6000
+    slice_s: float = 0.005
+    max_write_buffer: int = 64 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class SimStats:
+    """A snapshot of what the sim has done.
+
+    Attributes:
+        ws_connections: WebSocket connections open now.
+        ws_connections_total: WebSocket connections accepted since start.
+        frames_sent: WebSocket data frames sent (market data and replies).
+        subscriptions: Connection id -> the streams it receives now.
+        rest_requests: REST requests answered (including errors).
+    """
+
+    ws_connections: int = 0
+    ws_connections_total: int = 0
+    frames_sent: int = 0
+    subscriptions: dict[int, set[str]] = field(default_factory=dict)
+    rest_requests: int = 0
