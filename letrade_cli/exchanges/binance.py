@@ -1,7 +1,11 @@
 """Binance spot dialect: symbols, combined-stream subscriptions, frame decoding, REST payloads.
 
-The decoder is the hot path: one ``orjson.loads``, a dispatch on the event type ``e`` with
-plain comparisons, one positional ``Tick``. Field access errors become ``DecodeError``.
+The decoder is the hot path. bookTicker, trade and aggTrade frames (combined or raw) are decoded
+by typed msgspec structs in one pass (``_fast``), routed by the stream suffix or the frame's first
+key. Everything else, and any frame the fast path cannot take as it is, goes through the slow
+path: one ``orjson.loads``, a dispatch on the event type ``e``, one positional ``Tick``; field
+access errors become ``DecodeError``. The slow path defines the behaviour; the fast path only
+returns a Tick when the slow path would return the same one.
 """
 
 from __future__ import annotations
@@ -13,12 +17,23 @@ import orjson
 
 from letrade_cli.core.tick import Tick
 from letrade_cli.errors import DecodeError, ExchangeRejectedError, UsageError
+from letrade_cli.exchanges._fast import (
+    FAST_ERRORS,
+    Trade,
+    decode_book_ticker,
+    decode_combined_book_ticker,
+    decode_combined_trade,
+    decode_trade,
+)
 from letrade_cli.exchanges.base import MarketInfo, RestRequest
 from letrade_cli.exchanges.symbols import split_symbol
 
 MAX_PARAMS_PER_FRAME = 200
 _FIELD_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 _KLINE_CHANNELS = {"1m": "kline_1m"}
+# Routing bytes (see BinanceDecoder.decode).
+_S, _U, _E, _B, _QUOTE = b"s"[0], b"u"[0], b"e"[0], b"b"[0], b'"'[0]
+_RAW_TRADES = (b"t"[0], b"a"[0])  # {"e":"trade" | {"e":"aggTrade"
 
 
 def _rejected(venue: str, error: Any) -> ExchangeRejectedError:
@@ -44,6 +59,83 @@ class BinanceDecoder:
             DecodeError: Not JSON, or a known event with missing/malformed fields.
             ExchangeRejectedError: An error reply to a SUBSCRIBE.
         """
+        if type(frame) is bytes:
+            buf = frame
+        elif type(frame) is str and frame.isascii():
+            buf = frame.encode()
+        else:  # non-ASCII text (orjson rejects lone surrogates), bytearray, memoryview
+            return self.decode_slow(frame, recv_ns)
+        # Fast path, routed on a byte or two; the typed decoders check everything else. Routing:
+        # the first key (stream | u | e), then for combined frames the third-last byte: the
+        # closing quote of bookTicker's "A":"..", or the e of a trade's "M":true/false.
+        # A price or size of zero falls back: msgspec reads "-0" as 0.0, float() as -0.0.
+        try:
+            key = buf[2]
+            if key == _S:
+                end = buf[-3]
+                if end == _QUOTE:
+                    bt = decode_combined_book_ticker(buf).data
+                elif end == _E:
+                    tr = decode_combined_trade(buf).data
+                    last, size = tr.p, tr.q
+                    if last and size:
+                        if isinstance(tr, Trade):
+                            return Tick(
+                                self.venue,
+                                tr.s,
+                                "trade",
+                                None,
+                                None,
+                                last,
+                                size,
+                                tr.E,
+                                recv_ns,
+                                tr.t,
+                            )
+                        return Tick(
+                            self.venue,
+                            tr.s,
+                            "aggTrade",
+                            None,
+                            None,
+                            last,
+                            size,
+                            tr.E,
+                            recv_ns,
+                            tr.a,
+                        )
+                    return self.decode_slow(frame, recv_ns)
+                else:
+                    return self.decode_slow(frame, recv_ns)
+            elif key == _U:
+                bt = decode_book_ticker(buf)
+            elif key == _E and buf[6] in _RAW_TRADES:
+                tr = decode_trade(buf)
+                last, size = tr.p, tr.q
+                if last and size:
+                    if isinstance(tr, Trade):
+                        return Tick(
+                            self.venue, tr.s, "trade", None, None, last, size, tr.E, recv_ns, tr.t
+                        )
+                    return Tick(
+                        self.venue, tr.s, "aggTrade", None, None, last, size, tr.E, recv_ns, tr.a
+                    )
+                return self.decode_slow(frame, recv_ns)
+            elif key == _E and buf[6] == _B:  # futures bookTicker
+                bt = decode_book_ticker(buf)
+            else:
+                return self.decode_slow(frame, recv_ns)
+            bid, ask, size = bt.b, bt.a, bt.B
+            if bid and ask and size:
+                return Tick(
+                    self.venue, bt.s, "bookTicker", bid, ask, None, size, bt.E, recv_ns, bt.u
+                )
+        except FAST_ERRORS:
+            pass
+        return self.decode_slow(frame, recv_ns)
+
+    def decode_slow(self, frame: bytes | str, recv_ns: int) -> Tick | None:
+        """``decode`` without the fast path: the reference behaviour (orjson + dict lookups)."""
         try:
             msg = orjson.loads(frame)
         except orjson.JSONDecodeError:
