@@ -216,10 +216,7 @@ async def client_letrade(url: str, meter: Meter, *, backend: str) -> dict[str, A
     """The full path: transport -> IngestPipeline (decode, Tick, cache, bus) -> one consumer."""
     try:
         from letrade_cli.connector.pipeline import IngestPipeline
-        from letrade_cli.connector.stats import StreamStats
         from letrade_cli.connector.transport import available_backends, open_websocket
-        from letrade_cli.core.bus import Bus
-        from letrade_cli.core.cache import PriceCache
         from letrade_cli.core.tick import Tick
         from letrade_cli.exchanges.binance import BinanceDialect
     except ImportError as exc:
@@ -227,11 +224,8 @@ async def client_letrade(url: str, meter: Meter, *, backend: str) -> dict[str, A
     if backend not in available_backends():
         raise Skip(f"transport backend {backend!r} not available here")
 
-    decoder = BinanceDialect().decoder("binance")
-    cache = PriceCache(max_size=1000, ttl_ns=500_000_000)
-    bus: Bus[Tick] = Bus()
-    stats = StreamStats()
-    pipeline = IngestPipeline(decoder, cache, bus, stats)
+    pipeline = IngestPipeline.for_venue(BinanceDialect(), "binance")
+    cache, bus, stats = pipeline.cache, pipeline.bus, pipeline.stats
     expected = meter.expected
     received = 0
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from dataclasses import replace
 from typing import Any
 
@@ -36,14 +35,15 @@ class StreamService:
         self.backend = backend
         self.spec: VenueSpec = venue_spec(settings.venue)
         self.dialect: Dialect = dialect_for(self.spec.dialect)
-        self.stats = StreamStats()
-        self.bus: Bus[Tick] = Bus()
-        # Wall-clock nanoseconds, the transport's receive stamp, so puts need no clock read.
-        self.cache = PriceCache(
-            max_size=settings.cache.max_symbols,
-            ttl_ns=settings.cache.ttl_ms * 1_000_000,
-            clock=time.time_ns,
+        self.pipeline = IngestPipeline.for_venue(
+            self.dialect,
+            self.spec.name,
+            max_symbols=settings.cache.max_symbols,
+            ttl_ms=settings.cache.ttl_ms,
         )
+        self.stats: StreamStats = self.pipeline.stats
+        self.bus: Bus[Tick] = self.pipeline.bus
+        self.cache: PriceCache = self.pipeline.cache
         self.stream_breaker = CircuitBreaker(
             failure_threshold=settings.breaker.failure_threshold,
             reset_timeout_s=settings.breaker.reset_timeout_s,
@@ -57,7 +57,6 @@ class StreamService:
         self.rest: RestClient | None = None
         self.supervisor: StreamSupervisor | None = None
         self.fallback: RestFallback | None = None
-        self.pipeline: IngestPipeline | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     async def __aenter__(self) -> StreamService:
@@ -85,13 +84,6 @@ class StreamService:
             ) from exc
         markets = self.dialect.parse_markets(payload)
         self.symbols = resolve_symbols(self.settings.symbols, self.dialect, markets, self.spec.name)
-        self.pipeline = IngestPipeline(
-            self.dialect.decoder(self.spec.name),
-            self.cache,
-            self.bus,
-            self.stats,
-            contiguous_channels=frozenset(self.dialect.contiguous_channels),
-        )
         channels = self.settings.channels
         frames = self.dialect.subscribe_messages(self.symbols, channels, first_id=1)
         connection = replace(

@@ -72,7 +72,7 @@ def _mid(bid: float | None, ask: float | None) -> float | None:
 class StreamStats:
     """Everything counted about one stream. Written on the hot path, read by the UI."""
 
-    messages: int = 0
+    frames: int = 0
     control_frames: int = 0
     decode_errors: int = 0
     exchange_errors: int = 0
@@ -117,6 +117,11 @@ class StreamStats:
             self._rate = (self.messages - mark_count) / elapsed
             self._rate_mark = (now, self.messages)
         return self._rate
+
+    @property
+    def messages(self) -> int:
+        """Frames that became ticks (every frame is counted once; the rest are derived)."""
+        return self.frames - self.control_frames - self.decode_errors - self.exchange_errors
 
     def exchange_to_receive(self) -> LatencyHistogram:
         """Exchange event -> our receive, all symbols (merged from the per-symbol histograms)."""
