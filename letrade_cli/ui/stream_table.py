@@ -132,12 +132,7 @@ def summary_table(summary: dict[str, Any]) -> Table:
         ("messages", f"{summary['messages']:,} ({summary['msgs_per_s']:,.1f}/s)"),
         ("decode→cache µs", pct(lat["decode_to_cache"])),
         ("exchange→receive µs", pct(lat["exchange_to_receive"])),
-        (
-            "cache",
-            f"hit rate {cache.get('hit_rate', 0) * 100:.1f}% · hits {cache.get('hits', 0)} · "
-            f"misses {cache.get('misses', 0)} · expired {cache.get('expirations', 0)} · "
-            f"evicted {cache.get('evictions', 0)}",
-        ),
+        ("cache", _cache_line(cache)),
         (
             "connection",
             f"{summary['connection_state']} ({summary['backend'] or '—'}) · "
@@ -167,3 +162,13 @@ def summary_table(summary: dict[str, Any]) -> Table:
 
 def _or_dash(value: object) -> str:
     return "—" if value is None else str(value)
+
+
+def _cache_line(cache: dict[str, Any]) -> str:
+    reads = cache.get("hits", 0) + cache.get("misses", 0)
+    rate = f"hit rate {cache.get('hit_rate', 0) * 100:.1f}%" if reads else "no reads"
+    return (
+        f"{rate} · hits {cache.get('hits', 0)} · misses {cache.get('misses', 0)} · "
+        f"expired {cache.get('expirations', 0)} · evicted {cache.get('evictions', 0)} · "
+        f"size {cache.get('size', 0)}"
+    )
