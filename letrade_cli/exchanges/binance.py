@@ -143,21 +143,22 @@ class BinanceDecoder:
         try:
             data = msg.get("data", msg)
             e = data.get("e")
+            if (e is None and "u" in data) or e == "bookTicker":
+                # spot {"u":400900217,"s":"BNBUSDT","b":"25.35","B":"31.21","a":"25.36","A":"40.66"}
+                # (the futures spelling adds "e":"bookTicker" and "E")
+                return Tick(
+                    self.venue,
+                    data["s"],
+                    "bookTicker",
+                    float(data["b"]),
+                    float(data["a"]),
+                    None,
+                    float(data["B"]),
+                    data.get("E", 0),
+                    recv_ns,
+                    data["u"],
+                )
             if e is None:
-                if "u" in data:
-                    # {"u":400900217,"s":"BNBUSDT","b":"25.35","B":"31.21","a":"25.36","A":"40.66"}
-                    return Tick(
-                        self.venue,
-                        data["s"],
-                        "bookTicker",
-                        float(data["b"]),
-                        float(data["a"]),
-                        None,
-                        float(data["B"]),
-                        data.get("E", 0),
-                        recv_ns,
-                        data["u"],
-                    )
                 self._control(data)
                 return None
             if e == "trade" or e == "aggTrade":
@@ -204,19 +205,6 @@ class BinanceDecoder:
                     data["E"],
                     recv_ns,
                     -1,
-                )
-            if e == "bookTicker":  # the futures spelling carries "e" and "E"
-                return Tick(
-                    self.venue,
-                    data["s"],
-                    "bookTicker",
-                    float(data["b"]),
-                    float(data["a"]),
-                    None,
-                    float(data["B"]),
-                    data.get("E", 0),
-                    recv_ns,
-                    data["u"],
                 )
             return None  # depthUpdate, miniTicker, ...: not mapped to ticks
         except _FIELD_ERRORS as exc:
