@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from letrade_cli.config.loader import find_profile, from_mapping, load_yaml_mapping
@@ -162,8 +161,3 @@ def apply_flags(settings: StreamSettings, **flags: Any) -> StreamSettings:
     """Flags given on the command line (not None) win over everything."""
     given = {k: v for k, v in flags.items() if v is not None and v != []}
     return replace(settings, **given)
-
-
-def profile_path_or_none(profile: str | None) -> Path | None:
-    """Resolve a profile name without loading it (for messages)."""
-    return find_profile(profile) if profile else None

@@ -1,62 +1,10 @@
-"""Throughput: a sliding-window message rate, and a token bucket to pace outbound frames."""
+"""A token bucket to pace outbound frames under a venue's inbound message limit."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-
-
-class RateMeter:
-    """Messages per second over the last ``window_s`` seconds, from per-second buckets.
-
-    The current (partial) second is included and the elapsed time counts only its elapsed
-    part, so the rate reacts within a second without jumping at second boundaries.
-    """
-
-    __slots__ = ("_clock", "_counts", "_first", "_secs", "_size", "total", "window_s")
-
-    def __init__(self, window_s: int = 5, clock: Callable[[], float] = time.monotonic) -> None:
-        if window_s < 1:
-            raise ValueError("window_s must be at least 1")
-        self.window_s = window_s
-        self._clock = clock
-        self._size = window_s + 1
-        self._secs = [-1] * self._size
-        self._counts = [0] * self._size
-        self._first: float | None = None
-        self.total = 0
-
-    def add(self, n: int = 1, now: float | None = None) -> None:
-        """Count ``n`` messages at ``now`` (seconds, default ``clock()``)."""
-        if now is None:
-            now = self._clock()
-        if self._first is None:
-            self._first = now
-        sec = int(now)
-        i = sec % self._size
-        if self._secs[i] != sec:
-            self._secs[i] = sec
-            self._counts[i] = n
-        else:
-            self._counts[i] += n
-        self.total += n
-
-    def rate(self, now: float | None = None) -> float:
-        """Messages per second over the window ending at ``now``."""
-        if self._first is None:
-            return 0.0
-        if now is None:
-            now = self._clock()
-        sec = int(now)
-        oldest = sec - self.window_s + 1
-        total = 0
-        for s, c in zip(self._secs, self._counts, strict=True):
-            if oldest <= s <= sec:
-                total += c
-        elapsed = (self.window_s - 1) + (now - sec)
-        elapsed = min(elapsed, now - self._first)
-        return total / max(elapsed, 1.0)
 
 
 class TokenBucket:

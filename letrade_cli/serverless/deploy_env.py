@@ -88,8 +88,8 @@ def resolve_environment(
             name = raw.removeprefix("env:")
             if name not in environ:
                 raise ConfigError(
-                    f"environment.{key}: env:{name} is not set in your environment",
-                    hint=f"export {name}=... before deploying",
+                    f"environment.{key} references env:{name}, which is not set",
+                    hint=f"export {name}=... first",
                 )
             values[key] = environ[name]
         elif raw.startswith("ssm:"):
@@ -111,7 +111,7 @@ def _ssm(client_for: Callable[[str], Any], key: str, path: str) -> str:
     except ClientError as exc:
         if error_code(exc) == "ParameterNotFound":
             raise ConfigError(
-                f"environment.{key}: SSM parameter {path} does not exist",
+                f"environment.{key}: cannot read ssm:{path}: ParameterNotFound",
                 hint="create it with `aws ssm put-parameter --type SecureString`",
             ) from exc
         raise
@@ -126,7 +126,8 @@ def _secretsmanager(client_for: Callable[[str], Any], key: str, secret_id: str) 
     except ClientError as exc:
         if error_code(exc) == "ResourceNotFoundException":
             raise ConfigError(
-                f"environment.{key}: secret {secret_id} does not exist in Secrets Manager"
+                f"environment.{key}: cannot read secretsmanager:{secret_id}: "
+                "ResourceNotFoundException"
             ) from exc
         raise
     if "SecretString" not in response:

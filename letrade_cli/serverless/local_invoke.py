@@ -125,53 +125,49 @@ def resolve_environment(
     *,
     region: str,
 ) -> dict[str, str]:
-    """The function's environment: references resolved, ``overrides`` (--env) winning."""
-    resolved: dict[str, str] = {}
-    for name, value in spec_env.items():
-        if name in overrides:
+    """The function's environment: references resolved as a deploy would, ``--env`` winning.
+
+    Unlike a deploy, a local invoke reads ``ssm:``/``secretsmanager:`` references only through
+    an explicitly configured endpoint (a local moto server), never the real AWS by accident.
+    """
+    from letrade_cli.serverless import deploy_env
+
+    wanted = {k: v for k, v in spec_env.items() if k not in overrides}
+    endpoints: dict[str, str] = {}
+    for name, ref in wanted.items():
+        kind = ref.partition(":")[0]
+        if kind not in ("ssm", "secretsmanager") or not SECRET_REFERENCE.match(ref):
             continue
-        if SECRET_REFERENCE.match(value):
-            resolved[name] = _resolve_reference(name, value, caller_env, region)
-        else:
-            resolved[name] = value
-    return resolved | overrides
-
-
-def _resolve_reference(name: str, ref: str, caller_env: dict[str, str], region: str) -> str:
-    kind, _, target = ref.partition(":")
-    if kind == "env":
-        if target not in caller_env:
-            raise ConfigError(
-                f"environment {name} references env:{target}, which is not set",
-                hint=f"export {target}=... or pass --env {name}=VALUE",
-            )
-        return caller_env[target]
-    service = "ssm" if kind == "ssm" else "secretsmanager"
-    suffix = "SSM" if kind == "ssm" else "SECRETS_MANAGER"
-    endpoint = caller_env.get(f"AWS_ENDPOINT_URL_{suffix}") or caller_env.get("AWS_ENDPOINT_URL")
-    if not endpoint:
-        raise ConfigError(
-            f"environment {name} references {ref}; a local invoke resolves {kind}: references"
-            " only through a configured endpoint",
-            hint=f"set AWS_ENDPOINT_URL_{suffix} (e.g. a local moto server) or pass"
-            f" --env {name}=VALUE",
+        suffix = "SSM" if kind == "ssm" else "SECRETS_MANAGER"
+        endpoint = caller_env.get(f"AWS_ENDPOINT_URL_{suffix}") or caller_env.get(
+            "AWS_ENDPOINT_URL"
         )
-    import boto3  # lazy: heavy
+        if not endpoint:
+            raise ConfigError(
+                f"environment {name} references {ref}; a local invoke resolves {kind}: references"
+                " only through a configured endpoint",
+                hint=f"set AWS_ENDPOINT_URL_{suffix} (e.g. a local moto server) or pass"
+                f" --env {name}=VALUE",
+            )
+        endpoints[kind] = endpoint
+
+    def client_for(service: str) -> Any:
+        import boto3  # lazy: heavy
+
+        return boto3.client(  # type: ignore[call-overload]
+            service, region_name=region, endpoint_url=endpoints[service]
+        )
+
     from botocore.exceptions import BotoCoreError, ClientError
 
-    client: Any = boto3.client(service, region_name=region, endpoint_url=endpoint)  # type: ignore[call-overload]
     try:
-        if kind == "ssm":
-            answer = client.get_parameter(Name=target, WithDecryption=True)
-            return str(answer["Parameter"]["Value"])
-        return str(client.get_secret_value(SecretId=target)["SecretString"])
+        resolved = deploy_env.resolve_environment(wanted, client_for, caller_env)
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "error")
-        raise ConfigError(f"environment {name}: cannot read {ref}: {code}") from exc
+        raise ConfigError(f"cannot read a secret reference: {code}") from exc
     except BotoCoreError as exc:
-        raise NetworkUnavailableError(
-            f"environment {name}: cannot reach {endpoint}: {exc}"
-        ) from exc
+        raise NetworkUnavailableError(f"cannot reach {sorted(endpoints.values())}: {exc}") from exc
+    return resolved.values | overrides
 
 
 def runtime_dir(target: Path) -> Path:

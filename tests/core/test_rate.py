@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from letrade_cli.core.rate import RateMeter, TokenBucket
+from letrade_cli.core.rate import TokenBucket
 
 
 class FakeClock:
@@ -11,31 +11,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.t
-
-
-def test_rate_meter_steady_stream() -> None:
-    meter = RateMeter(window_s=5)
-    for i in range(1000):
-        meter.add(now=1000.0 + i / 100)  # 100 msg/s
-    assert meter.rate(now=1010.0) == pytest.approx(100, rel=0.03)
-    assert meter.total == 1000
-
-
-def test_rate_meter_decays_to_zero_and_empty() -> None:
-    meter = RateMeter(window_s=3)
-    assert meter.rate(now=5.0) == 0.0
-    meter.add(30, now=100.2)
-    assert meter.rate(now=100.5) == 30.0  # elapsed floored to 1 s at start
-    assert meter.rate(now=110.0) == 0.0
-
-
-def test_rate_meter_uses_clock() -> None:
-    clock = FakeClock()
-    meter = RateMeter(window_s=2, clock=clock)
-    for _ in range(4):
-        meter.add(10)
-        clock.t += 0.5
-    assert meter.rate() == pytest.approx(40 / 2.0)
 
 
 def test_token_bucket_try_acquire_and_refill() -> None:
