@@ -71,65 +71,40 @@ class BinanceDecoder:
         # A price or size of zero falls back: msgspec reads "-0" as 0.0, float() as -0.0.
         try:
             key = buf[2]
+            bt: Any = None
+            tr: Any = None
             if key == _S:
                 end = buf[-3]
                 if end == _QUOTE:
                     bt = decode_combined_book_ticker(buf).data
                 elif end == _E:
                     tr = decode_combined_trade(buf).data
-                    last, size = tr.p, tr.q
-                    if last and size:
-                        if isinstance(tr, Trade):
-                            return Tick(
-                                self.venue,
-                                tr.s,
-                                "trade",
-                                None,
-                                None,
-                                last,
-                                size,
-                                tr.E,
-                                recv_ns,
-                                tr.t,
-                            )
-                        return Tick(
-                            self.venue,
-                            tr.s,
-                            "aggTrade",
-                            None,
-                            None,
-                            last,
-                            size,
-                            tr.E,
-                            recv_ns,
-                            tr.a,
-                        )
-                    return self.decode_slow(frame, recv_ns)
-                else:
-                    return self.decode_slow(frame, recv_ns)
-            elif key == _U:
+            elif key == _U or (key == _E and buf[6] == _B):  # spot, or futures bookTicker
                 bt = decode_book_ticker(buf)
             elif key == _E and buf[6] in _RAW_TRADES:
                 tr = decode_trade(buf)
+            if tr is not None:
                 last, size = tr.p, tr.q
                 if last and size:
-                    if isinstance(tr, Trade):
-                        return Tick(
-                            self.venue, tr.s, "trade", None, None, last, size, tr.E, recv_ns, tr.t
-                        )
+                    is_trade = isinstance(tr, Trade)
                     return Tick(
-                        self.venue, tr.s, "aggTrade", None, None, last, size, tr.E, recv_ns, tr.a
+                        self.venue,
+                        tr.s,
+                        "trade" if is_trade else "aggTrade",
+                        None,
+                        None,
+                        last,
+                        size,
+                        tr.E,
+                        recv_ns,
+                        tr.t if is_trade else tr.a,
                     )
-                return self.decode_slow(frame, recv_ns)
-            elif key == _E and buf[6] == _B:  # futures bookTicker
-                bt = decode_book_ticker(buf)
-            else:
-                return self.decode_slow(frame, recv_ns)
-            bid, ask, size = bt.b, bt.a, bt.B
-            if bid and ask and size:
-                return Tick(
-                    self.venue, bt.s, "bookTicker", bid, ask, None, size, bt.E, recv_ns, bt.u
-                )
+            elif bt is not None:
+                bid, ask, size = bt.b, bt.a, bt.B
+                if bid and ask and size:
+                    return Tick(
+                        self.venue, bt.s, "bookTicker", bid, ask, None, size, bt.E, recv_ns, bt.u
+                    )
         except FAST_ERRORS:
             pass
         return self.decode_slow(frame, recv_ns)
