@@ -70,16 +70,15 @@ def stream(
         raise UsageError(
             f"unknown --ws-backend '{ws_backend}'", hint="use auto, picows or websockets"
         )
-    settings = load_stream_settings(profile)
+    if sim_rate is not None and sim_rate <= 0:
+        raise UsageError(f"--sim-rate must be greater than 0, got {sim_rate:g}")
+    # Validate the profile alone first, so its errors name its file; then the overrides.
+    settings = load_stream_settings(profile).validate()
     settings = apply_environment(settings)
     settings = apply_flags(settings, venue=venue, symbols=symbols, channels=channel)
     if sim_rate is not None:
-        if sim_rate <= 0:
-            raise UsageError(f"--sim-rate must be greater than 0, got {sim_rate:g}")
         settings = replace(settings, sim=replace(settings.sim, rate=sim_rate))
-    if channel:
-        settings.source = "command line"
-    settings.validate()
+    replace(settings, source="command line or LETRADE_* environment").validate()
     if not settings.symbols:
         raise UsageError("no symbols given", hint="e.g. letrade stream BTCUSDT ETHUSDT --venue sim")
 

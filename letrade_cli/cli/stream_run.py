@@ -37,7 +37,7 @@ class JsonLineWriter:
         if self.broken:
             return
         try:
-            self.stream.write(orjson.dumps(tick) + b"\n")
+            self.stream.write(orjson.dumps(tick, option=orjson.OPT_APPEND_NEWLINE))
         except BrokenPipeError:
             self._broke()
             return
