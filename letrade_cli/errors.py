@@ -10,6 +10,7 @@ Grouped by what the user does next; the CLI maps each to one red line and an exi
     ├── ExchangeRejectedError (3: the venue said no; read its code)
     │   └── RateLimitedError
     ├── NetworkUnavailableError (4: the venue or service cannot be reached)
+    │   └── OutcomeUnknownError (sent, but no answer: look the order up before resending)
     └── DecodeError (1: a frame we could not parse; counted, never fatal in a stream)
 
 Library errors (aiohttp, websockets, botocore, yaml) are translated into these at the edge,
@@ -75,6 +76,10 @@ class NetworkUnavailableError(LetradeError):
     """The venue or service cannot be reached at all."""
 
     exit_code = 4
+
+
+class OutcomeUnknownError(NetworkUnavailableError):
+    """A request may have reached the venue but no usable answer came back (timeout, 5xx)."""
 
 
 class DecodeError(LetradeError):

@@ -45,12 +45,11 @@ bench.register(app)
 serverless.register(app)
 lambda_local.register(app)
 
-EXIT_INTERRUPTED = 130
-
 
 def main() -> None:
     """Console-script entry: run the app, turning LetradeError into one line and an exit code."""
-    from letrade_cli.cli.output import print_error
+    from letrade_cli.runtime.process import EXIT_INTERRUPTED
+    from letrade_cli.ui.console import print_error
 
     try:
         app()

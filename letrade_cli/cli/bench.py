@@ -63,8 +63,8 @@ def ingest(
     from letrade_cli.bench.ingest import ALL_CLIENTS, IngestBenchConfig, run_ingest_benchmark
     from letrade_cli.bench.report import markdown as to_markdown
     from letrade_cli.bench.report import render
-    from letrade_cli.cli.output import err_console
     from letrade_cli.errors import LetradeError, UsageError
+    from letrade_cli.ui.console import err_console
 
     chosen = tuple(c.strip() for c in clients.split(",") if c.strip()) if clients else ALL_CLIENTS
     config = IngestBenchConfig(

@@ -38,7 +38,7 @@ def lambda_package(
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
         return
-    from letrade_cli.cli.output import err_console, out_console
+    from letrade_cli.ui.console import err_console, out_console
 
     pct = 100 * result.size_bytes / result.budget_bytes
     out_console().print(
@@ -102,7 +102,7 @@ def lambda_invoke(
 
 
 def _render_invoke(data: dict[str, Any], logs: str, as_json: bool) -> None:
-    from letrade_cli.cli.output import err_console
+    from letrade_cli.ui.console import err_console
 
     console = err_console()
     if as_json:

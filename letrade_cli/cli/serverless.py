@@ -258,7 +258,7 @@ def _emit_deploy(data: dict[str, Any], as_json: bool, redact: Callable[[str], st
 
 
 def _invoke_lines(summary: dict[str, Any]) -> None:
-    from letrade_cli.cli.output import err_console
+    from letrade_cli.ui.console import err_console
 
     console = err_console()
     rtt = summary["round_trip_ms"]
@@ -287,7 +287,7 @@ def _invoke_lines(summary: dict[str, Any]) -> None:
 
 
 def _progress(redact: Callable[[str], str] | None = None) -> Callable[[StepEvent], None]:
-    from letrade_cli.cli.output import err_console
+    from letrade_cli.ui.console import err_console
 
     console = err_console()
 
@@ -309,8 +309,8 @@ def _progress(redact: Callable[[str], str] | None = None) -> Callable[[StepEvent
 def _size_table(build: LayerBuild) -> None:
     from rich.table import Table
 
-    from letrade_cli.cli.output import err_console
     from letrade_cli.serverless.layer_build import MAX_UNZIPPED_BYTES, MAX_ZIPPED_BYTES
+    from letrade_cli.ui.console import err_console
 
     table = Table(
         title=f"layer {build.name} ({build.runtime}, {build.arch})",
@@ -344,7 +344,7 @@ def _errors(redact: Callable[[str], str] | None = None) -> Iterator[None]:
     try:
         yield
     except LetradeError as exc:
-        from letrade_cli.cli.output import print_error
+        from letrade_cli.ui.console import print_error
 
         message, hint = exc.message, exc.hint
         if redact is not None:

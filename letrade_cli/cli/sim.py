@@ -6,8 +6,6 @@ from typing import Annotated
 
 import typer
 
-EXIT_INTERRUPTED = 130
-
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the root app."""
@@ -31,14 +29,13 @@ def sim(
 
     Prints one JSON line ({"ws_url", "rest_url", "port"}) to stdout, logs to stderr.
     """
-    import asyncio
     import logging
-    import signal
     import sys
 
     import orjson
 
     from letrade_cli.errors import NetworkUnavailableError
+    from letrade_cli.runtime import RunContext, run
     from letrade_cli.sim.server import SimConfig, SimExchange
 
     logging.basicConfig(
@@ -48,17 +45,7 @@ def sim(
         rate=rate, seed=seed, host=host, port=port, weight_limit_per_min=weight_limit
     )
 
-    async def serve() -> int:
-        loop = asyncio.get_running_loop()
-        stop = asyncio.Event()
-        got: list[int] = []
-
-        def on_signal(sig: int) -> None:
-            got.append(sig)
-            stop.set()
-
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, on_signal, sig)
+    async def serve(context: RunContext) -> int:
         exchange = SimExchange(config)
         try:
             await exchange.start()
@@ -70,12 +57,16 @@ def sim(
             line = {"ws_url": exchange.ws_url, "rest_url": exchange.rest_url, "port": exchange.port}
             sys.stdout.write(orjson.dumps(line).decode() + "\n")
             sys.stdout.flush()
-            await stop.wait()
+            await context.stop.wait()
         finally:
             await exchange.stop()
         logging.getLogger("letrade.sim").info("sim stopped")
-        return EXIT_INTERRUPTED if got and got[0] == signal.SIGINT else 0
+        # A signal ended it: SIGINT exits 130 like every command; SIGTERM (a service manager
+        # stopping it) is a normal end for a server.
+        return 0
 
-    code = asyncio.run(serve())
+    code = run(serve)
+    if code == 143:
+        code = 0
     if code:
         raise typer.Exit(code)

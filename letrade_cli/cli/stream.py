@@ -82,7 +82,7 @@ def stream(
     if not settings.symbols:
         raise UsageError("no symbols given", hint="e.g. letrade stream BTCUSDT ETHUSDT --venue sim")
 
-    from letrade_cli.cli.stream_run import run_stream
+    from letrade_cli.runtime.stream import run_stream
 
     code = run_stream(settings, duration=duration, json_output=json_output, backend=ws_backend)
     raise typer.Exit(code)

@@ -2,34 +2,49 @@
 
 Every aiohttp error is translated here into the Letrade error tree, so callers never see
 library types: unreachable -> NetworkUnavailableError, 429/418 -> RateLimitedError,
-a venue error code -> ExchangeRejectedError.
+a venue error code -> ExchangeRejectedError. When a request may have reached the venue but no
+answer came back (a timeout, a dropped connection, a 5xx) the error is
+``OutcomeUnknownError``: an order sent that way must be looked up before it is sent again.
+
+Signed requests (``RestRequest.signed``) go through the venue's injected ``RequestSigner``,
+which encodes the parameters; the client sends its query string and body byte for byte.
 """
 
 from __future__ import annotations
 
 import time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 import orjson
+from yarl import URL
 
 from letrade_cli.config.stream import RestSettings
 from letrade_cli.errors import (
+    ConfigError,
     ExchangeRejectedError,
     NetworkUnavailableError,
+    OutcomeUnknownError,
     RateLimitedError,
 )
-from letrade_cli.exchanges.base import RestRequest
+from letrade_cli.exchanges.base import RequestSigner, RestRequest, SignedRequest
 
 WEIGHT_HEADER = "X-MBX-USED-WEIGHT-1M"
 
 
 class RestClient:
-    """GET JSON from one venue over a pooled keep-alive connector."""
+    """JSON over HTTP to one venue: pooled keep-alive connections, optional request signing."""
 
-    def __init__(self, base_url: str, settings: RestSettings | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        settings: RestSettings | None = None,
+        *,
+        signer: RequestSigner | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.signer = signer
         self.host = urlsplit(self.base_url).netloc or self.base_url
         self.settings = settings or RestSettings()
         self.requests = 0
@@ -71,47 +86,74 @@ class RestClient:
         return max(0.0, self._blocked_until - time.monotonic())
 
     async def get_json(self, request: RestRequest) -> Any:
-        """GET ``request`` and return the decoded JSON body.
+        """GET ``request`` (unsigned market data) and return the decoded JSON body."""
+        return await self.request(request)
+
+    async def request(self, request: RestRequest) -> Any:
+        """Send ``request`` with its method, signed when it says so; return the JSON body.
 
         Raises:
+            ConfigError: a signed request but no keys (no signer) were configured.
             RateLimitedError: the venue asked us to back off (or still does).
             ExchangeRejectedError: the venue answered with an error code.
-            NetworkUnavailableError: the venue could not be reached or answered 5xx.
+            OutcomeUnknownError: sent, but no usable answer (timeout, dropped, 5xx).
+            NetworkUnavailableError: the venue could not be reached at all.
         """
         if (wait := self.blocked_for_s) > 0:
             raise RateLimitedError(
                 f"{self.host} asked us to back off; not calling it", retry_after=round(wait, 1)
             )
+        wire = self._encode(request)
         session = self._ensure_session()
         url = self.base_url + request.path
+        target: str | URL = URL(f"{url}?{wire.query}", encoded=True) if wire.query else url
         self.requests += 1
         try:
-            async with session.get(url, params=request.params or None) as response:
+            async with session.request(
+                request.method, target, data=wire.body, headers=wire.headers or None
+            ) as response:
                 body = await response.read()
                 self._track_weight(response.headers)
-                if response.status in (418, 429):
-                    retry_after = _retry_after(response.headers.get("Retry-After"))
-                    self._blocked_until = time.monotonic() + retry_after
-                    self.errors += 1
-                    raise RateLimitedError(
-                        f"{self.host} answered {response.status} for {request.path}",
-                        retry_after=retry_after,
-                    )
-                if response.status >= 500:
-                    self.errors += 1
-                    raise NetworkUnavailableError(
-                        f"{self.host} answered {response.status} for {request.path}",
-                        hint="the venue is having trouble; try again later",
-                    )
-                payload = _loads(body, self.host, request.path)
-                if response.status >= 400:
-                    self.errors += 1
-                    raise _rejected(payload, response.status, self.host, request.path)
-                return payload
-        except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+                return self._answer(request, response.status, response.headers, body)
+        except aiohttp.ClientConnectorError as exc:
+            self.errors += 1
+            raise NetworkUnavailableError(f"cannot reach {self.host}: {_reason(exc)}") from exc
+        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, TimeoutError) as exc:
             self.errors += 1
             reason = "timed out" if isinstance(exc, TimeoutError) else _reason(exc)
-            raise NetworkUnavailableError(f"cannot reach {self.host}: {reason}") from exc
+            raise OutcomeUnknownError(
+                f"no answer from {self.host} for {request.method} {request.path}: {reason}"
+            ) from exc
+
+    def _encode(self, request: RestRequest) -> SignedRequest:
+        if request.signed:
+            if self.signer is None:
+                raise ConfigError(
+                    f"{request.method} {request.path} needs API keys and none are configured",
+                    hint="set the key variables named in the profile (see `letrade trade --help`)",
+                )
+            return self.signer.sign(request.method, request.path, request.params)
+        return SignedRequest(query=urlencode(request.params, doseq=True))
+
+    def _answer(self, request: RestRequest, status: int, headers: Any, body: bytes) -> Any:
+        if status in (418, 429):
+            retry_after = _retry_after(headers.get("Retry-After"))
+            self._blocked_until = time.monotonic() + retry_after
+            self.errors += 1
+            raise RateLimitedError(
+                f"{self.host} answered {status} for {request.path}", retry_after=retry_after
+            )
+        if status >= 500:
+            self.errors += 1
+            raise OutcomeUnknownError(
+                f"{self.host} answered {status} for {request.method} {request.path}",
+                hint="the venue is having trouble; try again later",
+            )
+        payload = _loads(body, self.host, request.path)
+        if status >= 400:
+            self.errors += 1
+            raise _rejected(payload, status, self.host, request.path)
+        return payload
 
     def _track_weight(self, headers: Any) -> None:
         weight = headers.get(WEIGHT_HEADER)

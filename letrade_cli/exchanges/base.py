@@ -8,7 +8,7 @@ payloads. The stream supervisor talks only to this interface, never to venue cod
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from letrade_cli.core.tick import Tick
@@ -51,11 +51,38 @@ class FrameDecoder(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class RestRequest:
-    """A REST call described as data so the client stays venue-agnostic."""
+    """A REST call described as data so the client stays venue-agnostic.
+
+    Attributes:
+        path: Path below the venue's REST base URL (``/api/v3/order``).
+        params: Query (GET/DELETE) or body (POST) parameters, in the order they are sent.
+        weight: The venue's request weight for this call.
+        method: ``GET``, ``POST`` or ``DELETE``.
+        signed: Whether the venue's ``RequestSigner`` must sign it (keys required).
+    """
 
     path: str
     params: dict[str, str]
     weight: int = 1
+    method: str = "GET"
+    signed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SignedRequest:
+    """What goes on the wire for one call: encoded query, optional body, extra headers."""
+
+    query: str
+    body: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class RequestSigner(Protocol):
+    """A venue's authentication: turns parameters into the exact bytes that are sent."""
+
+    def sign(self, method: str, path: str, params: dict[str, str]) -> SignedRequest:
+        """Encode ``params`` and add the venue's signature (query, body and headers)."""
+        ...
 
 
 class Dialect(Protocol):

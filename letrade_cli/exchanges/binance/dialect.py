@@ -1,7 +1,7 @@
 """Binance spot dialect: symbols, combined-stream subscriptions, frame decoding, REST payloads.
 
 The decoder is the hot path. bookTicker, trade and aggTrade frames (combined or raw) are decoded
-by typed msgspec structs in one pass (``_fast``), routed by the stream suffix or the frame's first
+by typed msgspec structs in one pass (``fast``), routed by the stream suffix or the frame's first
 key. Everything else, and any frame the fast path cannot take as it is, goes through the slow
 path: one ``orjson.loads``, a dispatch on the event type ``e``, one positional ``Tick``; field
 access errors become ``DecodeError``. The slow path defines the behaviour; the fast path only
@@ -17,7 +17,8 @@ import orjson
 
 from letrade_cli.core.tick import Tick
 from letrade_cli.errors import DecodeError, ExchangeRejectedError, UsageError
-from letrade_cli.exchanges._fast import (
+from letrade_cli.exchanges.base import MarketInfo, RestRequest
+from letrade_cli.exchanges.binance.fast import (
     FAST_ERRORS,
     Trade,
     decode_book_ticker,
@@ -25,7 +26,6 @@ from letrade_cli.exchanges._fast import (
     decode_combined_trade,
     decode_trade,
 )
-from letrade_cli.exchanges.base import MarketInfo, RestRequest
 from letrade_cli.exchanges.symbols import split_symbol
 
 MAX_PARAMS_PER_FRAME = 200

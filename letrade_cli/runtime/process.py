@@ -1,0 +1,69 @@
+"""The process runner shared by every long-lived command (see the package docstring)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+EXIT_OK = 0
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+
+_SIGNAL_EXIT = {signal.SIGINT: EXIT_INTERRUPTED, signal.SIGTERM: EXIT_TERMINATED}
+
+
+@dataclass(slots=True)
+class RunContext:
+    """Handed to a running command: set ``stop`` to end it; ``signal_exit`` says why it ended."""
+
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    signal_exit: int | None = None
+
+    def exit_code(self, code: int = EXIT_OK) -> int:
+        """A signal's exit code wins over the command's own."""
+        return self.signal_exit if self.signal_exit is not None else code
+
+
+def run(main: Callable[[RunContext], Awaitable[int]]) -> int:
+    """Run ``main`` on a fresh event loop (uvloop when installed) with signal handling.
+
+    Returns ``main``'s exit code, or 130/143 when SIGINT/SIGTERM asked it to stop.
+    """
+    try:
+        import uvloop  # type: ignore[import-not-found,unused-ignore]
+
+        runner: Any = uvloop.run
+    except ImportError:
+        runner = asyncio.run
+    return int(runner(_supervised(main)))
+
+
+async def _supervised(main: Callable[[RunContext], Awaitable[int]]) -> int:
+    context = RunContext()
+    loop = asyncio.get_running_loop()
+
+    def on_signal(sig: signal.Signals) -> None:
+        if context.signal_exit is None:
+            context.signal_exit = _SIGNAL_EXIT[sig]
+        context.stop.set()
+
+    for sig in _SIGNAL_EXIT:
+        loop.add_signal_handler(sig, on_signal, sig)
+    try:
+        code = await main(context)
+    finally:
+        for sig in _SIGNAL_EXIT:
+            loop.remove_signal_handler(sig)
+    return context.exit_code(code)
+
+
+async def wait_for_stop(stop: asyncio.Event, deadline: float | None) -> None:
+    """Wait until ``stop`` is set or the monotonic ``deadline`` passes (None: no deadline)."""
+    timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout)
