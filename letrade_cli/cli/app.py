@@ -11,7 +11,7 @@ import sys
 import typer
 
 from letrade_cli import __version__
-from letrade_cli.cli import bench, lambda_local, serverless, sim, stream
+from letrade_cli.cli import bench, serverless, sim, stream
 from letrade_cli.errors import LetradeError
 
 app = typer.Typer(
@@ -43,7 +43,6 @@ stream.register(app)
 sim.register(app)
 bench.register(app)
 serverless.register(app)
-lambda_local.register(app)
 
 
 def main() -> None:

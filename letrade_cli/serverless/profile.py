@@ -1,9 +1,10 @@
 """`profiles/lambda.yaml`: the functions and layers we deploy, typed and checked.
 
-Secrets are never written in the file. An environment value whose name looks secret
-(``*PASSWORD*``, ``*SECRET*``, ``*TOKEN*``, ``*API_KEY*``, ``*PRIVATE*``) must be a reference:
-``ssm:/path``, ``secretsmanager:name`` or ``env:VARIABLE`` (read from the deployer's environment
-at deploy time). A literal is refused with ``SecretInProfileError``.
+Secrets are never written in the file. An environment value that is secret by its name
+(``UPBIT_KEY``, ``DB_PASS``) or by its shape (``Bearer …``, a webhook URL with a token; see
+``secrets.py``) must be a reference: ``ssm:/path``, ``secretsmanager:name`` or ``env:VARIABLE``
+(read from the deployer's environment at deploy time). A literal is refused with
+``SecretInProfileError``.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from typing import Literal
 
 from letrade_cli.config.loader import find_profile, from_mapping, load_yaml_mapping
 from letrade_cli.errors import ConfigError, SecretInProfileError
+from letrade_cli.serverless.secrets import REFERENCE, is_secret
 
 Architecture = Literal["x86_64", "arm64"]
 RUNTIMES = ("python3.10", "python3.11", "python3.12", "python3.13")
-SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|ACCESS_KEY|PRIVATE", re.IGNORECASE)
-SECRET_REFERENCE = re.compile(r"^(ssm:/\S+|secretsmanager:\S+|env:[A-Za-z_][A-Za-z0-9_]*)$")
+SECRET_REFERENCE = REFERENCE
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
 SCHEDULE = re.compile(r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$")
 
 
@@ -50,6 +52,11 @@ class FunctionSpec:
     schedule: str | None = None
     description: str = ""
     package_budget_bytes: int | None = None
+    reserved_concurrency: int | None = None
+    on_failure: str | None = None
+    dead_letter_arn: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    log_retention_days: int | None = None
 
 
 @dataclass(slots=True)
@@ -59,6 +66,8 @@ class LambdaDefaults:
     region: str = "us-east-1"
     role_arn: str | None = None
     name_prefix: str = "letrade-"
+    artifact_bucket: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -142,8 +151,19 @@ def validate_lambda_profile(profile: LambdaProfile) -> None:
                 raise ConfigError(
                     f"{key}.layers: '{layer_ref}' is neither a layer in this file nor an ARN"
                 )
+        if fn.reserved_concurrency is not None and fn.reserved_concurrency < 0:
+            raise ConfigError(f"{key}.reserved_concurrency: must be 0 or more")
+        if fn.log_retention_days is not None and fn.log_retention_days not in LOG_RETENTION_DAYS:
+            raise ConfigError(
+                f"{key}.log_retention_days: {fn.log_retention_days} is not a CloudWatch value",
+                hint=f"use one of: {', '.join(map(str, LOG_RETENTION_DAYS))}",
+            )
+        for arn_key in ("on_failure", "dead_letter_arn"):
+            arn = getattr(fn, arn_key)
+            if arn is not None and not arn.startswith("arn:"):
+                raise ConfigError(f"{key}.{arn_key}: '{arn}' is not an ARN (SQS, SNS, ...)")
         for env_name, value in fn.environment.items():
-            if SECRET_NAME.search(env_name) and not SECRET_REFERENCE.match(value):
+            if is_secret(env_name, value) and not REFERENCE.match(value):
                 # Never echo the value: it may be the secret itself.
                 raise SecretInProfileError(
                     f"{key}.environment.{env_name}: a literal secret is not allowed in a profile",

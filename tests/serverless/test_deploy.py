@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from letrade_cli.cli.app import app
 from letrade_cli.serverless.aws import AwsClients, AwsTarget
-from letrade_cli.serverless.layer_publish import publish_layer
+from letrade_cli.serverless.layer.publish import publish_layer
 from letrade_cli.serverless.zipper import lambda_code_sha256, write_deterministic_zip
 
 runner = CliRunner()
@@ -292,8 +292,9 @@ def test_missing_layer_version_is_a_config_error(
     assert code == 2
     assert "resolve-layers: layer 'letrade-deps' has no published version" in text
     code, data, text = deploy(profile, moto_server, make_zip(tmp_path, "one"), "--plan")
-    assert code == 0, text
-    assert changes(data)["resolve-layers"] == "missing" and data["aws_writes"] == []
+    assert code == 2  # the plan refuses exactly like the run
+    assert "has no published version for python3.12 x86_64" in text
+    assert lam(moto_server).list_functions()["Functions"] == []
 
 
 def test_invoke_against_moto_says_no_report(tmp_path: Path, moto_server: str, role: str) -> None:
@@ -356,6 +357,13 @@ def test_alias_without_version_is_a_usage_error(
     tmp_path: Path, moto_server: str, role: str
 ) -> None:
     profile = write_profile(tmp_path, role)
-    code, _, text = deploy(profile, moto_server, make_zip(tmp_path, "one"), "--alias", "live")
-    assert code == 2 and "alias: alias live needs a published version" in text
-    assert "--publish" in text
+    zip1 = make_zip(tmp_path, "one")
+    deploy(profile, moto_server, zip1)
+    before = lam(moto_server).get_function_configuration(FunctionName="letrade-collector")
+    for extra in ((), ("--plan",)):
+        code, _, text = deploy(
+            profile, moto_server, make_zip(tmp_path, "two"), "--alias", "live", *extra
+        )
+        assert code == 2 and "--alias live needs --publish" in text
+    after = lam(moto_server).get_function_configuration(FunctionName="letrade-collector")
+    assert after["CodeSha256"] == before["CodeSha256"] == lambda_code_sha256(zip1)  # no write

@@ -6,7 +6,7 @@ import base64
 import io
 from typing import Any
 
-from letrade_cli.serverless.deploy_invoke import NO_REPORT_NOTE, invoke_many, percentiles
+from letrade_cli.serverless.deploy.invoke import NO_REPORT_NOTE, invoke_many, percentiles
 
 COLD = (
     "START RequestId: 1 Version: $LATEST\nEND RequestId: 1\n"

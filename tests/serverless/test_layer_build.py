@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from letrade_cli.cli.app import app
 from letrade_cli.errors import LetradeError
-from letrade_cli.serverless.layer_build import LayerRequest, LayerTooLargeError, build_layer
-from letrade_cli.serverless.layer_pip import (
+from letrade_cli.serverless.layer.build import LayerRequest, LayerTooLargeError, build_layer
+from letrade_cli.serverless.layer.pip import (
     NoWheelForPlatformError,
     PipResult,
     pip_failure,

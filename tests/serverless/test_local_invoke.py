@@ -6,8 +6,8 @@ import boto3
 import pytest
 
 from letrade_cli.errors import ConfigError
-from letrade_cli.serverless.imports import UnresolvedImportError
-from letrade_cli.serverless.local_invoke import invoke_local, resolve_environment
+from letrade_cli.serverless.local.imports import UnresolvedImportError
+from letrade_cli.serverless.local.invoke import invoke_local, resolve_environment
 from tests.serverless.lambda_fixtures import write_function, write_profile
 
 PROBE = """

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from letrade_cli.errors import ConfigError
-from letrade_cli.serverless.imports import (
+from letrade_cli.serverless.local.imports import (
     UnresolvedImportError,
     collect_imports,
     layer_top_level_modules,
 )
-from letrade_cli.serverless.package import PackageTooLargeError, package_function
+from letrade_cli.serverless.local.package import PackageTooLargeError, package_function
 from letrade_cli.serverless.profile import load_lambda_profile
 from tests.serverless.lambda_fixtures import write_function, write_profile
 

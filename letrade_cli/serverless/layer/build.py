@@ -15,79 +15,32 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from letrade_cli.errors import UsageError
-from letrade_cli.serverless.deploy_steps import StepHandle, StepRunner
-from letrade_cli.serverless.layer_files import PackageSize, package_sizes, strip_tree, tree_entries
-from letrade_cli.serverless.layer_pip import (
+from letrade_cli.serverless.layer.files import package_sizes, strip_tree, tree_entries
+from letrade_cli.serverless.layer.pip import (
     PipRunner,
     SubprocessPip,
     pip_failure,
     pip_install_args,
     platform_tags,
 )
+from letrade_cli.serverless.model import (
+    LayerBuild,
+    LayerRequest,
+    PackageSize,
+)
+from letrade_cli.serverless.steps import StepHandle, StepRunner
 from letrade_cli.serverless.zipper import sha256_hex, write_deterministic_zip
 
 CACHE_ENV = "LETRADE_CACHE_DIR"
 CACHE_FORMAT = "letrade-layer-v1"
-MAX_ZIPPED_BYTES = 50 * 1024 * 1024  # direct upload limit of PublishLayerVersion
-MAX_UNZIPPED_BYTES = 250 * 1024 * 1024  # function + all its layers, unzipped
 
 
 class LayerTooLargeError(UsageError):
     """The layer exceeds a Lambda size quota (exit 2: trim the requirements)."""
-
-
-@dataclass(slots=True)
-class LayerRequest:
-    """What to build."""
-
-    name: str
-    requirements: list[str]
-    runtime: str = "python3.12"
-    arch: str = "x86_64"
-    out_dir: Path = Path("build/layers")
-    find_links: list[Path] = field(default_factory=list)
-    no_index: bool = False
-    use_cache: bool = True
-    max_zipped_bytes: int = MAX_ZIPPED_BYTES
-    max_unzipped_bytes: int = MAX_UNZIPPED_BYTES
-
-
-@dataclass(slots=True)
-class LayerBuild:
-    """What was built: the zip, its digest and sizes per package."""
-
-    name: str
-    runtime: str
-    arch: str
-    platform_tags: list[str]
-    cache_key: str
-    zip_path: Path
-    sha256_hex: str = ""
-    zipped_bytes: int = 0
-    unzipped_bytes: int = 0
-    packages: list[PackageSize] = field(default_factory=list)
-    cached: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "name": self.name,
-            "runtime": self.runtime,
-            "arch": self.arch,
-            "platform_tags": self.platform_tags,
-            "cache_key": self.cache_key,
-            "cached": self.cached,
-            "zip_path": str(self.zip_path),
-            "sha256": self.sha256_hex,
-            "zipped_bytes": self.zipped_bytes,
-            "unzipped_bytes": self.unzipped_bytes,
-            "packages": [p.to_dict() for p in self.packages],
-        }
 
 
 @dataclass
@@ -190,10 +143,13 @@ def _pip_install(work: _Work, handle: StepHandle) -> None:
         arch=request.arch,
         find_links=request.find_links,
         no_index=request.no_index,
+        log_file=work.scratch / "pip.log",
     )
     result = work.pip(args)
     if result.returncode != 0:
-        raise pip_failure(result.output, runtime=request.runtime, arch=request.arch)
+        log_path = work.scratch / "pip.log"
+        log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
+        raise pip_failure(result.output, runtime=request.runtime, arch=request.arch, log=log)
     handle.detail = f"{sum(1 for _ in work.site.glob('*.dist-info'))} distribution(s)"
 
 
@@ -221,12 +177,6 @@ def _zip(work: _Work, handle: StepHandle) -> None:
 def _check_limits(work: _Work, handle: StepHandle) -> None:
     build, request = work.build, work.request
     biggest = ", ".join(f"{p.name} {_mb(p.unzipped_bytes)}" for p in build.packages[:3])
-    if build.zipped_bytes > request.max_zipped_bytes:
-        raise LayerTooLargeError(
-            f"layer '{build.name}' is {_mb(build.zipped_bytes)} zipped, over Lambda's "
-            f"{_mb(request.max_zipped_bytes)} upload limit",
-            hint=f"largest: {biggest}; split the layer or drop packages",
-        )
     if build.unzipped_bytes > request.max_unzipped_bytes:
         raise LayerTooLargeError(
             f"layer '{build.name}' is {_mb(build.unzipped_bytes)} unzipped, over Lambda's "
@@ -234,6 +184,8 @@ def _check_limits(work: _Work, handle: StepHandle) -> None:
             hint=f"largest: {biggest}; split the layer or drop packages",
         )
     handle.detail = f"{_mb(build.zipped_bytes)} zipped, {_mb(build.unzipped_bytes)} unzipped"
+    if build.zipped_bytes > request.max_zipped_bytes:
+        handle.detail += "; over the 50 MB direct upload: --publish goes through artifact_bucket"
 
 
 def _cache_store(work: _Work, handle: StepHandle) -> None:

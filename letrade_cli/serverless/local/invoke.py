@@ -2,8 +2,10 @@
 
 The zip is extracted to ``task/`` (/var/task), layers to ``opt/NAME/python`` (/opt/python), and
 the runtime-provided packages (boto3, botocore, ...) are linked into ``runtime/`` (/var/runtime).
-A clean interpreter (``python -I -S -u``: no site-packages, no PYTHON* variables) runs
-``_bootstrap.py`` with exactly those paths, so a module Lambda would miss is missed here too.
+A clean interpreter **of the function's runtime version** (see ``interpreter.py``; ``python -I -S
+-u``: no site-packages, no PYTHON* variables) runs ``_bootstrap.py`` with exactly those paths, so
+a module Lambda would miss is missed here too. A layer whose compiled code is for another Python
+or another machine than this one is refused in one line instead of run.
 Init (module import) and each call are timed separately: cold = init + first call.
 """
 
@@ -15,7 +17,6 @@ import os
 import re
 import statistics
 import subprocess
-import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -23,8 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from letrade_cli.errors import ConfigError, LetradeError, NetworkUnavailableError
-from letrade_cli.serverless.imports import RUNTIME_PROVIDED, UnresolvedImportError
-from letrade_cli.serverless.package import DEFAULT_OUT_DIR, PackageResult, package_function
+from letrade_cli.serverless.local.abi import MACHINES, LayerMismatchError, layer_compiled
+from letrade_cli.serverless.local.imports import RUNTIME_PROVIDED, UnresolvedImportError
+from letrade_cli.serverless.local.interpreter import Interpreter, find_interpreter
+from letrade_cli.serverless.local.package import DEFAULT_OUT_DIR, PackageResult, package_function
 from letrade_cli.serverless.profile import SECRET_REFERENCE, LambdaProfile
 from letrade_cli.serverless.report import LambdaReport, parse_report_line
 
@@ -74,6 +77,9 @@ class LocalInvokeResult:
     env_names: list[str] = field(default_factory=list)
     layer_paths: list[str] = field(default_factory=list)
     missing_layers: list[str] = field(default_factory=list)
+    python: str = ""
+    python_version: str = ""
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def cold_ms(self) -> float:
@@ -115,6 +121,9 @@ class LocalInvokeResult:
             "env": self.env_names,
             "layers": self.layer_paths,
             "missing_layers": self.missing_layers,
+            "python": self.python,
+            "python_version": self.python_version,
+            "warnings": self.warnings,
         }
 
 
@@ -130,7 +139,7 @@ def resolve_environment(
     Unlike a deploy, a local invoke reads ``ssm:``/``secretsmanager:`` references only through
     an explicitly configured endpoint (a local moto server), never the real AWS by accident.
     """
-    from letrade_cli.serverless import deploy_env
+    from letrade_cli.serverless.deploy import env as deploy_env
 
     wanted = {k: v for k, v in spec_env.items() if k not in overrides}
     endpoints: dict[str, str] = {}
@@ -206,14 +215,19 @@ def invoke_local(
     extra_layers: list[Path] | None = None,
     out_dir: Path = DEFAULT_OUT_DIR,
     caller_env: dict[str, str] | None = None,
-    python: str = sys.executable,
+    python: str | None = None,
 ) -> LocalInvokeResult:
-    """Package ``name``, run it 1 + ``warm`` times in a clean interpreter, return the figures."""
+    """Package ``name``, run it 1 + ``warm`` times in a clean interpreter, return the figures.
+
+    ``python``: the interpreter to use (its version must be the runtime's); default: found.
+    """
     spec = profile.function(name)
+    interpreter = find_interpreter(spec.runtime, python)
     caller = dict(os.environ) if caller_env is None else caller_env
     region = (env_overrides or {}).get("AWS_REGION") or profile.defaults.region
     function_env = resolve_environment(spec.environment, caller, env_overrides or {}, region=region)
     package = package_function(profile, name, out_dir=out_dir, extra_layers=extra_layers)
+    _check_machine(package, spec.architecture, interpreter)
     full_name = f"{profile.defaults.name_prefix}{name}"
     with tempfile.TemporaryDirectory(prefix="letrade-invoke-") as tmp:
         root = Path(tmp)
@@ -260,7 +274,7 @@ def invoke_local(
             "result_path": str(root / "result.json"),
         }
         (root / "spec.json").write_text(json.dumps(run_spec), encoding="utf-8")
-        command = [python, "-I", "-S", "-u", str(BOOTSTRAP), str(root / "spec.json")]
+        command = [interpreter.path, "-I", "-S", "-u", str(BOOTSTRAP), str(root / "spec.json")]
         try:
             proc = subprocess.run(
                 command,
@@ -308,7 +322,28 @@ def invoke_local(
         env_names=sorted(function_env),
         layer_paths=layer_paths,
         missing_layers=missing_layers,
+        python=interpreter.path,
+        python_version=interpreter.version,
+        warnings=list(package.warnings)
+        + [
+            f"layer {n} is not built locally (letrade layer-build); not on sys.path"
+            for n in missing_layers
+        ],
     )
+
+
+def _check_machine(package: PackageResult, arch: str, interpreter: Interpreter) -> None:
+    """Compiled layer code for another machine cannot run here: say so instead of failing oddly."""
+    want = MACHINES[arch]
+    if interpreter.machine == want:
+        return
+    for layer in package.layers:
+        if layer.path is not None and layer_compiled(layer.path):
+            raise LayerMismatchError(
+                f"layer {layer.name} holds compiled {arch} code; this machine is "
+                f"{interpreter.machine}, so a local run would not be Lambda",
+                hint=f"invoke on an {arch} machine, or build a {interpreter.machine} layer",
+            )
 
 
 def _raise_init_error(name: str, error: dict[str, Any], task: Path) -> None:

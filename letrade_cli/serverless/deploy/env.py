@@ -6,9 +6,9 @@ A value may be a reference, resolved here and never written back into any output
     ssm:/path/to/param  SSM Parameter Store, decrypted (GetParameter WithDecryption)
     secretsmanager:ID   Secrets Manager's SecretString for ID
 
-A key is secret when its name looks secret (see ``profile.SECRET_NAME``) or its value came from
-SSM or Secrets Manager; secret values print as ``****``. ``Redactor`` is the last line of defence:
-it replaces any resolved secret value found in a text before the CLI prints it.
+A key is secret by ``secrets.is_secret`` (its name or its value's shape) or when its value came
+from SSM or Secrets Manager; secret values print as ``****``. ``Redactor`` is the last line of
+defence: it replaces any resolved secret value found in a text before the CLI prints it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 
 from letrade_cli.errors import ConfigError
 from letrade_cli.serverless.aws import error_code
-from letrade_cli.serverless.profile import SECRET_NAME
+from letrade_cli.serverless.secrets import is_secret
 
 MASK = "****"
 MIN_REDACT_LENGTH = 4
@@ -56,14 +56,14 @@ class Redactor:
         return text
 
 
-def is_secret_key(name: str) -> bool:
-    """True when a variable's name looks like it holds a secret."""
-    return bool(SECRET_NAME.search(name))
+def is_secret_key(name: str, value: str | None = None) -> bool:
+    """True when a variable holds a secret, by its name or its value's shape (one rule)."""
+    return is_secret(name, value)
 
 
 def mask_mapping(values: Mapping[str, str], secret_keys: frozenset[str]) -> dict[str, str]:
     """A copy of ``values`` with secret keys (by set or by name) masked."""
-    return {k: MASK if k in secret_keys or is_secret_key(k) else v for k, v in values.items()}
+    return {k: MASK if k in secret_keys or is_secret_key(k, v) else v for k, v in values.items()}
 
 
 def resolve_environment(
@@ -82,8 +82,6 @@ def resolve_environment(
     values: dict[str, str] = {}
     secret: set[str] = set()
     for key, raw in environment.items():
-        if is_secret_key(key):
-            secret.add(key)
         if raw.startswith("env:"):
             name = raw.removeprefix("env:")
             if name not in environ:
@@ -100,6 +98,8 @@ def resolve_environment(
             secret.add(key)
         else:
             values[key] = raw
+        if is_secret_key(key, values[key]):
+            secret.add(key)
     return ResolvedEnvironment(values, frozenset(secret))
 
 

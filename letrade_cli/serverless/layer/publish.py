@@ -7,33 +7,16 @@ unchanged layer is never published again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from letrade_cli.errors import ConfigError
 from letrade_cli.serverless.aws import error_code
+from letrade_cli.serverless.model import MAX_ZIPPED_BYTES, PublishedLayer
 
 DESCRIPTION_PREFIX = "letrade sha256="
-
-
-@dataclass(slots=True)
-class PublishedLayer:
-    """A layer version in AWS."""
-
-    layer_name: str
-    version_arn: str
-    version: int
-    published: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "layer_name": self.layer_name,
-            "version_arn": self.version_arn,
-            "version": self.version,
-            "published": self.published,
-        }
 
 
 def layer_description(sha256_hex: str, runtime: str, arch: str) -> str:
@@ -61,12 +44,16 @@ def list_versions(lambda_client: Any, layer_name: str) -> list[dict[str, Any]]:
 
 
 def find_published(
-    lambda_client: Any, layer_name: str, sha256_hex: str, arch: str
+    lambda_client: Any, layer_name: str, sha256_hex: str, arch: str, runtime: str | None = None
 ) -> PublishedLayer | None:
-    """The version already holding this exact content, if any."""
+    """The version already holding this exact content (for this runtime and arch), if any."""
     for version in list_versions(lambda_client, layer_name):
         description = version.get("Description", "")
-        if f"{DESCRIPTION_PREFIX}{sha256_hex}" in description and _fits_arch(version, arch):
+        if (
+            f"{DESCRIPTION_PREFIX}{sha256_hex}" in description
+            and _fits_arch(version, arch)
+            and (runtime is None or _fits_runtime(version, runtime))
+        ):
             arn = version["LayerVersionArn"]
             return PublishedLayer(layer_name, arn, int(version["Version"]), published=False)
     return None
@@ -81,18 +68,29 @@ def publish_layer(
     runtimes: list[str],
     arch: str,
     plan: bool = False,
+    upload: Callable[[Path], dict[str, str]] | None = None,
 ) -> PublishedLayer | None:
     """Publish ``zip_path`` unless a version with the same digest exists.
 
-    With ``plan`` nothing is written and ``None`` means "would publish".
+    With ``plan`` nothing is written and ``None`` means "would publish". A zip over Lambda's
+    50 MB direct-upload limit goes through ``upload`` (an S3 put returning the S3 location).
     """
-    existing = find_published(lambda_client, layer_name, sha256_hex, arch)
+    existing = find_published(lambda_client, layer_name, sha256_hex, arch, runtimes[0])
     if existing is not None or plan:
         return existing
+    if zip_path.stat().st_size > MAX_ZIPPED_BYTES:
+        if upload is None:
+            raise ConfigError(
+                f"{zip_path} is over Lambda's 50 MB direct upload limit",
+                hint="set defaults.artifact_bucket in the profile to publish through S3",
+            )
+        content: dict[str, Any] = upload(zip_path)
+    else:
+        content = {"ZipFile": zip_path.read_bytes()}
     response = lambda_client.publish_layer_version(
         LayerName=layer_name,
         Description=layer_description(sha256_hex, runtimes[0], arch),
-        Content={"ZipFile": zip_path.read_bytes()},
+        Content=content,
         CompatibleRuntimes=runtimes,
         CompatibleArchitectures=[arch],
     )
@@ -101,16 +99,28 @@ def publish_layer(
     )
 
 
-def latest_version_arn(lambda_client: Any, layer_name: str, arch: str) -> str:
-    """The newest version of ``layer_name`` compatible with ``arch``, or a ConfigError."""
-    versions = [v for v in list_versions(lambda_client, layer_name) if _fits_arch(v, arch)]
+def latest_version_arn(lambda_client: Any, layer_name: str, runtime: str, arch: str) -> str:
+    """The newest version of ``layer_name`` for ``runtime`` and ``arch``, or a ConfigError."""
+    versions = [
+        v
+        for v in list_versions(lambda_client, layer_name)
+        if _fits_arch(v, arch) and _fits_runtime(v, runtime)
+    ]
     if not versions:
         raise ConfigError(
-            f"layer '{layer_name}' has no published version for {arch}",
-            hint=f"run: letrade layer-build <name> --arch {arch} --publish",
+            f"layer '{layer_name}' has no published version for {runtime} {arch}",
+            hint=f"run: letrade layer-build <name> --runtime {runtime} --arch {arch} --publish",
         )
     newest = max(versions, key=lambda v: int(v["Version"]))
     return str(newest["LayerVersionArn"])
+
+
+def _fits_runtime(version: dict[str, Any], runtime: str) -> bool:
+    runtimes = version.get("CompatibleRuntimes") or []
+    if runtimes:
+        return runtime in runtimes
+    described = re.search(r"\bruntime=(\S+)", version.get("Description", ""))
+    return described is None or described.group(1) == runtime
 
 
 def _fits_arch(version: dict[str, Any], arch: str) -> bool:

@@ -2,11 +2,14 @@
 
 Sources of modules, in the runtime's order: the function's own files (/var/task), its layers'
 ``python/`` trees (/opt/python), the runtime-provided packages (boto3 & co. in /var/runtime) and
-the standard library. The standard library is this interpreter's ``sys.stdlib_module_names``
-minus the modules the target runtime removed (a stand-in: we do not ship a 3.12 stdlib list).
+the standard library **of the target runtime**: this interpreter's ``sys.stdlib_module_names``
+adjusted by the tables below (``tomllib`` is not there for python3.10; ``distutils`` is gone from
+python3.12), so the answer does not depend on the host's Python.
 
 Imports guarded by ``try: ... except ImportError`` are optional and only reported; imports under
-``if TYPE_CHECKING:`` are skipped.
+``if TYPE_CHECKING:`` are skipped. Dynamic imports with a literal name
+(``importlib.import_module("x")``, ``import_module("x")``, ``__import__("x")``) are checked like
+``import x``; with a computed name they cannot be checked and become a warning.
 """
 
 from __future__ import annotations
@@ -30,6 +33,12 @@ REMOVED_IN_313 = REMOVED_IN_312 | frozenset(
         "telnetlib", "uu", "xdrlib",
     }
 )  # fmt: skip
+REMOVED_IN: dict[str, tuple[int, int]] = {
+    **{name: (3, 13) for name in REMOVED_IN_313 - REMOVED_IN_312},
+    **{name: (3, 12) for name in REMOVED_IN_312},
+}
+ADDED_IN: dict[str, tuple[int, int]] = {"tomllib": (3, 11)}
+DYNAMIC_IMPORTERS = frozenset({"import_module", "__import__"})
 IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 
 
@@ -45,6 +54,7 @@ class ImportUse:
     file: str
     line: int
     optional: bool = False
+    dynamic: bool = False
 
     @property
     def where(self) -> str:
@@ -61,17 +71,15 @@ class Resolution:
     optional_missing: list[ImportUse] = field(default_factory=list)
     runtime: str = ""
     stdlib_from: str = ""
+    warnings: list[str] = field(default_factory=list)
 
 
 def stdlib_modules(runtime: str) -> frozenset[str]:
-    """Top-level stdlib names for ``runtime`` (approximated from this interpreter)."""
-    names = frozenset(sys.stdlib_module_names)
+    """Top-level stdlib names of ``runtime`` (not of the interpreter running this check)."""
     version = tuple(int(p) for p in runtime.removeprefix("python").split("."))
-    if version >= (3, 13):
-        return names - REMOVED_IN_313
-    if version >= (3, 12):
-        return names - REMOVED_IN_312
-    return names
+    names = set(sys.stdlib_module_names) | set(REMOVED_IN)
+    names = {n for n in names if not (n in REMOVED_IN and version >= REMOVED_IN[n])}
+    return frozenset(n for n in names if not (n in ADDED_IN and version < ADDED_IN[n]))
 
 
 def layer_top_level_modules(path: Path) -> set[str]:
@@ -152,6 +160,8 @@ def collect_imports(archive_name: str, text: str) -> list[ImportUse]:
             for part in rest:
                 visit(part, optional)
             return
+        if isinstance(node, ast.Call) and _dynamic_importer(node.func):
+            uses.append(_dynamic_use(node, archive_name, optional))
         if isinstance(node, ast.Import):
             uses.extend(ImportUse(a.name, archive_name, node.lineno, optional) for a in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -161,6 +171,26 @@ def collect_imports(archive_name: str, text: str) -> list[ImportUse]:
 
     visit(tree, False)
     return uses
+
+
+def _dynamic_importer(func: ast.expr) -> bool:
+    if isinstance(func, ast.Name):
+        return func.id in DYNAMIC_IMPORTERS
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "import_module"
+        and isinstance(func.value, ast.Name)
+        and func.value.id == "importlib"
+    )
+
+
+def _dynamic_use(node: ast.Call, file: str, optional: bool) -> ImportUse:
+    arg = node.args[0] if node.args else None
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and arg.value:
+        if arg.value.startswith("."):  # relative to a package argument: cannot place statically
+            return ImportUse("", file, node.lineno, optional, dynamic=True)
+        return ImportUse(arg.value, file, node.lineno, optional, dynamic=True)
+    return ImportUse("", file, node.lineno, optional, dynamic=True)
 
 
 def _from_uses(
@@ -217,9 +247,7 @@ def resolve_imports(
     layers = layers or {}
     own = _own_modules(name for name, _ in files)
     stdlib = stdlib_modules(runtime)
-    result = Resolution(
-        runtime=runtime, stdlib_from=f"python{sys.version_info[0]}.{sys.version_info[1]}"
-    )
+    result = Resolution(runtime=runtime, stdlib_from=f"{runtime} (host stdlib + version table)")
     for name, path in files:
         if not name.endswith(".py"):
             continue
@@ -228,6 +256,11 @@ def resolve_imports(
         except SyntaxError as exc:
             raise ConfigError(f"{name}:{exc.lineno}: syntax error: {exc.msg}") from exc
         for use in uses:
+            if use.dynamic and not use.module:
+                result.warnings.append(
+                    f"{use.where}: dynamic import with a computed name cannot be checked"
+                )
+                continue
             source = _source_of(use.module, own, stdlib, layers)
             if source is not None:
                 result.resolved[use] = source
@@ -275,8 +308,12 @@ def _source_of(
     return None
 
 
-def check_imports(resolution: Resolution) -> None:
-    """Raise UnresolvedImportError naming each missing import and its ``file:line``."""
+def check_imports(resolution: Resolution, unbuilt_layers: list[str] | None = None) -> None:
+    """Raise UnresolvedImportError naming each missing import and its ``file:line``.
+
+    ``unbuilt_layers``: layers whose modules were guessed from requirement names; the error then
+    says so, since the missing module may well be inside such a layer once it is built.
+    """
     if not resolution.missing:
         return
     first = resolution.missing[0]
@@ -288,8 +325,13 @@ def check_imports(resolution: Resolution) -> None:
         else f"no module '{name}' in the function, its layers, the {resolution.runtime} runtime"
         " (boto3 & co.) or the standard library"
     )
+    hint = "add the file to the function, the package to a layer, or remove the import"
+    if unbuilt_layers and not name.startswith("."):
+        layers = ", ".join(unbuilt_layers)
+        reason += f"; layer {layers} is not built, so only its requirement names were known"
+        hint = f"build it first: letrade layer-build {unbuilt_layers[0]} (then package again)"
     raise UnresolvedImportError(
         f"{first.where}: import '{name}' would fail in Lambda: {reason}"
         + (f"; also: {others}" if others else ""),
-        hint="add the file to the function, the package to a layer, or remove the import",
+        hint=hint,
     )

@@ -30,7 +30,18 @@ _MISSING = re.compile(
     r"(?:No matching distribution found for|"
     r"Could not find a version that satisfies the requirement)\s+([^\s;(]+)"
 )
-_NETWORK = ("NewConnectionError", "Failed to establish a new connection", "ProxyError")
+_NETWORK = (
+    "NewConnectionError",
+    "Failed to establish a new connection",
+    "ProxyError",
+    "connection error:",
+    "Max retries exceeded",
+    "NameResolutionError",
+    "Temporary failure in name resolution",
+    "Network is unreachable",
+    "ConnectTimeoutError",
+    "Read timed out",
+)
 
 
 class NoWheelForPlatformError(ConfigError):
@@ -92,9 +103,15 @@ def pip_install_args(
     arch: str,
     find_links: Sequence[Path] = (),
     no_index: bool = False,
+    log_file: Path | None = None,
 ) -> list[str]:
-    """The ``pip install`` command line for a layer's ``python/`` directory."""
+    """The ``pip install`` command line for a layer's ``python/`` directory.
+
+    ``log_file`` gets pip's verbose log: with retries off, a connection error is only there.
+    """
     args = ["install", "--target", str(target)]
+    if log_file is not None:
+        args += ["--log", str(log_file)]
     for tag in platform_tags(runtime, arch):
         args += ["--platform", tag]
     args += [
@@ -116,10 +133,10 @@ def pip_install_args(
     return args
 
 
-def pip_failure(output: str, *, runtime: str, arch: str) -> LetradeError:
-    """One clear error from pip's output: the package without a wheel, the network, or pip's."""
+def pip_failure(output: str, *, runtime: str, arch: str, log: str = "") -> LetradeError:
+    """One clear error from pip's output (and verbose log): no wheel, the network, or pip's."""
     match = _MISSING.search(output)
-    if any(marker in output for marker in _NETWORK):
+    if any(marker in output or marker in log for marker in _NETWORK):
         return NetworkUnavailableError(
             "pip cannot reach the package index",
             hint="check the network, or use --no-index --find-links DIR with local wheels",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from letrade_cli.serverless.deploy_env import MASK, ResolvedEnvironment, is_secret_key
+from letrade_cli.serverless.deploy.env import MASK, ResolvedEnvironment, is_secret_key
 
 
 @dataclass(slots=True)
@@ -24,6 +24,7 @@ class DesiredConfig:
     environment: ResolvedEnvironment
     layers: list[str]
     role: str | None
+    dead_letter_arn: str | None = None
 
     def api_fields(self) -> dict[str, Any]:
         """Keyword arguments for create/update calls (secrets included: AWS only)."""
@@ -38,6 +39,8 @@ class DesiredConfig:
         }
         if self.role:
             fields["Role"] = self.role
+        if self.dead_letter_arn:
+            fields["DeadLetterConfig"] = {"TargetArn": self.dead_letter_arn}
         return fields
 
 
@@ -52,6 +55,7 @@ def current_fields(config: dict[str, Any]) -> dict[str, Any]:
         "Environment": {"Variables": dict(config.get("Environment", {}).get("Variables", {}))},
         "Layers": [layer["Arn"] for layer in config.get("Layers", [])],
         "Role": config.get("Role"),
+        "DeadLetterConfig": {"TargetArn": config.get("DeadLetterConfig", {}).get("TargetArn")},
     }
 
 
@@ -80,7 +84,7 @@ def describe_changes(
 
 def _env_lines(old: dict[str, str], new: dict[str, str], secret_keys: frozenset[str]) -> list[str]:
     def show(key: str, value: str) -> str:
-        return MASK if key in secret_keys or is_secret_key(key) else repr(value)
+        return MASK if key in secret_keys or is_secret_key(key, value) else repr(value)
 
     lines = [f"Environment.{k}: added = {show(k, new[k])}" for k in sorted(new.keys() - old)]
     lines += [f"Environment.{k}: removed" for k in sorted(old.keys() - new)]

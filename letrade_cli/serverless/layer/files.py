@@ -1,7 +1,8 @@
 """A layer's files: strip what Lambda never runs, and measure what is left per package.
 
-Removed: ``__pycache__``, ``*.pyc``/``*.pyo``, ``tests``/``test`` and ``docs``/``doc`` directories
-inside packages, and ``python/bin`` (console scripts). Kept: every ``*.dist-info`` (its metadata is
+Removed: ``__pycache__``, ``*.pyc``/``*.pyo``, ``tests``/``test`` directories anywhere (also a
+wheel's stray top-level ``tests/`` package), ``docs``/``doc`` inside packages, and ``python/bin``
+(console scripts). Kept: every ``*.dist-info`` (its metadata is
 read at run time by ``importlib.metadata``).
 """
 
@@ -11,12 +12,14 @@ import csv
 import os
 import shutil
 import zipfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from letrade_cli.serverless.model import PackageSize
 
 STRIP_DIRS = frozenset({"__pycache__"})
-STRIP_DIRS_IN_PACKAGES = frozenset({"tests", "test", "docs", "doc"})
+STRIP_DIRS_ANYWHERE = frozenset({"tests", "test"})
+STRIP_DIRS_IN_PACKAGES = frozenset({"docs", "doc"})
 STRIP_SUFFIXES = (".pyc", ".pyo")
 UNOWNED = "(unowned)"
 
@@ -27,21 +30,6 @@ class StripReport:
 
     files: int = 0
     bytes: int = 0
-
-
-@dataclass(slots=True)
-class PackageSize:
-    """Size of one installed distribution inside the layer."""
-
-    name: str
-    version: str
-    files: int
-    unzipped_bytes: int
-    zipped_bytes: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return asdict(self)
 
 
 def strip_tree(site: Path) -> StripReport:
@@ -55,8 +43,10 @@ def strip_tree(site: Path) -> StripReport:
         depth = len(here.relative_to(site).parts)
         in_dist_info = any(p.endswith(".dist-info") for p in here.relative_to(site).parts)
         for dirname in list(dirnames):
-            if dirname in STRIP_DIRS or (
-                depth >= 1 and not in_dist_info and dirname in STRIP_DIRS_IN_PACKAGES
+            if (
+                dirname in STRIP_DIRS
+                or (not in_dist_info and dirname in STRIP_DIRS_ANYWHERE)
+                or (depth >= 1 and not in_dist_info and dirname in STRIP_DIRS_IN_PACKAGES)
             ):
                 _remove_dir(here / dirname, report)
                 dirnames.remove(dirname)

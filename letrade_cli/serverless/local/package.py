@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from letrade_cli.errors import ConfigError, UsageError
-from letrade_cli.serverless.imports import (
+from letrade_cli.serverless.local.abi import check_layer_abi
+from letrade_cli.serverless.local.imports import (
     check_imports,
     function_files,
     layer_top_level_modules,
     resolve_imports,
 )
+from letrade_cli.serverless.model import LayerSource, PackageResult
 from letrade_cli.serverless.profile import FunctionSpec, LambdaProfile
 from letrade_cli.serverless.zipper import lambda_code_sha256, write_deterministic_zip
 
@@ -29,57 +29,6 @@ LAYER_OUT_DIR = Path("build/layers")  # where `letrade layer-build` writes NAME-
 
 class PackageTooLargeError(UsageError):
     """The zip is over its budget (exit 2: trim the function or raise the budget)."""
-
-
-@dataclass(slots=True)
-class LayerSource:
-    """Where a layer's module names came from: a built artifact or its requirement names."""
-
-    name: str
-    path: Path | None
-    modules: set[str]
-
-    @property
-    def origin(self) -> str:
-        """The artifact path, or a note that names were guessed from requirements."""
-        return str(self.path) if self.path else "requirements (layer not built)"
-
-
-@dataclass(slots=True)
-class PackageResult:
-    """A packaged function: the zip, its digests, its size against the budget, its imports."""
-
-    function: str
-    handler: str
-    runtime: str
-    zip_path: Path
-    sha256_hex: str
-    code_sha256: str
-    size_bytes: int
-    budget_bytes: int
-    files: list[str]
-    imports: dict[str, list[str]] = field(default_factory=dict)
-    optional_missing: list[str] = field(default_factory=list)
-    layers: list[LayerSource] = field(default_factory=list)
-    stdlib_from: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready view."""
-        return {
-            "function": self.function,
-            "handler": self.handler,
-            "runtime": self.runtime,
-            "zip": str(self.zip_path),
-            "sha256": self.sha256_hex,
-            "code_sha256": self.code_sha256,
-            "size_bytes": self.size_bytes,
-            "budget_bytes": self.budget_bytes,
-            "files": self.files,
-            "imports": self.imports,
-            "optional_missing": self.optional_missing,
-            "layers": {layer.name: layer.origin for layer in self.layers},
-            "stdlib_from": self.stdlib_from,
-        }
 
 
 def function_source(profile: LambdaProfile, spec: FunctionSpec) -> Path:
@@ -122,6 +71,7 @@ def function_layers(
             continue
         path = find_layer_artifact(profile, ref, spec.runtime, spec.architecture)
         if path is not None:
+            check_layer_abi(ref, path, spec.runtime, spec.architecture)
             layers.append(LayerSource(ref, path, layer_top_level_modules(path)))
         else:
             layer = profile.layer(ref)
@@ -129,6 +79,7 @@ def function_layers(
     for path in extra or []:
         if not path.exists():
             raise ConfigError(f"layer {path} does not exist", hint="pass a directory or a zip")
+        check_layer_abi(path.name, path, spec.runtime, spec.architecture)
         layers.append(LayerSource(path.name, path, layer_top_level_modules(path)))
     return layers
 
@@ -148,7 +99,14 @@ def package_function(
     resolution = resolve_imports(
         files, runtime=spec.runtime, layers={layer.name: layer.modules for layer in layers}
     )
-    check_imports(resolution)
+    unbuilt = [layer.name for layer in layers if layer.path is None and layer.modules]
+    check_imports(resolution, unbuilt)
+    warnings = list(resolution.warnings)
+    warnings += [
+        f"layer {n} is not built for {spec.runtime} {spec.architecture}: its imports were checked"
+        f" against its requirement names only (letrade layer-build {n})"
+        for n in unbuilt
+    ]
     zip_path = out_dir / f"{name}.zip"
     digest = write_deterministic_zip(files, zip_path)
     size = zip_path.stat().st_size
@@ -170,6 +128,7 @@ def package_function(
         optional_missing=[f"{u.module} ({u.where})" for u in resolution.optional_missing],
         layers=layers,
         stdlib_from=resolution.stdlib_from,
+        warnings=warnings,
     )
     if size > budget:
         raise PackageTooLargeError(
