@@ -10,11 +10,15 @@ Layout: one object per market, kind and UTC day (minute candles) or month (day c
     s3://BUCKET/PREFIX/venue=upbit/market=KRW-BTC/date=2026-11-22/candles-1m-20261122T0000.jsonl
 
 Idempotent: a run merges its complete candles into the bucket's object and skips the put when
-the merged bytes hash to the stored ``sha256`` metadata, so a re-run writes nothing new.
+the merged bytes hash to the stored ``sha256`` metadata, so a re-run writes nothing new. The
+ticker snapshot is keyed by the invocation's slot (the scheduled event's ``time``, else the
+current time floored to ``TICKER_SLOT_SECONDS``, default 60) and written once per slot: a Lambda
+retry of the same event finds its snapshot stored and writes nothing.
 """
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import json
 import os
@@ -92,9 +96,13 @@ def collect(
             summary["failures"].append({"market": market, "error": str(exc)})
     if env.get("COLLECT_TICKERS", "1") not in ("0", "false", "no") and markets:
         try:
-            rows = fetch_tickers(venue, base, markets)
-            key, lines = ticker_object(prefix, venue, rows)
-            _tally(summary, store_lines(s3, bucket, key, lines, merge=False))
+            slot = ticker_slot_ms(event, now, int(env.get("TICKER_SLOT_SECONDS", "60")))
+            key = ticker_key(prefix, venue, slot)
+            if _stored_digest(s3, bucket, key) is not None:
+                _tally(summary, 0)  # this slot's snapshot is stored: a retry writes nothing
+            else:
+                rows = fetch_tickers(venue, base, markets)
+                _tally(summary, store_lines(s3, bucket, key, ticker_lines(rows), merge=False))
         except (VenueError, ValueError, KeyError, TypeError) as exc:
             summary["failures"].append({"market": "*tickers*", "error": str(exc)})
     summary["ms"] = round((time.perf_counter() - started) * 1000, 1)
@@ -239,13 +247,29 @@ def fetch_tickers(venue: str, base: str, markets: list[str]) -> list[dict[str, A
     ]
 
 
-def ticker_object(prefix: str, venue: str, rows: list[dict[str, Any]]) -> tuple[str, list[str]]:
-    """One snapshot object keyed by its newest trade time: same tickers, same key and bytes."""
-    rows = sorted(rows, key=lambda r: r["market"])
-    newest = max((r["t"] for r in rows), default=0)
-    date = time.strftime("%Y-%m-%d", time.gmtime(newest // 1000))
-    key = f"{prefix}/venue={venue}/kind=ticker/date={date}/tickers-{newest}.jsonl"
-    return key, [_line(r) for r in rows]
+def ticker_slot_ms(event: dict[str, Any], now_ms: int, slot_seconds: int) -> int:
+    """The invocation's slot: the scheduled event's ``time``, else ``now`` floored to the slot."""
+    scheduled = event.get("time")
+    if isinstance(scheduled, str):
+        try:
+            parsed = time.strptime(scheduled.replace("Z", "+0000"), "%Y-%m-%dT%H:%M:%S%z")
+            return int(calendar.timegm(parsed)) * 1000
+        except ValueError:
+            pass
+    slot_ms = max(1, slot_seconds) * 1000
+    return now_ms - now_ms % slot_ms
+
+
+def ticker_key(prefix: str, venue: str, slot_ms: int) -> str:
+    """``PREFIX/venue=V/kind=ticker/date=D/tickers-YYYYmmddTHHMMSS.jsonl`` for the slot."""
+    stamp = time.gmtime(slot_ms // 1000)
+    date, label = time.strftime("%Y-%m-%d", stamp), time.strftime("%Y%m%dT%H%M%S", stamp)
+    return f"{prefix}/venue={venue}/kind=ticker/date={date}/tickers-{label}.jsonl"
+
+
+def ticker_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """The snapshot's JSON lines, one per market, sorted by market."""
+    return [_line(r) for r in sorted(rows, key=lambda r: r["market"])]
 
 
 def store_lines(s3: Any, bucket: str, key: str, lines: list[str], *, merge: bool = True) -> int:

@@ -131,13 +131,29 @@ def test_tickers_snapshot_and_event_markets(venue: FakeVenue, s3: Any) -> None:
         ],
     )
     event = {"markets": ["KRW-XRP"]}
-    result = dc.collect(event, env(venue, COLLECT_TICKERS="1"), s3=s3, now_ms=NOW)
+    result = dc.collect(event, env(venue, COLLECT_TICKERS="1"), s3=s3, now_ms=NOW + 5_000)
     assert result["markets"] == 1 and result["objects_written"] == 2
-    assert "raw/venue=upbit/kind=ticker/date=2026-11-22/tickers-1795305605000.jsonl" in keys(s3)
-    assert (
-        dc.collect(event, env(venue, COLLECT_TICKERS="1"), s3=s3, now_ms=NOW)["objects_written"]
-        == 0
-    )
+    assert "raw/venue=upbit/kind=ticker/date=2026-11-22/tickers-20261122T001000.jsonl" in keys(s3)
+    again = dc.collect(event, env(venue, COLLECT_TICKERS="1"), s3=s3, now_ms=NOW + 30_000)
+    assert again["objects_written"] == 0  # same minute: the snapshot is not written again
+
+
+def test_ticker_snapshot_is_written_once_per_scheduled_event(venue: FakeVenue, s3: Any) -> None:
+    """A Lambda retry delivers the same event later, with prices moved: nothing new is written."""
+    row = {"market": "KRW-BTC", "trade_timestamp": NOW, "acc_trade_volume_24h": 1.0}
+    venue.json("/v1/ticker", [row | {"trade_price": 100.0}])
+    event = {"markets": ["KRW-BTC"], "time": "2026-11-22T00:10:00Z", "id": "e-1"}
+    e = env(venue, COLLECT_TICKERS="1", CANDLE_COUNT="1")
+    first = dc.collect(event, e, s3=s3, now_ms=NOW)
+    venue.json("/v1/ticker", [row | {"trade_price": 101.0}])
+    retry = dc.collect(event, e, s3=s3, now_ms=NOW + 3 * 60_000)  # retried three minutes later
+    tickers = [k for k in keys(s3) if "kind=ticker" in k]
+    assert tickers == ["raw/venue=upbit/kind=ticker/date=2026-11-22/tickers-20261122T001000.jsonl"]
+    assert first["objects_written"] >= 1 and retry["objects_written"] == 0
+    body = s3.get_object(Bucket=BUCKET, Key=tickers[0])["Body"].read().decode()
+    assert json.loads(body)["price"] == "100.0"
+    nxt = dc.collect(event | {"time": "2026-11-22T00:15:00Z"}, e, s3=s3, now_ms=NOW + 5 * 60_000)
+    assert nxt["objects_written"] >= 1 and len([k for k in keys(s3) if "ticker" in k]) == 2
 
 
 def test_binance_klines(venue: FakeVenue, s3: Any) -> None:
