@@ -19,9 +19,12 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import pytest
 
 DUMMY_REGION = "us-east-1"
+SECRET_ENV_VALUE = "s3cr3t-from-env-7f1c"
+SECRET_SSM_VALUE = "s3cr3t-from-ssm-91ab"
 
 
 def _post(url: str, payload: dict[str, object] | None = None) -> None:
@@ -75,3 +78,31 @@ def aws_endpoint_env(moto_server: str, aws_env: None, monkeypatch: pytest.Monkey
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", moto_server)
     return moto_server
+
+
+@pytest.fixture
+def role(moto_server: str, aws_env: None) -> str:
+    """An execution role in moto (and the SSM parameter the test profiles reference)."""
+    iam = boto3.client("iam", endpoint_url=moto_server)
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    arn: str = iam.create_role(
+        RoleName="letrade-lambda", AssumeRolePolicyDocument=json.dumps(trust)
+    )["Role"]["Arn"]
+    ssm = boto3.client("ssm", endpoint_url=moto_server)
+    ssm.put_parameter(Name="/letrade/notify/token", Value=SECRET_SSM_VALUE, Type="SecureString")
+    return arn
+
+
+@pytest.fixture(autouse=True)
+def secret_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The deployer-side value behind the profiles' env:LETRADE_TEST_API_KEY reference."""
+    monkeypatch.setenv("LETRADE_TEST_API_KEY", SECRET_ENV_VALUE)

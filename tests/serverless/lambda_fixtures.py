@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from letrade_cli.serverless.profile import LambdaProfile, load_lambda_profile
@@ -28,3 +30,18 @@ def write_profile(root: Path, functions: dict[str, dict[str, Any]], **extra: Any
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return load_lambda_profile(str(path))
+
+
+HOST_RUNTIME = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def requires_runtime(runtime: str) -> pytest.MarkDecorator:
+    """Skip (cleanly) when no interpreter of ``runtime``'s version is on this machine."""
+    from letrade_cli.errors import ConfigError
+    from letrade_cli.serverless.local.interpreter import find_interpreter
+
+    try:
+        find_interpreter(runtime)
+    except ConfigError:
+        return pytest.mark.skip(reason=f"no {runtime} interpreter on this machine")
+    return pytest.mark.usefixtures()

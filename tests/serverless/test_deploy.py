@@ -15,10 +15,9 @@ from letrade_cli.cli.app import app
 from letrade_cli.serverless.aws import AwsClients, AwsTarget
 from letrade_cli.serverless.layer.publish import publish_layer
 from letrade_cli.serverless.zipper import lambda_code_sha256, write_deterministic_zip
+from tests.serverless.conftest import SECRET_ENV_VALUE, SECRET_SSM_VALUE
 
 runner = CliRunner()
-SECRET_ENV_VALUE = "s3cr3t-from-env-7f1c"
-SECRET_SSM_VALUE = "s3cr3t-from-ssm-91ab"
 PROFILE = """\
 defaults:
   region: us-east-1
@@ -43,32 +42,6 @@ functions:
       API_KEY: env:LETRADE_TEST_API_KEY
       NOTIFY_TOKEN: ssm:/letrade/notify/token
 """
-
-
-@pytest.fixture
-def role(moto_server: str, aws_env: None) -> str:
-    iam = boto3.client("iam", endpoint_url=moto_server)
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-    arn: str = iam.create_role(
-        RoleName="letrade-lambda", AssumeRolePolicyDocument=json.dumps(trust)
-    )["Role"]["Arn"]
-    ssm = boto3.client("ssm", endpoint_url=moto_server)
-    ssm.put_parameter(Name="/letrade/notify/token", Value=SECRET_SSM_VALUE, Type="SecureString")
-    return arn
-
-
-@pytest.fixture(autouse=True)
-def secret_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LETRADE_TEST_API_KEY", SECRET_ENV_VALUE)
 
 
 def write_profile(
@@ -291,7 +264,7 @@ def test_missing_layer_version_is_a_config_error(
     code, _, text = deploy(profile, moto_server, make_zip(tmp_path, "one"))
     assert code == 2
     assert "resolve-layers: layer 'letrade-deps' has no published version" in text
-    code, data, text = deploy(profile, moto_server, make_zip(tmp_path, "one"), "--plan")
+    code, _, text = deploy(profile, moto_server, make_zip(tmp_path, "one"), "--plan")
     assert code == 2  # the plan refuses exactly like the run
     assert "has no published version for python3.12 x86_64" in text
     assert lam(moto_server).list_functions()["Functions"] == []

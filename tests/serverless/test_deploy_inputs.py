@@ -11,12 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from letrade_cli.cli.app import app
-from tests.serverless.test_deploy import (  # noqa: F401  (fixtures)
+from tests.serverless.test_deploy import (
     deploy,
     lam,
     make_zip,
-    role,
-    secret_env,
     write_profile,
 )
 
@@ -121,7 +119,7 @@ def test_create_role_is_least_privilege_and_idempotent(
     assert set(statements) == {"OwnLogs", "DataPrefix", "ListDataPrefix", "InvokeCollector"}
     assert statements["DataPrefix"]["Resource"] == "arn:aws:s3:::data-bucket/raw/*"
     assert statements["DataPrefix"]["Action"] == ["s3:GetObject", "s3:PutObject"]
-    assert all("*" != s["Resource"] for s in statements.values())
+    assert all(s["Resource"] != "*" for s in statements.values())
     assert statements["InvokeCollector"]["Resource"][0].endswith(":function:letrade-data-collector")
     code, again, out = deploy(profile, moto_server, zip1, "--create-role")
     assert code == 0, out and again["aws_writes"] == []

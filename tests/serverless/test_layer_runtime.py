@@ -6,11 +6,9 @@ from pathlib import Path
 
 from letrade_cli.serverless.aws import AwsClients, AwsTarget
 from letrade_cli.serverless.layer.publish import publish_layer
-from tests.serverless.test_deploy import (  # noqa: F401  (fixtures)
+from tests.serverless.test_deploy import (
     deploy,
     make_zip,
-    role,
-    secret_env,
     write_profile,
 )
 

@@ -8,7 +8,7 @@ import pytest
 from letrade_cli.errors import ConfigError
 from letrade_cli.serverless.local.imports import UnresolvedImportError
 from letrade_cli.serverless.local.invoke import invoke_local, resolve_environment
-from tests.serverless.lambda_fixtures import write_function, write_profile
+from tests.serverless.lambda_fixtures import HOST_RUNTIME, write_function, write_profile
 
 PROBE = """
 import importlib.util
@@ -43,7 +43,14 @@ def handler(event, context):
 def profile_with(tmp_path: Path, files: dict[str, str], **spec: object):  # type: ignore[no-untyped-def]
     write_function(tmp_path, "probe", files)
     extra = spec.pop("_profile", {})
-    entry = {"source": "src/probe", "handler": "app.handler", "timeout": 30, "memory": 128, **spec}
+    entry = {
+        "source": "src/probe",
+        "handler": "app.handler",
+        "timeout": 30,
+        "memory": 128,
+        "runtime": HOST_RUNTIME,
+        **spec,
+    }
     return write_profile(tmp_path, {"probe": entry}, **extra)  # type: ignore[arg-type]
 
 

@@ -17,7 +17,10 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.serverless.lambda_fixtures import requires_runtime
+
 pytest.importorskip("letrade_cli.sim.server", reason="the embedded sim is not built yet")
+pytestmark = requires_runtime("python3.12")  # the shipped profile's runtime
 
 REPO = Path(__file__).resolve().parents[2]
 BUCKET = "letrade-market-data"

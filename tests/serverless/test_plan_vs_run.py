@@ -8,12 +8,10 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.serverless.test_deploy import (  # noqa: F401  (fixtures)
+from tests.serverless.test_deploy import (
     deploy,
     lam,
     make_zip,
-    role,
-    secret_env,
     write_profile,
 )
 
