@@ -44,4 +44,4 @@ def requires_runtime(runtime: str) -> pytest.MarkDecorator:
         find_interpreter(runtime)
     except ConfigError:
         return pytest.mark.skip(reason=f"no {runtime} interpreter on this machine")
-    return pytest.mark.usefixtures()
+    return pytest.mark.skipif(False, reason="")

@@ -72,7 +72,9 @@ def candidates(version: str, environ: dict[str, str] | None = None) -> list[str]
     return list(dict.fromkeys(found))
 
 
-def find_interpreter(runtime: str, explicit: str | None = None) -> Interpreter:
+def find_interpreter(
+    runtime: str, explicit: str | None = None, environ: dict[str, str] | None = None
+) -> Interpreter:
     """An interpreter of ``runtime``'s version, or a ConfigError naming where we looked."""
     version = runtime_version(runtime)
     if explicit is not None:
@@ -85,7 +87,7 @@ def find_interpreter(runtime: str, explicit: str | None = None) -> Interpreter:
                 hint=f"pass a Python {version} interpreter",
             )
         return found
-    for path in candidates(version):
+    for path in candidates(version, environ):
         found = probe(path)
         if found is not None and found.version == version:
             return found
