@@ -141,7 +141,8 @@ def test_stdlib_is_the_runtimes(runtime: str, module: str, ok: bool, tmp_path: P
     ['importlib.import_module("pyupbit")', '__import__("pyupbit")', 'import_module("pyupbit")'],
 )
 def test_literal_dynamic_imports_are_checked(call: str, tmp_path: Path) -> None:
-    code = f"import importlib\nfrom importlib import import_module\n\n\ndef handler(e, c):\n    return {call}\n"
+    head = "import importlib\nfrom importlib import import_module\n\n\n"
+    code = f"{head}def handler(e, c):\n    return {call}\n"
     profile = fn(tmp_path, code)
     with pytest.raises(UnresolvedImportError, match=r"app.py:6: import 'pyupbit' would fail"):
         package_function(profile, "fx", out_dir=tmp_path / "o")
@@ -150,7 +151,8 @@ def test_literal_dynamic_imports_are_checked(call: str, tmp_path: Path) -> None:
 def test_computed_dynamic_imports_warn_and_optional_ones_pass(tmp_path: Path) -> None:
     code = (
         "import importlib\n\n"
-        "try:\n    fast = importlib.import_module('orjson')\nexcept ImportError:\n    fast = None\n\n"
+        "try:\n    fast = importlib.import_module('orjson')\n"
+        "except ImportError:\n    fast = None\n\n"
         "def handler(e, c):\n    return importlib.import_module(e['name']).__name__\n"
     )
     result = package_function(fn(tmp_path, code), "fx", out_dir=tmp_path / "o")
