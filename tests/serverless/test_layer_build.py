@@ -226,3 +226,44 @@ def test_layer_from_profile(wheelhouse: Path, tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     assert data["arch"] == "arm64" and data["runtime"] == "python3.12"
     assert Path(data["zip_path"]).name == "deps-python3.12-arm64.zip"
+
+
+def test_a_wheels_top_level_tests_package_is_stripped(tmp_path: Path) -> None:
+    house = tmp_path / "house"
+    build_wheel(
+        house,
+        "sloppy",
+        "1.0",
+        {"sloppy/__init__.py": "", "tests/__init__.py": "", "tests/test_sloppy.py": "x = 1\n"},
+    )
+    request = LayerRequest(
+        "deps", ["sloppy"], out_dir=tmp_path / "out", find_links=[house], no_index=True
+    )
+    build = build_layer(request)
+    with zipfile.ZipFile(build.zip_path) as zf:
+        names = zf.namelist()
+    assert "python/sloppy/__init__.py" in names
+    assert not [n for n in names if n.startswith("python/tests/")]
+
+
+def test_unreachable_index_with_retries_off_is_a_network_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed once the block ends: connection refused
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_INDEX_URL", f"http://127.0.0.1:{port}/simple")
+    monkeypatch.setenv("PIP_RETRIES", "0")
+    monkeypatch.setenv("PIP_TIMEOUT", "5")
+    monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
+    reqs = _reqs(tmp_path, "tinyutil")
+    args = ["layer-build", "deps", "--requirements", str(reqs), "--out", str(tmp_path / "o")]
+    result = runner.invoke(app, [*args, "--profile", "nope.yaml"])
+    assert result.exit_code == 4, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "cannot reach the package index" in errors[0]
+    assert "no wheel" not in result.stderr
