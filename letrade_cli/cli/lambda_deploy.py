@@ -200,7 +200,7 @@ def _deploy_all(
 def _publish_built_layer(
     prof: LambdaProfile, clients: AwsClients, job: Any, plan: bool, runner: StepRunner
 ) -> dict[str, Any]:
-    from letrade_cli.serverless.deploy.artifact import upload_artifact
+    from letrade_cli.serverless.artifact import upload_artifact
     from letrade_cli.serverless.layer.publish import publish_layer
     from letrade_cli.serverless.zipper import sha256_hex
 

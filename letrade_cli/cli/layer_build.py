@@ -92,7 +92,7 @@ def _publish(
     endpoint_url: str | None,
     aws_profile: str | None,
 ) -> dict[str, Any]:
-    from letrade_cli.serverless.deploy.artifact import upload_artifact
+    from letrade_cli.serverless.artifact import upload_artifact
     from letrade_cli.serverless.layer.publish import publish_layer
 
     clients = aws_clients(prof, region, endpoint_url, aws_profile)

@@ -47,10 +47,12 @@ def plan_destroy(
             )
         steps += _schedule_steps(events, function_name)
         aliases = [str(a["Name"]) for a in list_aliases(lam, function_name)]
-        for qualifier in [None, *aliases]:
+        removed: set[str] = set()
+        for qualifier in [*aliases, None]:  # alias statements first; a Sid is removed once
             for statement in policy_statements(lam, function_name, qualifier):
                 sid = str(statement.get("Sid", ""))
-                if sid.startswith(SID_PREFIX):
+                if sid.startswith(SID_PREFIX) and sid not in removed:
+                    removed.add(sid)
                     steps.append(_remove_permission(lam, function_name, sid, qualifier))
         for alias in aliases:
             steps.append(_delete_alias(lam, function_name, alias))

@@ -27,8 +27,8 @@ from __future__ import annotations
 from typing import Any
 
 from letrade_cli.errors import ConfigError, UsageError
+from letrade_cli.serverless.artifact import code_location, needs_s3, validate_zip
 from letrade_cli.serverless.aws import AwsClients
-from letrade_cli.serverless.deploy.artifact import code_location, needs_s3, validate_zip
 from letrade_cli.serverless.deploy.config import DesiredConfig, config_changes, describe_changes
 from letrade_cli.serverless.deploy.env import resolve_environment
 from letrade_cli.serverless.deploy.extras import plan_extras

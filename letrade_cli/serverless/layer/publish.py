@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from letrade_cli.errors import ConfigError
+from letrade_cli.serverless.artifact import needs_s3
 from letrade_cli.serverless.aws import error_code
-from letrade_cli.serverless.model import MAX_ZIPPED_BYTES, PublishedLayer
+from letrade_cli.serverless.model import PublishedLayer
 
 DESCRIPTION_PREFIX = "letrade sha256="
 
@@ -78,7 +79,7 @@ def publish_layer(
     existing = find_published(lambda_client, layer_name, sha256_hex, arch, runtimes[0])
     if existing is not None or plan:
         return existing
-    if zip_path.stat().st_size > MAX_ZIPPED_BYTES:
+    if needs_s3(zip_path):
         if upload is None:
             raise ConfigError(
                 f"{zip_path} is over Lambda's 50 MB direct upload limit",

@@ -18,6 +18,7 @@ from letrade_cli.serverless.model import MAX_ZIPPED_BYTES, DeployRequest
 from letrade_cli.serverless.zipper import sha256_hex
 
 ARTIFACT_PREFIX = "letrade-artifacts"
+DIRECT_UPLOAD_LIMIT = MAX_ZIPPED_BYTES
 
 
 def validate_zip(path: Path, handler: str) -> None:
@@ -39,9 +40,9 @@ def validate_zip(path: Path, handler: str) -> None:
         )
 
 
-def needs_s3(path: Path, limit: int = MAX_ZIPPED_BYTES) -> bool:
-    """True when ``path`` is over the direct-upload limit."""
-    return path.stat().st_size > limit
+def needs_s3(path: Path, limit: int | None = None) -> bool:
+    """True when ``path`` is over the direct-upload limit (default ``DIRECT_UPLOAD_LIMIT``)."""
+    return path.stat().st_size > (DIRECT_UPLOAD_LIMIT if limit is None else limit)
 
 
 def artifact_key(path: Path, kind: str = "functions") -> str:
