@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -37,14 +38,10 @@ def cli(*args: str) -> tuple[int, str, str]:
 
 def put_events(endpoint: str, stream: str, messages: list[str], *, age_ms: int = 0) -> None:
     logs = boto3.client("logs", endpoint_url=endpoint)
-    try:
+    with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
         logs.create_log_group(logGroupName=GROUP)
-    except logs.exceptions.ResourceAlreadyExistsException:
-        pass
-    try:
+    with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
         logs.create_log_stream(logGroupName=GROUP, logStreamName=stream)
-    except logs.exceptions.ResourceAlreadyExistsException:
-        pass
     now = int(time.time() * 1000) - age_ms
     events = [{"timestamp": now + i, "message": m} for i, m in enumerate(messages)]
     logs.put_log_events(logGroupName=GROUP, logStreamName=stream, logEvents=events)
@@ -157,8 +154,14 @@ def test_destroy_removes_only_what_letrade_created(
     profile = write_profile(tmp_path, role, schedule="rate(5 minutes)", layers="[deps]")
     clients = AwsClients(AwsTarget(endpoint_url=moto_server))
     layer_zip = make_zip(tmp_path, "layer")
-    published = publish_layer(clients.client("lambda"), "letrade-deps", layer_zip,
-                              sha256_hex="a" * 64, runtimes=["python3.12"], arch="x86_64")  # fmt: skip
+    published = publish_layer(
+        clients.client("lambda"),
+        "letrade-deps",
+        layer_zip,
+        sha256_hex="a" * 64,
+        runtimes=["python3.12"],
+        arch="x86_64",
+    )
     assert published is not None
     code, _, text = deploy(profile, moto_server, make_zip(tmp_path, "one"), "--publish",
                            "--alias", "live")  # fmt: skip
