@@ -16,6 +16,7 @@ from pathlib import Path
 from letrade_cli.errors import ConfigError
 
 MACHINES = {"x86_64": "x86_64", "arm64": "aarch64"}
+_LAYER_ZIP = re.compile(r"-python3\.\d+-(x86_64|arm64)\.zip$|\.zip$")
 _SO = re.compile(r"\.cpython-(\d)(\d+)-([a-z0-9_]+)-linux-gnu\.so$")
 
 
@@ -91,8 +92,9 @@ def check_layer_abi(layer: str, path: Path, runtime: str, arch: str) -> list[Com
     """Raise LayerMismatchError when compiled code does not fit; return the compiled parts."""
     version, machine = runtime.removeprefix("python"), MACHINES[arch]
     compiled = layer_compiled(path)
-    bad = [c for c in compiled if not _fits(c, version, machine)]
+    bad = list(dict.fromkeys(c for c in compiled if not _fits(c, version, machine)))
     if bad:
+        layer = _LAYER_ZIP.sub("", layer)
         shown = ", ".join(f"{c.name} (py{c.python or '?'} {c.machine or '?'})" for c in bad[:3])
         raise LayerMismatchError(
             f"layer {layer} ({path}) has compiled code for another Python or architecture: "
