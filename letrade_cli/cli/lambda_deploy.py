@@ -77,8 +77,8 @@ def lambda_deploy(
 
         if (function is None) == (not all_functions):
             raise UsageError("name one FUNCTION or pass --all", hint="e.g. lambda-deploy scanner")
-        if all_functions and zip_path is not None:
-            raise UsageError("--zip deploys one function; it cannot be used with --all")
+        if all_functions and (zip_path is not None or invoke or warm):
+            raise UsageError("--zip, --invoke and --warm work on one function, not with --all")
         prof = load_lambda_profile(profile)
         if role_arn is not None and not role_arn.startswith("arn:"):
             raise UsageError(f"--role-arn {role_arn!r} is not an ARN", hint="arn:aws:iam::...")
@@ -149,8 +149,6 @@ def _deploy_one(
         on_environment=lambda env: options.redactors.append(env.redactor()),
     )
     result = deploy_function(request, clients, runner)
-    for line in result.warnings:
-        warn(line)
     return result, result.to_dict()
 
 
@@ -252,7 +250,10 @@ def _summary_table(rows: list[dict[str, Any]], layers: list[dict[str, Any]]) -> 
 def _package(prof: LambdaProfile, function: str) -> Path:
     from letrade_cli.serverless.local.package import package_function
 
-    zip_file: Path = package_function(prof, function).zip_path
+    packaged = package_function(prof, function)
+    for line in packaged.warnings:
+        warn(line)
+    zip_file: Path = packaged.zip_path
     return zip_file
 
 

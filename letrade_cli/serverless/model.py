@@ -76,7 +76,6 @@ class DeployResult:
     layers: list[str] = field(default_factory=list)
     environment: ResolvedEnvironment = field(default_factory=ResolvedEnvironment)
     role_arn: str | None = None
-    warnings: list[str] = field(default_factory=list)
 
     def add(self, step: str, change: str, detail: str = "") -> None:
         """Record an action."""
@@ -98,7 +97,6 @@ class DeployResult:
             "rule_arn": self.rule_arn,
             "role_arn": self.role_arn,
             "layers": self.layers,
-            "warnings": self.warnings,
             "environment": self.environment.masked(),
             "actions": [a.to_dict() for a in self.actions],
         }

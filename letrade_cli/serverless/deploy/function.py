@@ -24,6 +24,7 @@ Steps, in order::
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from letrade_cli.errors import ConfigError, UsageError
@@ -46,6 +47,8 @@ from letrade_cli.serverless.steps import StepRunner
 from letrade_cli.serverless.zipper import lambda_code_sha256
 
 MANAGED_TAG = ("managed-by", "letrade")
+ROLE_PROPAGATION_ATTEMPTS = 10
+ROLE_PROPAGATION_DELAY_S = 3.0
 
 
 def function_aws_name(prefix: str, name: str) -> str:
@@ -176,15 +179,16 @@ def _create_step(
 ) -> PlannedStep:
     def apply() -> None:
         tags = dict(request.spec.tags) | dict([MANAGED_TAG])
-        lam.create_function(
-            FunctionName=request.function_name,
-            Code=code_location(clients, request),
-            Architectures=[request.spec.architecture],
-            PackageType="Zip",
-            Publish=False,
-            Tags=tags,
+        kwargs = {
+            "FunctionName": request.function_name,
+            "Code": code_location(clients, request),
+            "Architectures": [request.spec.architecture],
+            "PackageType": "Zip",
+            "Publish": False,
+            "Tags": tags,
             **desired.api_fields(),
-        )
+        }
+        _create_with_new_role(lam, kwargs, fresh_role=request.create_role)
         lam.get_waiter("function_active_v2").wait(
             FunctionName=request.function_name, WaiterConfig=WAITER_CONFIG
         )
@@ -194,6 +198,22 @@ def _create_step(
     return PlannedStep(
         Action("create-function", "create", f"create {request.function_name}"), apply
     )
+
+
+def _create_with_new_role(lam: Any, kwargs: dict[str, Any], *, fresh_role: bool) -> None:
+    """CreateFunction; a role created seconds ago may not be assumable yet (IAM propagation)."""
+    from botocore.exceptions import ClientError
+
+    for attempt in range(ROLE_PROPAGATION_ATTEMPTS):
+        try:
+            lam.create_function(**kwargs)
+            return
+        except ClientError as exc:
+            message = str(exc.response.get("Error", {}).get("Message", ""))
+            last = attempt + 1 == ROLE_PROPAGATION_ATTEMPTS
+            if not fresh_role or "cannot be assumed" not in message or last:
+                raise
+            time.sleep(ROLE_PROPAGATION_DELAY_S)
 
 
 def _code_step(
