@@ -16,6 +16,7 @@ Translation (``translate_aws_error``)::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from letrade_cli.errors import (
@@ -71,10 +72,15 @@ class AwsClients:
         """The boto3 Session (``profile_name`` from ``--aws-profile``)."""
         if self._session is None:
             import boto3
+            import botocore.session
             from botocore.exceptions import BotoCoreError
 
+            core = botocore.session.get_session()
+            core.register_component("data_loader", _shared_loader())
             try:
-                self._session = boto3.Session(profile_name=self.target.aws_profile)
+                self._session = boto3.Session(
+                    botocore_session=core, profile_name=self.target.aws_profile
+                )
             except BotoCoreError as exc:
                 raise translate_aws_error(exc) from exc
         return self._session
@@ -111,6 +117,18 @@ class AwsClients:
 
     def _record(self, model: Any, **_: Any) -> None:
         self.calls.append(f"{model.service_model.service_name}.{model.name}")
+
+
+@cache
+def _shared_loader() -> Any:
+    """The botocore service-model loader, shared by every session in this process.
+
+    Only the parsed JSON models are shared (credentials stay per session): building a client then
+    costs ~30 ms instead of ~100 ms, which adds up over ``lambda-deploy --all``.
+    """
+    from botocore.loaders import create_loader
+
+    return create_loader()
 
 
 def error_code(exc: BaseException) -> str:
