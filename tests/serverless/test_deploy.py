@@ -98,11 +98,15 @@ def test_create_update_skip_publish_alias(tmp_path: Path, moto_server: str, role
     assert config["Environment"]["Variables"]["NOTIFY_TOKEN"] == SECRET_SSM_VALUE
 
     code, data, text = deploy(profile, moto_server, zip2)
-    assert changes(data) == {"update-code": "update", "update-configuration": "skip"}
+    assert changes(data) == {
+        "update-code": "update",
+        "update-configuration": "skip",
+        "tags": "skip",
+    }
     assert "lambda.UpdateFunctionCode" in data["aws_writes"]
 
     code, data, text = deploy(profile, moto_server, zip2)
-    assert changes(data) == {"update-code": "skip", "update-configuration": "skip"}
+    assert changes(data) == {"update-code": "skip", "update-configuration": "skip", "tags": "skip"}
     assert data["aws_writes"] == []
 
     code, data, text = deploy(profile, moto_server, zip2, "--publish", "--alias", "live")
@@ -125,6 +129,7 @@ def test_create_update_skip_publish_alias(tmp_path: Path, moto_server: str, role
     assert changes(data) == {
         "update-code": "skip",
         "update-configuration": "skip",
+        "tags": "skip",
         "publish-version": "skip",
         "alias": "skip",
     }
@@ -140,7 +145,11 @@ def test_config_change_applied_only_when_different(
         write_profile(tmp_path, role, memory=512, log_level="DEBUG"), moto_server, zip1
     )
     assert code == 0, text
-    assert changes(data) == {"update-code": "skip", "update-configuration": "update"}
+    assert changes(data) == {
+        "update-code": "skip",
+        "update-configuration": "update",
+        "tags": "skip",
+    }
     detail = next(a["detail"] for a in data["actions"] if a["step"] == "update-configuration")
     assert "MemorySize: 256 -> 512" in detail and "Environment.LOG_LEVEL" in detail
     config = lam(moto_server).get_function_configuration(FunctionName="letrade-collector")
@@ -340,3 +349,19 @@ def test_alias_without_version_is_a_usage_error(
         assert code == 2 and "--alias live needs --publish" in text
     after = lam(moto_server).get_function_configuration(FunctionName="letrade-collector")
     assert after["CodeSha256"] == before["CodeSha256"] == lambda_code_sha256(zip1)  # no write
+
+
+def test_a_function_deployed_without_the_managed_tag_gets_it(
+    tmp_path: Path, moto_server: str, role: str
+) -> None:
+    zip1 = make_zip(tmp_path, "one")
+    lam(moto_server).create_function(
+        FunctionName="letrade-collector", Runtime="python3.12", Role=role,
+        Handler="collector.handler", Code={"ZipFile": zip1.read_bytes()},
+    )  # fmt: skip
+    code, data, text = deploy(write_profile(tmp_path, role), moto_server, zip1)
+    assert code == 0, text and changes(data)["tags"] == "update"
+    arn = lam(moto_server).get_function(FunctionName="letrade-collector")["Configuration"][
+        "FunctionArn"
+    ]
+    assert lam(moto_server).list_tags(Resource=arn)["Tags"]["managed-by"] == "letrade"

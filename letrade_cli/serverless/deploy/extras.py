@@ -2,7 +2,7 @@
 
     concurrency    reserved_concurrency  Put/DeleteFunctionConcurrency
     on-failure     on_failure (ARN)      Put/DeleteFunctionEventInvokeConfig (async destination)
-    tags           defaults.tags + tags  TagResource (letrade adds ``managed-by: letrade``)
+    tags           defaults.tags + tags  TagResource (always ``managed-by: letrade``)
     log-retention  log_retention_days    CreateLogGroup + PutRetentionPolicy on /aws/lambda/NAME
 
 A setting absent from the profile is left as it is in AWS, except reserved concurrency and the
@@ -36,7 +36,7 @@ def plan_extras(
     current_dest = _on_failure(lam, name) if exists else None
     if spec.on_failure is not None or current_dest is not None:
         steps.append(_on_failure_step(lam, name, spec.on_failure, current_dest))
-    if spec.tags:
+    if exists:  # a new function gets its tags on create; an old one may predate the managed tag
         steps.append(_tags_step(lam, name, dict(spec.tags), result, exists=exists))
     if spec.log_retention_days is not None:
         steps.append(_retention_step(clients.client("logs"), name, spec.log_retention_days))
