@@ -122,6 +122,7 @@ def _deploy_one(
     options: _Options,
     zip_path: Path | None,
     redact: Callable[[str], str],
+    layer_overrides: dict[str, str] | None = None,
 ) -> tuple[DeployResult, dict[str, Any]]:
     from dataclasses import replace
 
@@ -146,6 +147,7 @@ def _deploy_one(
         alias=options.alias,
         create_role=options.create_role,
         artifact_bucket=prof.defaults.artifact_bucket,
+        layer_overrides=dict(layer_overrides or {}),
         on_environment=lambda env: options.redactors.append(env.redactor()),
     )
     result = deploy_function(request, clients, runner)
@@ -164,12 +166,22 @@ def _deploy_all(
 
     runner = StepRunner(on_event=progress(redact))
     rows: list[dict[str, Any]] = []
-    layers = [
-        _publish_built_layer(prof, clients, job, options.plan, runner) for job in layer_jobs(prof)
-    ]
+    jobs = layer_jobs(prof)
+    layers = [_publish_built_layer(prof, clients, job, options.plan, runner) for job in jobs]
+    predicted = {  # a plan's layer that would be published: its functions use the new version
+        (job.name, job.runtime, job.arch): f"{job.aws_name}:<new version>"
+        for job, row in zip(jobs, layers, strict=True)
+        if options.plan and row["change"] == "publish"
+    }
     try:
         for name in deploy_order(prof):
-            result, data = _deploy_one(prof, name, clients, options, None, redact)
+            spec = prof.functions[name]
+            overrides = {
+                ref: predicted[(ref, spec.runtime, spec.architecture)]
+                for ref in spec.layers
+                if (ref, spec.runtime, spec.architecture) in predicted
+            }
+            result, data = _deploy_one(prof, name, clients, options, None, redact, overrides)
             changed = [a for a in result.actions if a.change != "skip"]
             rows.append(
                 {

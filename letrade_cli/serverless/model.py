@@ -33,6 +33,7 @@ class DeployRequest:
     alias: str | None = None
     create_role: bool = False
     artifact_bucket: str | None = None
+    layer_overrides: dict[str, str] = field(default_factory=dict)  # ref -> ARN a plan predicts
     on_environment: Callable[[ResolvedEnvironment], None] | None = None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -256,20 +257,32 @@ def test_deploy_all_in_dependency_order(tmp_path: Path, moto_server: str, role: 
     functions: dict[str, Any] = {
         "orch": {"source": "src/orch.py", "handler": "orch.handler",
                  "environment": {"COLLECTOR_FUNCTION": "letrade-collector"}},
-        "collector": {"source": "src/collector.py", "handler": "collector.handler"},
+        "collector": {"source": "src/collector.py", "handler": "collector.handler",
+                      "layers": ["deps"]},
     }  # fmt: skip
+    layers = {"deps": {"requirements": ["tinyutil"]}}
     profile.write_text(json.dumps({"defaults": {"region": "us-east-1", "role_arn": role},
-                                   "functions": functions}))  # fmt: skip
+                                   "layers": layers, "functions": functions}))  # fmt: skip
+    built = tmp_path / "build" / "layers"
+    built.mkdir(parents=True)
+    with zipfile.ZipFile(built / "deps-python3.12-x86_64.zip", "w") as zf:
+        zf.writestr("python/tinyutil/__init__.py", "VALUE = 1\n")
     base = ["lambda-deploy", "--all", "--profile", str(profile), "--endpoint-url", moto_server]
-    code, out, err = cli(*base, "--plan", "--json")
+    code, out, err = cli(*base, "--plan", "--publish", "--json")
     assert code == 0, err
     plan = json.loads(out)
     assert [f["function"] for f in plan["functions"]] == ["letrade-collector", "letrade-orch"]
-    assert plan["aws_writes"] == []
+    assert plan["aws_writes"] == [] and [r["change"] for r in plan["layers"]] == ["publish"]
     code, out, err = cli(*base, "--publish", "--json")
     assert code == 0, err
     run = json.loads(out)
+    assert [r["change"] for r in run["layers"]] == ["publish"]
     assert [f["function"] for f in run["functions"]] == ["letrade-collector", "letrade-orch"]
+    assert [[(a["step"], a["change"]) for a in f["actions"]] for f in plan["functions"]] == [
+        [(a["step"], a["change"]) for a in f["actions"]] for f in run["functions"]
+    ]
+    config = lam(moto_server).get_function_configuration(FunctionName="letrade-collector")
+    assert config["Layers"][0]["Arn"].endswith(":layer:letrade-deps:1")
     assert [f["version"] for f in run["functions"]] == ["1", "1"]
     assert "lambda-deploy --all" in err and "letrade-orch" in err  # the summary table
     assert {f["FunctionName"] for f in lam(moto_server).list_functions()["Functions"]} == {

@@ -158,6 +158,8 @@ def decide(
 def _layer_arn(lam: Any, request: DeployRequest, ref: str) -> str:
     if ref.startswith("arn:"):
         return ref
+    if ref in request.layer_overrides:
+        return request.layer_overrides[ref]
     name = request.layer_names.get(ref, ref)
     return latest_version_arn(lam, name, request.spec.runtime, request.spec.architecture)
 
