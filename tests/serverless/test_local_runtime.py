@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import platform
 import sys
 import zipfile
@@ -173,3 +174,17 @@ def test_unbuilt_layer_is_named_when_an_import_fails(tmp_path: Path) -> None:
             _profile=deps)  # fmt: skip
     result = package_function(ok, "fx", out_dir=tmp_path / "o")
     assert any("layer deps is not built" in w for w in result.warnings)
+
+
+@requires_runtime("python3.12")
+def test_python_flag_picks_that_interpreter(tmp_path: Path) -> None:
+    chosen = find_interpreter("python3.12").path
+    profile = fn(tmp_path, VERSION_PROBE, runtime="python3.12")
+    result = CliRunner().invoke(
+        app,
+        ["lambda-invoke", "fx", "--local", "--profile", profile.path, "--python", chosen,
+         "--out", str(tmp_path / "out"), "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["python"] == chosen and data["result"] == "3.12"
