@@ -65,3 +65,21 @@ class TradingSettings:
     paper: PaperSettings = field(default_factory=PaperSettings)
     risk: RiskSettings = field(default_factory=RiskSettings)
     strategy: StrategySettings = field(default_factory=StrategySettings)
+
+
+def load_trading_settings(profile: str | None) -> TradingSettings:
+    """The ``trading:`` section of a profile (defaults when there is no profile or section).
+
+    Raises:
+        ConfigError: the profile is missing, or its ``trading:`` section has an unknown key or a
+            wrong type (the message names the file and the dotted key).
+    """
+    from letrade_cli.config.loader import find_profile, from_mapping, load_yaml_mapping
+
+    if profile is None:
+        return TradingSettings()
+    path = find_profile(profile)
+    section = load_yaml_mapping(path).get("trading")
+    if section is None:
+        return TradingSettings()
+    return from_mapping(TradingSettings, section, source=str(path), prefix="trading")
