@@ -8,6 +8,12 @@ Usage::
         await sim.drop_connections()
         sim.pause_stream(); sim.resume_stream()
         sim.set_ws_available(False); sim.set_rest_available(False)
+        sim.timeout_next_orders(1); sim.fail_next_orders(1, after_accept=True)
+        sim.throttle_next_orders(1, retry_after_s=2)
+
+Orders: the Binance trading routes (``/api/v3/order`` ...) and Upbit's (``/v1/orders`` ...) act
+on one account per venue (``sim.accounts``), matched in the same books as the market data; the
+user data stream is ``/ws/<listenKey>``. See :mod:`letrade_cli.sim.orders`.
 """
 
 from __future__ import annotations
@@ -20,12 +26,16 @@ from types import TracebackType
 
 from aiohttp import web
 
+from letrade_cli.sim.accounts import BINANCE, UPBIT, Account
+from letrade_cli.sim.binance_orders import BinanceOrders
 from letrade_cli.sim.binance_rest import BinanceRest
 from letrade_cli.sim.binance_ws import BinanceStreams
 from letrade_cli.sim.config import SimConfig, SimStats
+from letrade_cli.sim.faults import FAIL, THROTTLE, TIMEOUT, Fault, OrderFaults
 from letrade_cli.sim.generator import Event, MarketEngine
 from letrade_cli.sim.hub import Hub, Payloads
 from letrade_cli.sim.markets import all_markets, binance_markets, upbit_markets
+from letrade_cli.sim.orders import OrderEngine
 from letrade_cli.sim.upbit_rest import UpbitRest
 from letrade_cli.sim.upbit_ws import UpbitStreams
 
@@ -49,6 +59,15 @@ class SimExchange:
         )
         self.upbit = UpbitStreams(
             self.hub, self.engine, upbit_markets(), cfg.seed, lambda: self._ws_available
+        )
+        self.accounts = {
+            BINANCE: Account(BINANCE, cfg.starting_balances(BINANCE)),
+            UPBIT: Account(UPBIT, cfg.starting_balances(UPBIT)),
+        }
+        self.orders = OrderEngine(self.engine, self.accounts)
+        self.faults = OrderFaults()
+        self.binance_orders = BinanceOrders(
+            self.orders, binance_markets(), cfg.api_key, cfg.api_secret, self.faults
         )
         self._runner: web.AppRunner | None = None
         self._loop_task: asyncio.Task[None] | None = None
@@ -81,7 +100,7 @@ class SimExchange:
         """Bind the port and start the market loop."""
         app = web.Application(middlewares=[self._rest_gate])
         app.router.add_get("/ws", self.binance.handle)
-        app.router.add_get("/ws/{streams:.*}", self.binance.handle)
+        app.router.add_get("/ws/{streams:.*}", self._ws_path)
         app.router.add_get("/stream", self.binance.handle)
         app.router.add_get("/websocket/v1", self.upbit.handle)
         app.add_routes(
@@ -90,6 +109,7 @@ class SimExchange:
             ).routes()
         )
         app.add_routes(UpbitRest(self.engine, upbit_markets(), self.config.seed).routes())
+        app.add_routes(self.binance_orders.routes())
         self._runner = web.AppRunner(
             app, access_log=None, handle_signals=False, max_line_size=1 << 17
         )
@@ -109,6 +129,7 @@ class SimExchange:
 
     async def stop(self) -> None:
         """Close every connection and the port."""
+        self.faults.stop()
         if self._loop_task is not None:
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -152,6 +173,22 @@ class SimExchange:
     def set_rest_available(self, available: bool) -> None:
         """False: every REST request answers 503."""
         self._rest_available = available
+
+    def timeout_next_orders(self, n: int = 1, hold_s: float = 30.0) -> None:
+        """The next ``n`` order requests are carried out, then hang ``hold_s`` and are dropped."""
+        self.faults.add(Fault(TIMEOUT, hold_s=hold_s), n)
+
+    def fail_next_orders(self, n: int = 1, status: int = 503, after_accept: bool = False) -> None:
+        """The next ``n`` order requests answer ``status`` (after placing, if ``after_accept``)."""
+        self.faults.add(Fault(FAIL, status=status, after_accept=after_accept), n)
+
+    def throttle_next_orders(self, n: int = 1, retry_after_s: int = 1) -> None:
+        """The next ``n`` order requests answer 429 with ``Retry-After`` (nothing is placed)."""
+        self.faults.add(Fault(THROTTLE, status=429, retry_after_s=retry_after_s), n)
+
+    async def _ws_path(self, request: web.Request) -> web.StreamResponse:
+        """``/ws/<listenKey>`` is a user data stream; any other ``/ws/...`` is market data."""
+        return await self.binance.handle(request)
 
     async def wait_for_connections(self, n: int, timeout: float = 5.0) -> None:
         """Wait until at least ``n`` WebSocket connections are open (TimeoutError otherwise)."""
