@@ -12,6 +12,7 @@ import typer
 
 from letrade_cli import __version__
 from letrade_cli.cli import bench, lambda_local, serverless, sim, stream
+from letrade_cli.cli import trade as trade_cli
 from letrade_cli.errors import LetradeError
 
 app = typer.Typer(
@@ -44,6 +45,7 @@ sim.register(app)
 bench.register(app)
 serverless.register(app)
 lambda_local.register(app)
+trade_cli.register(app)
 
 
 def main() -> None:
