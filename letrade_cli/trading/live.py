@@ -89,6 +89,7 @@ class LiveVenue:
         self.client = RestClient(rest_url or spec.rest_url, rest, signer=signer)
         self._listeners: list[OrderListener] = []
         self._seen_trades: set[tuple[str, str]] = set()
+        self._reported: dict[str, Decimal] = {}  # client id -> quantity reported as fills
 
     def __repr__(self) -> str:
         return f"LiveVenue({self.name!r}, {self.client.base_url!r})"
@@ -185,7 +186,16 @@ class LiveVenue:
                 return None
             raise
         state = self.api.parse_order(payload)
-        self._report(state, self.api.parse_fills(payload, state))
+        fills = self.api.parse_fills(payload, state)
+        if self._binance is not None and state.filled_qty > self._reported.get(client_order_id, 0):
+            # A Binance order query has no fills: read them, e.g. after a send timed out.
+            trades = await self.client.request(
+                self._binance.trades_request(symbol, state.venue_order_id or "")
+            )
+            fills = self._binance.parse_trades(trades, state)
+            state.fee = sum((f.fee for f in fills), state.fee)
+            state.fee_asset = state.fee_asset or (fills[0].fee_asset if fills else "")
+        self._report(state, fills)
         return state
 
     async def open_orders(self, symbol: str | None = None) -> list[OrderState]:
@@ -208,6 +218,9 @@ class LiveVenue:
             if fill.trade_id and key in self._seen_trades:
                 continue
             self._seen_trades.add(key)
+            self._reported[fill.client_order_id] = (
+                self._reported.get(fill.client_order_id, Decimal(0)) + fill.quantity
+            )
             for listener in self._listeners:
                 listener(state, fill)
 

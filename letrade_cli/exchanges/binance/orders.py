@@ -8,6 +8,7 @@ Endpoints (weights as Binance documents them)::
     GET    /api/v3/order?origClientOrderId=     one order (code -2013: never seen)
     DELETE /api/v3/order?origClientOrderId=     cancel
     GET    /api/v3/openOrders[?symbol=]         open orders
+    GET    /api/v3/myTrades?orderId=            one order's fills (after a look-up)
     GET    /api/v3/account?omitZeroBalances=true balances
 
 A FULL order answer, abridged::
@@ -113,6 +114,11 @@ class BinanceOrders:
         params = {"symbol": symbol} if symbol else {}
         return RestRequest("/api/v3/openOrders", params, weight=6 if symbol else 80, signed=True)
 
+    def trades_request(self, symbol: str, venue_order_id: str) -> RestRequest:
+        """``GET /api/v3/myTrades?symbol=&orderId=`` (weight 5): one order's executions."""
+        params = {"symbol": symbol, "orderId": venue_order_id}
+        return RestRequest("/api/v3/myTrades", params, weight=5, signed=True)
+
     def balances_request(self) -> RestRequest:
         """``GET /api/v3/account?omitZeroBalances=true`` (weight 20)."""
         return RestRequest("/api/v3/account", {"omitZeroBalances": "true"}, weight=20, signed=True)
@@ -213,6 +219,31 @@ class BinanceOrders:
             ]
         except (KeyError, TypeError, AttributeError):
             raise DecodeError("binance: malformed fills in an order answer") from None
+
+    def parse_trades(self, payload: Any, state: OrderState) -> list[Fill]:
+        """``/api/v3/myTrades`` rows of one order as ``Fill`` records."""
+        if not isinstance(payload, list):
+            raise DecodeError("binance: myTrades answer is not a list")
+        try:
+            return [
+                Fill(
+                    venue=self.venue,
+                    symbol=state.symbol,
+                    client_order_id=state.client_order_id,
+                    side=state.side,
+                    price=dec(t["price"]),
+                    quantity=dec(t["qty"]),
+                    fee=dec(t.get("commission", "0")),
+                    fee_asset=t.get("commissionAsset", ""),
+                    trade_id=str(t["id"]),
+                    ts_ms=int(t.get("time", 0)),
+                    is_maker=bool(t.get("isMaker", False)),
+                )
+                for t in payload
+                if str(t.get("orderId")) == state.venue_order_id
+            ]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise DecodeError("binance: malformed myTrades answer") from None
 
     def parse_orders(self, payload: Any) -> list[OrderState]:
         """A list of order answers (openOrders)."""

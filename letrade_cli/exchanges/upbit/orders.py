@@ -7,7 +7,7 @@ Endpoints::
     POST   /v1/orders                            new order (JSON body), ``identifier`` = client id
     GET    /v1/order?identifier=                 one order with its trades (404 order_not_found)
     DELETE /v1/order?identifier=                 cancel
-    GET    /v1/orders/open[?market=]             open orders (wait + watch)
+    GET    /v1/orders?state=wait[&market=]       open orders
     GET    /v1/accounts                          balances
 
 Upbit spells orders differently from Binance: ``side`` bid/ask; ``ord_type`` limit, ``price``
@@ -139,9 +139,10 @@ class UpbitOrders:
         return RestRequest("/v1/order", params, method="DELETE", signed=True)
 
     def open_orders_request(self, symbol: str | None) -> RestRequest:
-        """``GET /v1/orders/open[?market=]``."""
+        """``GET /v1/orders?state=wait[&market=]`` (the list pyupbit and the sim speak)."""
         params = {"market": symbol} if symbol else {}
-        return RestRequest("/v1/orders/open", params, signed=True)
+        params["state"] = "wait"
+        return RestRequest("/v1/orders", params, signed=True)
 
     def balances_request(self) -> RestRequest:
         """``GET /v1/accounts``."""
