@@ -127,6 +127,7 @@ class DryRun:
         self.recent: deque[Event] = deque(maxlen=RECENT)
         self._signals: list[tuple[Signal, bool]] = []  # (signal, forced exit)
         self._pending: list[tuple[str, Any, Any]] = []
+        self._events: list[Event] = []
         self._touched: set[str] = set()
         self._dirty = False
         self._wall0 = time.monotonic()
@@ -235,7 +236,7 @@ class DryRun:
             self._dirty = True
         if self.now_ms - self.last_snapshot_ms >= self.config.snapshot_s * 1000:
             self._snapshot()
-        if self._dirty or self._pending:
+        if self._dirty or self._pending or self._events:
             self.commit()
 
     async def _handle_signal(self, sig: Signal, forced: bool) -> None:
@@ -293,11 +294,8 @@ class DryRun:
         self._emit("equity", {"equity": str(equity), "cash": str(self.portfolio.cash)})
 
     def _emit(self, kind: str, data: dict[str, Any]) -> None:
-        event = Event(kind, self.now_ms, data)
-        if kind != "equity":
-            self.recent.append(event)
-        if self.on_event is not None:
-            self.on_event(event)
+        # Told to the view and --json only once committed: what a reader saw is in the ledger.
+        self._events.append(Event(kind, self.now_ms, data))
 
     # -- the ledger --------------------------------------------------------------------------
     def commit(self) -> None:
@@ -327,6 +325,12 @@ class DryRun:
             ledger.put_state(run_id, self._state())
         self.cursor = max(self.cursor, self.source.position)
         self._dirty = False
+        events, self._events = self._events, []
+        for event in events:
+            if event.kind != "equity":
+                self.recent.append(event)
+            if self.on_event is not None:
+                self.on_event(event)
 
     def _state(self) -> dict[str, str]:
         risk = self.risk
