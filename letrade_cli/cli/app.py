@@ -12,6 +12,7 @@ import typer
 
 from letrade_cli import __version__
 from letrade_cli.cli import bench, lambda_local, serverless, sim, stream
+from letrade_cli.cli import dryrun as dryrun_cli
 from letrade_cli.cli import trade as trade_cli
 from letrade_cli.errors import LetradeError
 
@@ -46,6 +47,7 @@ bench.register(app)
 serverless.register(app)
 lambda_local.register(app)
 trade_cli.register(app)
+dryrun_cli.register(app)
 
 
 def main() -> None:
