@@ -136,7 +136,11 @@ class OrderManager:
         await self.venue.close()
 
     async def __aenter__(self) -> OrderManager:
-        await self.start()
+        try:
+            await self.start()
+        except BaseException:
+            await self.close()
+            raise
         return self
 
     async def __aexit__(self, *exc: object) -> None:
