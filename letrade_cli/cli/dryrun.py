@@ -17,8 +17,8 @@ DbOption = Annotated[
     Path | None,
     typer.Option(
         "--db",
-        help="Ledger file [default: $LETRADE_DATA_DIR/dryrun.sqlite3 or "
-        "~/.local/share/letrade/dryrun.sqlite3].",
+        help="Ledger file (default: $LETRADE_DATA_DIR/dryrun.sqlite3, else "
+        "~/.local/share/letrade/dryrun.sqlite3).",
     ),
 ]
 
@@ -67,7 +67,7 @@ def dryrun(
     strategy: Annotated[
         str | None,
         typer.Option(
-            help="sma-cross, mean-reversion, breakout, or module:Class [default: profile]"
+            help="sma-cross, mean-reversion, breakout, or module:Class (default: profile)"
         ),
     ] = None,
     symbols: Annotated[
@@ -75,7 +75,8 @@ def dryrun(
         typer.Option("--symbols", "-s", help="Symbols to trade (repeat, or comma-separated)."),
     ] = None,
     venue: Annotated[
-        str | None, typer.Option(help="Live feed: sim, binance or upbit [default: profile or sim].")
+        str | None,
+        typer.Option(help="Live feed: sim, binance or upbit (default: profile, else sim)."),
     ] = None,
     replay: Annotated[
         str | None,
@@ -86,13 +87,13 @@ def dryrun(
     ] = None,
     speed: Annotated[
         str | None,
-        typer.Option(help="Replay speed: a factor (60 = an hour a minute) or max [default: max]."),
+        typer.Option(help="Replay speed: a factor (60 = an hour a minute) or max (default: max)."),
     ] = None,
     balance: Annotated[
-        str | None, typer.Option(help="Starting cash, e.g. 10000USDT [default: profile].")
+        str | None, typer.Option(help="Starting cash, e.g. 10000USDT (default: profile).")
     ] = None,
     fee_bps: Annotated[
-        float | None, typer.Option(help="Fee per fill in basis points [default: profile, 10].")
+        float | None, typer.Option(help="Fee per fill in basis points (default: profile, 10).")
     ] = None,
     db: DbOption = None,
     resume: Annotated[

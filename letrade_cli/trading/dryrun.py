@@ -250,6 +250,9 @@ class DryRun:
                     decision.intent, signal=sig, reference_price=self.marks.get(sig.symbol)
                 )
                 note = f"{state.status.value} {state.client_order_id}"
+                if not state.status.is_open:
+                    # The ledger has it; the manager's map would grow by one per order all day.
+                    self.manager.orders.pop(state.client_order_id, None)
                 ack = state.latency.ack_ns - state.latency.signal_ns
                 if state.latency.signal_ns and ack >= 0:
                     self.latency.record(ack)

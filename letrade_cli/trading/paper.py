@@ -41,6 +41,7 @@ from letrade_cli.trading.portfolio import Portfolio
 from letrade_cli.trading.venue import OrderListener
 
 MAX_LEVELS = 20
+KEEP_CLOSED = 1000  # closed orders kept for get_order; older ones are dropped (flat memory)
 BPS = Decimal(10_000)
 STEP = Decimal("0.00000001")
 
@@ -168,7 +169,14 @@ class PaperBroker:
         elif state.remaining > 0:
             self._open[client_id] = state
         self._notify(state, fills)
+        self._forget_closed()
         return replace(state)
+
+    def _forget_closed(self) -> None:
+        orders = self.orders
+        while len(orders) > KEEP_CLOSED + len(self._open):
+            oldest = next(cid for cid in orders if cid not in self._open)
+            del orders[oldest]
 
     def _check_funds(self, state: OrderState, tick: Tick | None) -> None:
         if state.side is Side.SELL:
