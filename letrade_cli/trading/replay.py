@@ -130,11 +130,22 @@ class _Objects:
 
     def lines(self, key: str) -> Iterator[bytes]:
         if self.s3 is None:
-            with (self.root / key).open("rb") as handle:
-                yield from handle
+            try:
+                with (self.root / key).open("rb") as handle:
+                    yield from handle
+            except OSError as exc:
+                raise ConfigError(f"cannot read {self.root / key}: {exc.strerror}") from None
             return
-        body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"]
-        yield from body.iter_lines()
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"]
+            yield from body.iter_lines()
+        except (BotoCoreError, ClientError) as exc:
+            raise ConfigError(
+                f"cannot read s3://{self.bucket}/{key}: {exc}",
+                hint="check your AWS credentials and AWS_ENDPOINT_URL_S3",
+            ) from None
 
 
 class ReplaySource:
@@ -246,9 +257,12 @@ class ReplaySource:
             for key, unit in keys:
                 for line in objects.lines(key):
                     line = line.strip()
-                    if line.startswith(b"{"):
-                        t = orjson.loads(line)["t"]
-                        yield (int(t) + unit) * NS_PER_MS, market, prefix + line[1:]
+                    try:
+                        t = int(orjson.loads(line)["t"])
+                    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+                        self.stats.decode_errors += bool(line)  # counted, like a bad frame
+                        continue
+                    yield (t + unit) * NS_PER_MS, market, prefix + line[1:]
 
         streams = [market_frames(m, keys) for m, keys in sorted(by_market.items())]
         for recv_ns, _, frame in heapq.merge(*streams, key=lambda f: (f[0], f[1])):

@@ -147,3 +147,31 @@ def test_live_on_the_embedded_exchange(tmp_path: Path) -> None:
     summary = orjson.loads(out.stdout.splitlines()[-1])
     assert summary["event"] == "summary" and summary["ticks"] > 0
     assert summary["source"]["venue"] == "sim"
+
+
+def test_strategy_params_balance_and_risk_come_from_the_profile(data: Path, tmp_path: Path) -> None:
+    profile = tmp_path / "paper.yaml"
+    profile.write_text(
+        "venue: sim\n"
+        "symbols: [BTCUSDT]\n"
+        "trading:\n"
+        "  paper: {balance: 5000USDT, fee_bps: 2, slippage_bps: 0}\n"
+        "  risk: {order_notional: 50, cooldown_s: 0}\n"
+        "  strategy:\n"
+        "    name: mean-reversion\n"
+        "    params: {window: 30, entry_z: 1.5}\n"
+    )
+    db = str(tmp_path / "l.sqlite3")
+    run = letrade("dryrun", "--hours", "10", "--replay", str(data / "data"), "--db", db, "--json",
+                  "--profile", str(profile))  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    start = orjson.loads(run.stdout.splitlines()[0])["config"]
+    assert start["strategy"] == "mean-reversion"
+    assert start["params"] == {"window": 30, "entry_z": 1.5}
+    assert (start["balance"], start["quote"], start["fee_bps"]) == ("5000", "USDT", "2.0")
+    assert start["risk"]["order_notional"] == 50
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("trading:\n  strategy: {name: sma-cross, params: {fast: x}}\n")
+    out = letrade("dryrun", "--hours", "1", "--replay", str(data / "data"), "--profile", str(bad),
+                  "--db", db)  # fmt: skip
+    assert out.returncode == 2 and "params.fast must be a number" in out.stderr

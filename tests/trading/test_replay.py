@@ -123,3 +123,12 @@ async def test_speed_paces_by_the_data_clock(tmp_path: Path) -> None:
 
     await asyncio.wait_for(slow.run(stop, step), 5)
     assert len(seen) == 1
+
+
+async def test_a_bad_line_is_counted_not_fatal(tmp_path: Path) -> None:
+    (path,) = write_collector_candles(tmp_path, markets=["BTCUSDT"], minutes=5)
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0], "not json", '{"no":"t"}', *lines[1:]]) + "\n")
+    source = ReplaySource(str(tmp_path))
+    assert len(await _collect(source)) == 5
+    assert source.stats.decode_errors == 2
