@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from letrade_cli.config.stream import RestSettings
 from letrade_cli.config.trading import OrderSettings
@@ -26,8 +26,6 @@ from letrade_cli.errors import ExchangeRejectedError, UnknownSymbolError
 from letrade_cli.exchanges.base import RestRequest, VenueSpec
 from letrade_cli.exchanges.binance.auth import BinanceSigner
 from letrade_cli.exchanges.binance.orders import UNKNOWN_SYMBOL_CODES, BinanceOrders
-from letrade_cli.exchanges.upbit.auth import UpbitSigner
-from letrade_cli.exchanges.upbit.orders import UpbitOrders
 from letrade_cli.trading.keys import ApiKeys
 from letrade_cli.trading.model import (
     Balance,
@@ -39,6 +37,10 @@ from letrade_cli.trading.model import (
     SymbolRules,
 )
 from letrade_cli.trading.venue import OrderListener
+
+if TYPE_CHECKING:  # Upbit's modules (and PyJWT) load only for an Upbit venue
+    from letrade_cli.exchanges.upbit.auth import UpbitSigner
+    from letrade_cli.exchanges.upbit.orders import UpbitOrders
 
 
 class OrderApi(Protocol):
@@ -77,6 +79,9 @@ class LiveVenue:
         self._signer: BinanceSigner | None = None
         api: OrderApi
         if spec.dialect == "upbit":
+            from letrade_cli.exchanges.upbit.auth import UpbitSigner
+            from letrade_cli.exchanges.upbit.orders import UpbitOrders
+
             self._upbit = api = UpbitOrders(spec.name)
             signer: BinanceSigner | UpbitSigner = UpbitSigner(keys.api_key, keys.secret)
         else:
