@@ -121,7 +121,8 @@ def run_trade(
         if spec.name == "sim" and not url:
             from letrade_cli.sim.server import SimConfig, SimExchange
 
-            sim = SimExchange(SimConfig(rate=50.0))
+            # The embedded sim opens its account with whatever keys this command uses.
+            sim = SimExchange(SimConfig(rate=50.0, api_key=keys.api_key, api_secret=keys.secret))
             await sim.start()
             url = sim.rest_url
             sys.stderr.write(EMBEDDED_NOTE + "\n")
