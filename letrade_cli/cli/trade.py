@@ -31,7 +31,10 @@ Json = Annotated[
     bool, typer.Option("--json", help="JSON on stdout (Decimals as strings) instead of tables.")
 ]
 Live = Annotated[
-    bool, typer.Option("--live", help="Allow a real-money venue (binance, upbit) to be used.")
+    bool,
+    typer.Option(
+        "--live", help="Allow orders on a real-money venue (binance, upbit); reads need none."
+    ),
 ]
 Yes = Annotated[
     bool,
@@ -217,12 +220,14 @@ def status(
     rest_url: RestUrl = None,
     profile: Profile = None,
     json_output: Json = False,
+    live: Live = False,
+    yes: Yes = False,
 ) -> None:
     """Show one order by its client order id (exit 3 when the venue does not know it)."""
     from letrade_cli.runtime.trade import resolve_venue, run_trade
     from letrade_cli.ui.trade import show_order
 
-    target = _target(venue, rest_url, profile, False, False, json_output)
+    target = _target(venue, rest_url, profile, live, yes, json_output)
     spec, url = resolve_venue(target)
     sym = _normalize(symbol, spec.dialect)
 
@@ -242,12 +247,14 @@ def open_orders(
     rest_url: RestUrl = None,
     profile: Profile = None,
     json_output: Json = False,
+    live: Live = False,
+    yes: Yes = False,
 ) -> None:
     """List open orders (of one symbol, or all)."""
     from letrade_cli.runtime.trade import resolve_venue, run_trade
     from letrade_cli.ui.trade import show_orders
 
-    target = _target(venue, rest_url, profile, False, False, json_output)
+    target = _target(venue, rest_url, profile, live, yes, json_output)
     spec, url = resolve_venue(target)
     sym = _normalize(symbol, spec.dialect) if symbol else None
 
@@ -266,12 +273,14 @@ def balance(
     rest_url: RestUrl = None,
     profile: Profile = None,
     json_output: Json = False,
+    live: Live = False,
+    yes: Yes = False,
 ) -> None:
     """Show the account's non-zero balances."""
     from letrade_cli.runtime.trade import resolve_venue, run_trade
     from letrade_cli.ui.trade import show_balances
 
-    target = _target(venue, rest_url, profile, False, False, json_output)
+    target = _target(venue, rest_url, profile, live, yes, json_output)
     spec, url = resolve_venue(target)
 
     async def action(manager: Any) -> Any:
