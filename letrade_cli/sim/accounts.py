@@ -45,6 +45,24 @@ def parse_balance(text: str) -> tuple[str, Decimal]:
     return m.group(2).upper(), amount
 
 
+def parse_balances(items: list[str]) -> dict[str, dict[str, Decimal]]:
+    """``["10000USDT", "upbit:5000000KRW"]`` -> starting balances per venue that has any.
+
+    An item without a ``binance:``/``upbit:`` prefix goes to both venues; a venue named in no
+    item keeps its defaults (it is absent from the result).
+    """
+    out: dict[str, dict[str, Decimal]] = {}
+    for item in items:
+        venue, sep, rest = item.partition(":")
+        if sep and venue.lower() not in (BINANCE, UPBIT):
+            raise ValueError(f"venue {venue!r} in {item!r} is not binance or upbit")
+        venues = [venue.lower()] if sep else [BINANCE, UPBIT]
+        asset, amount = parse_balance(rest if sep else item)
+        for v in venues:
+            out.setdefault(v, {})[asset] = amount
+    return out
+
+
 class InsufficientBalance(Exception):
     """A lock or debit larger than the free amount."""
 

@@ -36,8 +36,10 @@ from letrade_cli.sim.generator import Event, MarketEngine
 from letrade_cli.sim.hub import Hub, Payloads
 from letrade_cli.sim.markets import all_markets, binance_markets, upbit_markets
 from letrade_cli.sim.orders import OrderEngine
+from letrade_cli.sim.upbit_orders import UpbitOrders
 from letrade_cli.sim.upbit_rest import UpbitRest
 from letrade_cli.sim.upbit_ws import UpbitStreams
+from letrade_cli.sim.user_stream import UserStreams
 
 __all__ = ["SimConfig", "SimExchange", "SimStats"]
 
@@ -69,6 +71,10 @@ class SimExchange:
         self.binance_orders = BinanceOrders(
             self.orders, binance_markets(), cfg.api_key, cfg.api_secret, self.faults
         )
+        self.upbit_orders = UpbitOrders(
+            self.orders, upbit_markets(), cfg.api_key, cfg.api_secret, self.faults
+        )
+        self.user_streams = UserStreams(self.orders, self.binance_orders)
         self._runner: web.AppRunner | None = None
         self._loop_task: asyncio.Task[None] | None = None
         self.port = 0
@@ -110,6 +116,7 @@ class SimExchange:
         )
         app.add_routes(UpbitRest(self.engine, upbit_markets(), self.config.seed).routes())
         app.add_routes(self.binance_orders.routes())
+        app.add_routes(self.upbit_orders.routes())
         self._runner = web.AppRunner(
             app, access_log=None, handle_signals=False, max_line_size=1 << 17
         )
@@ -136,6 +143,7 @@ class SimExchange:
                 await self._loop_task
             self._loop_task = None
         self.hub.drop_all()
+        await self.user_streams.close_all()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -154,7 +162,7 @@ class SimExchange:
 
     async def drop_connections(self) -> int:
         """Abruptly close every WebSocket connection (no close handshake); returns how many."""
-        return self.hub.drop_all()
+        return self.hub.drop_all() + self.user_streams.drop_all()
 
     def pause_stream(self) -> None:
         """Stall: connections stay open, no market frames are sent (the market moves on)."""
@@ -169,6 +177,7 @@ class SimExchange:
         self._ws_available = available
         if not available:
             self.hub.drop_all()
+            self.user_streams.drop_all()
 
     def set_rest_available(self, available: bool) -> None:
         """False: every REST request answers 503."""
@@ -188,6 +197,11 @@ class SimExchange:
 
     async def _ws_path(self, request: web.Request) -> web.StreamResponse:
         """``/ws/<listenKey>`` is a user data stream; any other ``/ws/...`` is market data."""
+        tail = request.match_info.get("streams", "")
+        if self.user_streams.owns(tail):
+            if not self._ws_available:
+                return web.Response(status=503, text="service unavailable")
+            return await self.user_streams.handle(request, tail)
         return await self.binance.handle(request)
 
     async def wait_for_connections(self, n: int, timeout: float = 5.0) -> None:
