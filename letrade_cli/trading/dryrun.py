@@ -131,6 +131,7 @@ class DryRun:
         self._touched: set[str] = set()
         self._dirty = False
         self._wall0 = time.monotonic()
+        self._cache_base = (0, 0)
         self.finished = False
 
     # -- setup -------------------------------------------------------------------------------
@@ -168,6 +169,8 @@ class DryRun:
         self.risk.day_start_equity = Decimal(state.get("day_start_equity", "0"))
         self.risk.halted = state.get("halted", "0") == "1"
         self.risk.last_signal_ms = ledger.last_signal_ms(run_id)
+        # The cache counts from zero in this process; the ledger keeps the run's totals.
+        self._cache_base = (int(state.get("cache_hits", 0)), int(state.get("cache_misses", 0)))
         with ledger.transaction():
             ledger.set_status(run_id, "running")
 
@@ -351,6 +354,8 @@ class DryRun:
             "risk_day": str(risk.day),
             "day_start_equity": str(risk.day_start_equity),
             "halted": "1" if risk.halted else "0",
+            "cache_hits": str(self._cache_base[0] + self.source.cache.hits),
+            "cache_misses": str(self._cache_base[1] + self.source.cache.misses),
         }
 
     # -- running -----------------------------------------------------------------------------

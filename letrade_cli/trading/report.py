@@ -70,6 +70,11 @@ def sharpe(equity: list[tuple[int, Decimal]]) -> float | None:
     return round(mean / math.sqrt(var) * math.sqrt(YEAR_MS / period_ms), 4)
 
 
+def _hit_rate(state: dict[str, str]) -> float | None:
+    hits, misses = int(state.get("cache_hits", 0)), int(state.get("cache_misses", 0))
+    return round(hits / (hits + misses), 4) if hits + misses else None
+
+
 def build_report(ledger: Ledger, run_id: str) -> dict[str, Any]:
     """Every figure of the report for ``run_id``."""
     run = ledger.run(run_id)
@@ -113,6 +118,7 @@ def build_report(ledger: Ledger, run_id: str) -> dict[str, Any]:
         "max_drawdown": str(dd),
         "max_drawdown_pct": round(float(dd_pct * 100), 4),
         "sharpe": sharpe([(t, e) for t, e, _ in equity_rows]),
+        "cache_hit_rate": _hit_rate(state),
         "signals": signals,
         "signals_accepted": accepted,
         "positions": positions,

@@ -121,6 +121,10 @@ def report_table(report: dict[str, Any]) -> Table:
         ("max drawdown", f"{report['max_drawdown']} ({report['max_drawdown_pct']:.4f}%)"),
         ("Sharpe (annualised)", "-" if report["sharpe"] is None else f"{report['sharpe']:.3f}"),
         ("signals (accepted)", f"{report['signals']} ({report['signals_accepted']})"),
+        (
+            "price cache hit rate",
+            "no reads" if report["cache_hit_rate"] is None else f"{report['cache_hit_rate']:.1%}",
+        ),
     ]
     lat = report["latency_ms"]
     rows.append(

@@ -18,6 +18,7 @@ from letrade_cli.trading.report import build_report, max_drawdown, to_csv, write
 from letrade_cli.trading.synthetic import write_collector_candles
 
 FIELDS = {
+    "cache_hit_rate",
     "run_id",
     "status",
     "strategy",
@@ -67,6 +68,7 @@ def test_json_report_fields_agree_with_the_ledger(finished_run: tuple[Path, str]
     assert Decimal(report["pnl"]) == Decimal(report["final_equity"]) - Decimal("10000")
     assert report["latency_ms"]["orders"] == report["signals_accepted"]
     assert 0 <= report["win_rate"] <= 1
+    assert report["cache_hit_rate"] == 1.0  # every book read found a fresh price
 
 
 def test_csv_report_has_a_row_per_metric(finished_run: tuple[Path, str]) -> None:
