@@ -16,6 +16,7 @@ from letrade_cli.config.stream import StreamSettings
 from letrade_cli.core.bus import Bus
 from letrade_cli.core.cache import PriceCache
 from letrade_cli.core.tick import Tick
+from letrade_cli.trading.model import SymbolRules
 
 Step = Callable[[], Awaitable[None]]
 
@@ -51,6 +52,10 @@ class TickSource(Protocol):
 
     async def close(self) -> None:
         """Disconnect; safe to call twice."""
+        ...
+
+    async def market_rules(self, symbols: list[str]) -> dict[str, SymbolRules]:
+        """The venue's trading filters for these symbols, where the source can read them."""
         ...
 
     def summary(self) -> dict[str, Any]:
@@ -104,6 +109,19 @@ class LiveSource:
     async def close(self) -> None:
         """Stop the stream."""
         await self.service.aclose()
+
+    async def market_rules(self, symbols: list[str]) -> dict[str, SymbolRules]:
+        """Binance-dialect venues (binance, sim): exchangeInfo filters; others: none (permissive).
+
+        Upbit's filters come from ``/v1/orders/chance``, a signed call: a dry run needs no keys.
+        """
+        rest = self.service.rest
+        if self.service.spec.dialect != "binance" or rest is None or not symbols:
+            return {}
+        from letrade_cli.exchanges.binance.orders import BinanceOrders
+
+        orders = BinanceOrders(self.venue)
+        return orders.parse_rules(await rest.request(orders.rules_request(symbols)), symbols)
 
     def summary(self) -> dict[str, Any]:
         """The stream's summary (messages, gaps, latency, cache)."""

@@ -30,7 +30,7 @@ from letrade_cli.core.histogram import LatencyHistogram
 from letrade_cli.core.tick import Tick
 from letrade_cli.errors import ExchangeRejectedError, UsageError
 from letrade_cli.trading.ledger import Ledger
-from letrade_cli.trading.model import ZERO, Fill, OrderState, Side, Signal
+from letrade_cli.trading.model import ZERO, Fill, OrderState, Side, Signal, SymbolRules
 from letrade_cli.trading.order_manager import OrderManager
 from letrade_cli.trading.paper import PaperBroker, split_symbol, to_decimal
 from letrade_cli.trading.portfolio import Portfolio, Position
@@ -114,7 +114,8 @@ class DryRun:
         self.ctx = StrategyContext(source.cache)
         self.wanted = {s.upper() for s in config.symbols}
         self.marks: dict[str, Decimal] = {}
-        self._traded: dict[str, bool] = {}  # symbol -> whether this run trades it
+        self._traded: dict[str, bool] = {}
+        self.rules: dict[str, SymbolRules] = {}  # symbol -> whether this run trades it
         self.now_ms = 0
         self.start_ms = 0
         self.end_ms = 0
@@ -138,6 +139,9 @@ class DryRun:
     async def open(self) -> None:
         """Create the run, or load a resumed one's account and state."""
         await self.manager.start()
+        symbols = sorted(self.wanted)
+        self.broker.venue_rules = await self.source.market_rules(symbols)
+        self.rules = await self.manager.load_rules(symbols) if self.broker.venue_rules else {}
         ledger, run_id = self.ledger, self.run_id
         if not self.resume:
             with ledger.transaction():
@@ -245,7 +249,9 @@ class DryRun:
     async def _handle_signal(self, sig: Signal, forced: bool) -> None:
         if forced and self.portfolio.quantity(sig.symbol) <= 0:
             return
-        decision = self.risk.decide(sig, self.now_ms, self.portfolio, self.marks, forced=forced)
+        decision = self.risk.decide(
+            sig, self.now_ms, self.portfolio, self.marks, forced=forced, rules=self.rules
+        )
         note = decision.reason
         if decision.intent is not None:
             try:

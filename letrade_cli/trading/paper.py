@@ -11,9 +11,11 @@ Fill model (documented for users in the README):
   fill within them ends ``EXPIRED`` with what it got. When the size is unknown the whole quantity
   fills at ``touch · (1 ± slippage_bps / 10^4)``.
 * A limit order that is marketable on arrival takes what the levels offer at its price or better;
-  the rest rests (GTC), expires (IOC), or nothing fills (FOK). A resting limit fills only when the
-  market trades through it: a later ask (or trade) strictly below a buy limit, a bid (or trade)
-  strictly above a sell limit; it fills whole, at its limit price, as maker.
+  the rest rests (GTC), expires (IOC), or nothing fills (FOK). With the venue's filters known
+  (``venue_rules``), modelled prices are rounded to its tick size against the taker.
+* A resting limit fills only when the market trades through it: a later ask (or trade) strictly
+  below a buy limit, a bid (or trade) strictly above a sell limit; it fills whole, at its limit
+  price, as maker.
 * Fees: ``fee_bps`` of the notional, in the quote asset, on every fill (maker and taker alike).
 """
 
@@ -25,6 +27,7 @@ from decimal import Decimal
 
 from letrade_cli.core.tick import Tick
 from letrade_cli.errors import ExchangeRejectedError
+from letrade_cli.trading.filters import ceil_to_step, floor_to_step
 from letrade_cli.trading.model import (
     ZERO,
     Balance,
@@ -93,6 +96,7 @@ class PaperBroker:
         self.fee_rate = fee_bps / BPS
         self.slip_rate = slippage_bps / BPS
         self.clock_ms = clock_ms
+        self.venue_rules: dict[str, SymbolRules] = {}  # the live venue's filters, when known
         self.orders: dict[str, OrderState] = {}
         self._open: dict[str, OrderState] = {}
         self._listeners: list[OrderListener] = []
@@ -106,11 +110,14 @@ class PaperBroker:
         """Nothing to close."""
 
     async def rules(self, symbols: Sequence[str]) -> dict[str, SymbolRules]:
-        """Permissive filters: 1e-8 steps, no minimum notional."""
+        """The venue's filters when known (``venue_rules``), else permissive: 1e-8 steps."""
         out = {}
         for symbol in symbols:
-            base, quote = split_symbol(symbol)
-            out[symbol] = SymbolRules(symbol, base, quote, STEP, STEP)
+            known = self.venue_rules.get(symbol)
+            if known is None:
+                base, quote = split_symbol(symbol)
+                known = SymbolRules(symbol, base, quote, STEP, STEP)
+            out[symbol] = known
         return out
 
     def subscribe(self, listener: OrderListener) -> None:
@@ -228,15 +235,24 @@ class PaperBroker:
         sign = 1 if buy else -1
         limit = state.price if state.type is OrderType.LIMIT else None
         depth = to_decimal(tick.size) if tick.size and tick.bid is not None else None
+        rule = self.venue_rules.get(state.symbol)
+
+        def on_tick_grid(price: Decimal) -> Decimal:
+            # A modelled level sits on the venue's price grid, rounded against the taker.
+            if rule is None or rule.tick_size <= 0:
+                return price
+            snap = ceil_to_step if buy else floor_to_step
+            return snap(price, rule.tick_size, rule.min_price)
+
         out: list[tuple[Decimal, Decimal]] = []
         left = state.quantity
         if depth is None:
-            price = touch * (1 + sign * self.slip_rate)
+            price = on_tick_grid(touch * (1 + sign * self.slip_rate))
             if limit is not None and (price > limit if buy else price < limit):
                 return []
             return [(price, left)]
         for level in range(MAX_LEVELS):
-            price = touch * (1 + sign * level * self.slip_rate)
+            price = on_tick_grid(touch * (1 + sign * level * self.slip_rate))
             if limit is not None and (price > limit if buy else price < limit):
                 break
             qty = min(left, depth)

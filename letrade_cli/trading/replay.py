@@ -36,6 +36,7 @@ from letrade_cli.core.bus import Bus
 from letrade_cli.core.cache import PriceCache
 from letrade_cli.core.tick import Tick
 from letrade_cli.errors import ConfigError, DecodeError, UsageError
+from letrade_cli.trading.model import SymbolRules
 
 KEY_RE = re.compile(
     r"(?:^|/)venue=(?P<venue>[^/]+)/market=(?P<market>[^/]+)/date=[^/]+/"
@@ -300,6 +301,10 @@ class ReplaySource:
 
     async def close(self) -> None:
         """Nothing stays open between reads."""
+
+    async def market_rules(self, symbols: list[str]) -> dict[str, SymbolRules]:
+        """Stored data carries no filters: the paper broker's permissive ones apply."""
+        return {}
 
     def summary(self) -> dict[str, Any]:
         """Frames, ticks, decode errors and cache figures."""

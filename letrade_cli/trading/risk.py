@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from letrade_cli.config.trading import RiskSettings
-from letrade_cli.trading.model import ZERO, OrderIntent, Side, Signal
+from letrade_cli.trading.filters import floor_to_step
+from letrade_cli.trading.model import ZERO, OrderIntent, Side, Signal, SymbolRules
 from letrade_cli.trading.portfolio import Portfolio
 
 DAY_MS = 86_400_000
@@ -63,8 +64,13 @@ class RiskManager:
         marks: Mapping[str, Decimal],
         *,
         forced: bool = False,
+        rules: Mapping[str, SymbolRules] | None = None,
     ) -> Decision:
-        """Turn a signal into a market-order intent, or refuse it with a reason."""
+        """Turn a signal into a market-order intent, or refuse it with a reason.
+
+        With the venue's ``rules`` the quantity is floored to the lot size, and an entry below
+        the minimum quantity or notional is refused (never sent to fail a filter).
+        """
         s = self.settings
         symbol = signal.symbol
         last = self.last_signal_ms.get(symbol)
@@ -93,6 +99,13 @@ class RiskManager:
                     signal, None, f"max total notional {s.max_total_notional:g} reached"
                 )
         quantity = (notional / mark).quantize(QTY_STEP, rounding=ROUND_DOWN)
+        rule = rules.get(symbol) if rules else None
+        if rule is not None:
+            quantity = floor_to_step(quantity, rule.step_size, rule.min_qty)
+            if quantity < rule.min_qty or quantity * mark < rule.min_notional:
+                return Decision(
+                    signal, None, f"order notional {notional} is below {symbol}'s minimum"
+                )
         if quantity <= 0:
             return Decision(signal, None, "order notional rounds to zero")
         self.last_signal_ms[symbol] = now_ms

@@ -115,3 +115,20 @@ async def test_cancel_a_resting_order() -> None:
     canceled = await acct.manager.cancel("BTCUSDT", state.client_order_id)
     assert canceled.status is OrderStatus.CANCELED
     assert await acct.manager.open_orders() == []
+
+
+async def test_modelled_prices_sit_on_the_venues_tick_grid() -> None:
+    from letrade_cli.trading.model import SymbolRules
+
+    acct = PaperAccount(fee_bps="0", slippage_bps="3")
+    acct.broker.venue_rules = {
+        "BTCUSDT": SymbolRules("BTCUSDT", "BTC", "USDT", D("0.01"), D("0.00001"))
+    }
+    await acct.manager.start()
+    acct.tick(book("BTCUSDT", 99.0, 100.0, size=1.0))
+    await acct.manager.submit(OrderIntent("BTCUSDT", Side.BUY, D("2")))
+    # level 1 is 100 * 1.0003 = 100.03 exactly; a sell's 99 * 0.9997 = 98.9703 rounds down
+    assert [D(p) for _, p in acct.events if p] == [D("100"), D("100.03")]
+    acct.events.clear()
+    await acct.manager.submit(OrderIntent("BTCUSDT", Side.SELL, D("2")))
+    assert [D(p) for _, p in acct.events if p] == [D("99"), D("98.97")]

@@ -97,3 +97,30 @@ def test_nothing_to_sell() -> None:
     risk = RiskManager(_settings())
     decision = risk.decide(Signal("BTCUSDT", Side.SELL), 0, Portfolio("USDT", D(1)), {})
     assert decision.intent is None and decision.reason == "nothing to sell"
+
+
+def test_venue_filters_floor_the_quantity_and_refuse_a_too_small_entry() -> None:
+    from letrade_cli.trading.model import SymbolRules
+
+    rules = {
+        "BTCUSDT": SymbolRules(
+            "BTCUSDT",
+            "BTC",
+            "USDT",
+            D("0.01"),
+            D("0.00001"),
+            min_qty=D("0.00001"),
+            min_notional=D("5"),
+        ),
+    }
+    risk = RiskManager(_settings(order_notional=100.0))
+    marks = {"BTCUSDT": D("30000")}
+    decision = risk.decide(
+        Signal("BTCUSDT", Side.BUY), 0, Portfolio("USDT", D(1000)), marks, rules=rules
+    )
+    assert decision.intent is not None and decision.intent.quantity == D("0.00333")
+    small = RiskManager(_settings(order_notional=4.0))
+    refused = small.decide(
+        Signal("BTCUSDT", Side.BUY), 0, Portfolio("USDT", D(1000)), marks, rules=rules
+    )
+    assert refused.intent is None and "minimum" in refused.reason
