@@ -375,8 +375,10 @@ class DryRun:
                 await self.source.run(self.stop, self.step)
                 completed = True
             else:
+                # A resumed live run keeps its original end (live ticks carry wall-clock time).
+                left = (self.end_ms - time.time() * 1000) / 1000 if self.end_ms else None
                 deadline = asyncio.get_running_loop().call_later(
-                    self.config.duration_s, self.stop.set
+                    max(0.0, left) if left is not None else self.config.duration_s, self.stop.set
                 )
                 await self.source.run(self.stop, self.step)
                 deadline.cancel()
