@@ -170,20 +170,24 @@ class UpbitOrders:
         return [
             web.get("/v1/accounts", w(self.accounts)),
             web.get("/v1/orders/chance", w(self.chance)),
-            web.post("/v1/orders", w(self.new_order, fault=True)),
+            web.post("/v1/orders", w(self.new_order, fault=True, status=201)),
             web.get("/v1/order", w(self.get_order)),
             web.delete("/v1/order", w(self.cancel_order, fault=True)),
             web.get("/v1/orders", w(self.list_orders)),
         ]
 
     def _wrap(
-        self, handler: Callable[[UpbitParams], Awaitable[Any]], *, fault: bool = False
+        self,
+        handler: Callable[[UpbitParams], Awaitable[Any]],
+        *,
+        fault: bool = False,
+        status: int = 200,
     ) -> Handler:
         async def answer(request: web.Request) -> web.StreamResponse:
             try:
                 params = await read_params(request)
                 self._authenticate(request, params)
-                return _json(await handler(params))
+                return _json(await handler(params), status)
             except UpbitError as exc:
                 return _json({"error": {"name": exc.name, "message": exc.message}}, exc.status)
 
