@@ -30,7 +30,7 @@ DEFAULT_UPBIT_BALANCES: dict[str, Decimal] = {
     "BTC": Decimal("0.1"),
 }
 
-_BALANCE_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z0-9]{2,12})\s*$")
+_BALANCE_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z][A-Za-z0-9]{1,11})\s*$")
 
 
 def parse_balance(text: str) -> tuple[str, Decimal]:
