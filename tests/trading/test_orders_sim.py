@@ -179,3 +179,19 @@ async def test_duplicate_client_id_is_rejected(manager: OrderManager) -> None:
         await manager.submit(
             OrderIntent("BTCUSDT", Side.BUY, Decimal("0.01"), client_order_id="a b")
         )
+
+
+async def test_server_time_offset_is_measured_and_applied(sim: SimExchange) -> None:
+    manager = make_manager(sim)
+    live = manager.venue
+    assert isinstance(live, LiveVenue) and live._signer is not None
+    try:
+        live._signer.time_offset_ms = -120_000  # as if our clock ran two minutes behind
+        with pytest.raises(ExchangeRejectedError) as caught:
+            await live.balances()
+        assert caught.value.code == -1021  # timestamp outside recvWindow
+        await manager.start()  # measures /api/v3/time and corrects the signer
+        assert abs(live._signer.time_offset_ms) < 1000
+        assert await live.balances()
+    finally:
+        await manager.close()
