@@ -50,7 +50,10 @@ VENUES: dict[str, VenueSpec] = {
         inbound_msgs_per_s=5,
         max_connection_age_s=24 * 3600,
         description="letrade sim: the embedded exchange on 127.0.0.1 (Binance dialect)",
-        # No variables by default: the sim's default account (letrade_cli.sim.accounts).
+        # Unset: the sim's default account (letrade_cli.sim.accounts); set them for
+        # `letrade sim --api-key/--api-secret`.
+        api_key_env="LETRADE_SIM_API_KEY",
+        secret_env="LETRADE_SIM_API_SECRET",
     ),
 }
 

@@ -2,8 +2,8 @@
 
 The profile's ``trading.keys`` names the variables (``api_key_env``/``secret_env``); otherwise the
 venue's defaults apply (``BINANCE_API_KEY``/``BINANCE_API_SECRET``, ``BINANCE_TESTNET_API_KEY``/
-``BINANCE_TESTNET_API_SECRET``, ``UPBIT_ACCESS_KEY``/``UPBIT_SECRET_KEY``). The sim needs no
-variables: without them it uses the sim's default account (``letrade_cli.sim.accounts``).
+``BINANCE_TESTNET_API_SECRET``, ``UPBIT_ACCESS_KEY``/``UPBIT_SECRET_KEY``, ``LETRADE_SIM_API_KEY``/
+``LETRADE_SIM_API_SECRET``). The sim needs none: unset, it uses the sim's default account.
 A missing variable is a ``ConfigError`` naming the variable, not its value. :func:`mask` is the
 one way a key is ever shown.
 """

@@ -41,6 +41,8 @@ def test_missing_variable_is_named_never_its_value() -> None:
 def test_sim_uses_its_default_account_unless_variables_are_set() -> None:
     keys = load_keys(venue_spec("sim"), env={})
     assert keys.api_key == "letrade-sim-key"
+    env = {"LETRADE_SIM_API_KEY": KEY, "LETRADE_SIM_API_SECRET": SECRET}
+    assert load_keys(venue_spec("sim"), env=env).api_key == KEY
     named = KeySettings(api_key_env="SIM_K", secret_env="SIM_S")
     assert load_keys(venue_spec("sim"), named, env={"SIM_K": KEY, "SIM_S": SECRET}).secret == SECRET
 
