@@ -195,3 +195,16 @@ async def test_server_time_offset_is_measured_and_applied(sim: SimExchange) -> N
         assert await live.balances()
     finally:
         await manager.close()
+
+
+async def test_a_failing_listener_does_not_break_the_order_path(manager: OrderManager) -> None:
+    def broken(state: object, fill: object) -> None:
+        raise RuntimeError("ledger is down")
+
+    seen = Recorder()
+    manager.add_listener(broken)
+    manager.add_listener(seen)
+    state = await manager.submit(OrderIntent("BTCUSDT", Side.BUY, Decimal("0.01")))
+    assert state.status is OrderStatus.FILLED
+    assert seen.fills  # later listeners still hear everything
+    assert manager.orders[state.client_order_id] is state
