@@ -86,6 +86,8 @@ async def test_accounts_and_chance(sim: SimExchange, http: aiohttp.ClientSession
           "price": "1000.5"}, 400, "invalid_price_bid"),
         ({"market": "KRW-BTC", "side": "bid", "ord_type": "limit", "volume": "0.0001",
           "price": "1000"}, 400, "under_min_total_bid"),
+        ({"market": "KRW-BTC", "side": "bid", "ord_type": "limit", "volume": "0.000000001",
+          "price": "10000000"}, 400, "invalid_volume_bid"),
         ({"market": "KRW-BTC", "side": "bid", "ord_type": "limit", "volume": "1",
           "price": "90000000"}, 400, "insufficient_funds_bid"),
         ({"market": "KRW-BTC", "side": "ask", "ord_type": "market", "volume": "5"},
@@ -107,11 +109,12 @@ async def test_order_validation(
 async def test_identifier_orders_and_list_params(
     sim: SimExchange, http: aiohttp.ClientSession
 ) -> None:
-    order = {"market": "KRW-BTC", "side": "bid", "ord_type": "limit", "volume": "0.001",
+    order = {"market": "KRW-BTC", "side": "bid", "ord_type": "limit", "volume": "0.00123457",
              "price": "10000000", "identifier": "mine-1"}  # fmt: skip
     status, placed = await call(http, sim, "POST", "/v1/orders", order)
     assert status == 201, placed  # Created, as Upbit answers
     assert placed["identifier"] == "mine-1" and placed["state"] == "wait"
+    assert placed["volume"] == "0.00123457"  # Upbit volumes have 8 decimals
     status, body = await call(http, sim, "POST", "/v1/orders", order)
     assert status == 400  # an identifier is never reused
     status, got = await call(http, sim, "GET", "/v1/order", {"identifier": "mine-1"})
