@@ -26,6 +26,7 @@ import orjson
 from aiohttp import web
 
 from letrade_cli.sim.accounts import BINANCE, Account, InsufficientBalance
+from letrade_cli.sim.binance_rest import WeightMeter
 from letrade_cli.sim.faults import Fault, OrderFaults
 from letrade_cli.sim.markets import Market
 from letrade_cli.sim.orders import (
@@ -50,6 +51,7 @@ INT_RANGE = "^[0-9]{1,20}$"
 CLIENT_ID_RE = re.compile(r"^[a-zA-Z0-9-_]{1,36}$")
 API_KEY_RE = re.compile(r"^[A-Za-z0-9\-_]{1,128}$")
 TIFS = ("GTC", "IOC", "FOK")
+LIMIT_MAKER = "LIMIT_MAKER"
 RESP_TYPES = ("ACK", "RESULT", "FULL")
 
 
@@ -153,6 +155,7 @@ class BinanceOrders:
         self._secret = api_secret.encode()
         self.faults = faults
         self.listen_keys: dict[str, float] = {}
+        self.meter: WeightMeter | None = None  # the REST routes' meter, shared by the server
 
     @property
     def account(self) -> Account:
@@ -163,17 +166,17 @@ class BinanceOrders:
         """The aiohttp routes."""
         w = self._wrap
         return [
-            web.post("/api/v3/order", w(self.new_order, fault=True)),
-            web.post("/api/v3/order/test", w(self.test_order)),
-            web.get("/api/v3/order", w(self.get_order)),
-            web.delete("/api/v3/order", w(self.cancel_order, fault=True)),
-            web.get("/api/v3/openOrders", w(self.open_orders)),
-            web.delete("/api/v3/openOrders", w(self.cancel_open_orders, fault=True)),
-            web.get("/api/v3/account", w(self.account_info)),
-            web.get("/api/v3/myTrades", w(self.my_trades)),
-            web.post("/api/v3/userDataStream", w(self.new_listen_key, signed=False)),
-            web.put("/api/v3/userDataStream", w(self.keepalive_listen_key, signed=False)),
-            web.delete("/api/v3/userDataStream", w(self.close_listen_key, signed=False)),
+            web.post("/api/v3/order", w(self.new_order, 1, fault=True)),
+            web.post("/api/v3/order/test", w(self.test_order, 1)),
+            web.get("/api/v3/order", w(self.get_order, 4)),
+            web.delete("/api/v3/order", w(self.cancel_order, 1, fault=True)),
+            web.get("/api/v3/openOrders", w(self.open_orders, 6, all_weight=80)),
+            web.delete("/api/v3/openOrders", w(self.cancel_open_orders, 1, fault=True)),
+            web.get("/api/v3/account", w(self.account_info, 20)),
+            web.get("/api/v3/myTrades", w(self.my_trades, 20)),
+            web.post("/api/v3/userDataStream", w(self.new_listen_key, 2, signed=False)),
+            web.put("/api/v3/userDataStream", w(self.keepalive_listen_key, 2, signed=False)),
+            web.delete("/api/v3/userDataStream", w(self.close_listen_key, 2, signed=False)),
         ]
 
     # ---- plumbing ----------------------------------------------------------------------------
@@ -181,7 +184,9 @@ class BinanceOrders:
     def _wrap(
         self,
         handler: Callable[[Params], Awaitable[Any]],
+        weight: int,
         *,
+        all_weight: int | None = None,
         signed: bool = True,
         fault: bool = False,
     ) -> Handler:
@@ -192,10 +197,31 @@ class BinanceOrders:
             except BinanceApiError as exc:
                 return _json({"code": exc.code, "msg": exc.msg}, status=exc.status)
 
+        async def weighed(request: web.Request) -> web.StreamResponse:
+            if self.meter is None:
+                return await answer(request)
+            cost = weight if all_weight is None or "symbol" in request.query else all_weight
+            used, retry = self.meter.add(cost)
+            resp: web.StreamResponse
+            if retry is not None:
+                resp = _json(
+                    {
+                        "code": -1003,
+                        "msg": f"Too much request weight used; current limit is "
+                        f"{self.meter.limit} request weight per 1 MINUTE.",
+                    },
+                    status=429,
+                )
+                resp.headers["Retry-After"] = str(int(retry))
+            else:
+                resp = await answer(request)
+            resp.headers["X-MBX-USED-WEIGHT-1M"] = str(used)
+            return resp
+
         async def wrapped(request: web.Request) -> web.StreamResponse:
             if fault:
-                return await self.faults.apply(request, lambda: answer(request), _refuse)
-            return await answer(request)
+                return await self.faults.apply(request, lambda: weighed(request), _refuse)
+            return await weighed(request)
 
         return wrapped
 
@@ -252,7 +278,7 @@ class BinanceOrders:
         if side not in (BUY, SELL):
             raise BinanceApiError(-1117, "Invalid side.")
         type_ = params.required("type")
-        if type_ not in (LIMIT, MARKET):
+        if type_ not in (LIMIT, MARKET, LIMIT_MAKER):
             raise BinanceApiError(-1116, "Invalid orderType.")
         tif = params.get("timeInForce")
         qty = params.decimal("quantity")
@@ -275,6 +301,13 @@ class BinanceOrders:
                 raise _missing("price")
             if quote_qty is not None:
                 raise _not_required("quoteOrderQty")
+        elif type_ == LIMIT_MAKER:
+            if tif is not None:
+                raise _not_required("timeInForce")
+            if qty is None:
+                raise _missing("quantity")
+            if price is None:
+                raise _missing("price")
         else:
             if tif is not None:
                 raise _not_required("timeInForce")
@@ -289,7 +322,7 @@ class BinanceOrders:
             filters.price(price)
         if qty is not None:
             filters.lot(qty)
-        if type_ == LIMIT:
+        if type_ != MARKET:
             assert price is not None and qty is not None
             filters.notional(price * qty)
         elif qty is not None:
@@ -329,6 +362,8 @@ class BinanceOrders:
             lots = int(qty / m.step)
             if side == BUY:
                 lock = self.engine.walk_cost(m, side, lots, None)
+        elif v["type"] == LIMIT_MAKER and self._would_take(m, side, v["price"]):
+            raise BinanceApiError(-2010, "Order would immediately match and take.")
         assert qty is not None
         try:
             order = self.engine.place(
@@ -350,6 +385,12 @@ class BinanceOrders:
                 -2010, "Account has insufficient balance for requested action."
             ) from None
         return order_response(order, v["resp_type"])
+
+    def _would_take(self, m: Market, side: str, price: Decimal) -> bool:
+        book = self.engine.market.feed(m.symbol, now_ms()).book
+        ticks = int(price / m.tick)
+        best = book.best_ask() if side == BUY else book.best_bid()
+        return best is not None and (ticks >= best if side == BUY else ticks <= best)
 
     def _find(self, params: Params) -> tuple[Market, SimOrder | None]:
         m = self._market(params)

@@ -323,7 +323,7 @@ class OrderEngine:
         if tif == "FOK" and self.available_lots(market, side, ticks) < lots:
             self._close(order, EXPIRED, ms)
             return order
-        rests = type_ == LIMIT and tif == "GTC"
+        rests = type_ != MARKET and tif == "GTC"
         if lots <= 0:
             self._close(order, EXPIRED, ms)
             return order

@@ -109,11 +109,11 @@ class SimExchange:
         app.router.add_get("/ws/{streams:.*}", self._ws_path)
         app.router.add_get("/stream", self.binance.handle)
         app.router.add_get("/websocket/v1", self.upbit.handle)
-        app.add_routes(
-            BinanceRest(
-                self.engine, binance_markets(), self.config.seed, self.config.weight_limit_per_min
-            ).routes()
+        binance_rest = BinanceRest(
+            self.engine, binance_markets(), self.config.seed, self.config.weight_limit_per_min
         )
+        self.binance_orders.meter = binance_rest.meter  # one weight budget, as on Binance
+        app.add_routes(binance_rest.routes())
         app.add_routes(UpbitRest(self.engine, upbit_markets(), self.config.seed).routes())
         app.add_routes(self.binance_orders.routes())
         app.add_routes(self.upbit_orders.routes())

@@ -175,3 +175,30 @@ async def test_response_types(binance: BinanceAccount) -> None:
     assert "fills" not in result and result["status"] == "NEW"
     full = await binance.ok("POST", "/api/v3/order", LIMIT)
     assert full["fills"] == [] and Decimal(full["origQty"]) == Decimal("0.01")
+
+
+async def test_limit_maker_rests_or_is_refused(sim: SimExchange, binance: BinanceAccount) -> None:
+    book = sim.engine.feed("BTCUSDT", 0).book
+    ask = book.best_ask()
+    assert ask is not None
+    tick = sim.engine.feeds["BTCUSDT"].market.tick
+    maker = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT_MAKER", "quantity": "0.01"}
+    await expect(binance, -2010, "Order would immediately match and take.", "POST",
+                 "/api/v3/order", {**maker, "price": str(ask * tick)})  # fmt: skip
+    placed = await binance.ok("POST", "/api/v3/order", {**maker, "price": "30000"})
+    assert (placed["type"], placed["status"]) == ("LIMIT_MAKER", "NEW")
+
+
+async def test_order_routes_count_request_weight(
+    sim: SimExchange, http: aiohttp.ClientSession
+) -> None:
+    binance = BinanceAccount(http, sim.rest_url)
+    query = binance.sign({})
+    headers = {"X-MBX-APIKEY": "letrade-sim-key"}
+    async with http.get(f"{sim.rest_url}/api/v3/account?{query}", headers=headers) as resp:
+        first = int(resp.headers["X-MBX-USED-WEIGHT-1M"])
+    async with http.get(
+        f"{sim.rest_url}/api/v3/account?{binance.sign({})}", headers=headers
+    ) as resp:
+        # the meter is per wall-clock minute: a minute may have just begun
+        assert int(resp.headers["X-MBX-USED-WEIGHT-1M"]) in (first + 20, 20)
