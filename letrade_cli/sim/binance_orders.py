@@ -1,7 +1,8 @@
 """Binance spot trading routes of the sim, checked the way Binance checks them.
 
 ``POST/GET/DELETE /api/v3/order``, ``POST /api/v3/order/test``, ``GET/DELETE
-/api/v3/openOrders``, ``GET /api/v3/account``, ``GET /api/v3/myTrades`` (``SIGNED``), and
+/api/v3/openOrders``, ``GET /api/v3/allOrders``, ``GET /api/v3/account``, ``GET
+/api/v3/myTrades`` (``SIGNED``, counted in the REST request-weight budget), and
 ``POST/PUT/DELETE /api/v3/userDataStream`` (API key only).
 
 A ``SIGNED`` request carries ``X-MBX-APIKEY`` (-2014 malformed, -2015 unknown), ``timestamp`` and
@@ -172,6 +173,7 @@ class BinanceOrders:
             web.delete("/api/v3/order", w(self.cancel_order, 1, fault=True)),
             web.get("/api/v3/openOrders", w(self.open_orders, 6, all_weight=80)),
             web.delete("/api/v3/openOrders", w(self.cancel_open_orders, 1, fault=True)),
+            web.get("/api/v3/allOrders", w(self.all_orders, 20)),
             web.get("/api/v3/account", w(self.account_info, 20)),
             web.get("/api/v3/myTrades", w(self.my_trades, 20)),
             web.post("/api/v3/userDataStream", w(self.new_listen_key, 2, signed=False)),
@@ -420,6 +422,26 @@ class BinanceOrders:
         """``GET /api/v3/openOrders[?symbol=]``."""
         sym = self._market(params).symbol if params.get("symbol") else None
         return [order_status(o) for o in self.engine.open_orders(BINANCE, sym)]
+
+    async def all_orders(self, params: Params) -> list[dict[str, Any]]:
+        """``GET /api/v3/allOrders?symbol=[&orderId=&startTime=&endTime=&limit=]``, oldest first."""
+        m = self._market(params)
+        from_id = params.integer("orderId")
+        start = params.integer("startTime")
+        end = params.integer("endTime")
+        limit = params.integer("limit") or 500
+        if limit > 1000:
+            raise _illegal("limit", "^([1-9]|[1-9][0-9]{1,2}|1000)$")
+        rows = [
+            o
+            for o in self.engine.orders[BINANCE].values()
+            if o.symbol == m.symbol
+            and (from_id is None or o.order_id >= from_id)
+            and (start is None or o.time_ms >= start)
+            and (end is None or o.time_ms <= end)
+        ]
+        rows = rows[:limit] if from_id is not None else rows[-limit:]
+        return [order_status(o) for o in rows]
 
     async def cancel_open_orders(self, params: Params) -> list[dict[str, Any]]:
         """``DELETE /api/v3/openOrders?symbol=``: cancel all on a symbol (-2011 when none)."""

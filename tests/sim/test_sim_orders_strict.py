@@ -166,6 +166,11 @@ async def test_duplicate_client_id_unknown_orders(binance: BinanceAccount) -> No
                  {"symbol": "ETHUSDT"})  # fmt: skip
     cancelled = await binance.ok("DELETE", "/api/v3/openOrders", {"symbol": "BTCUSDT"})
     assert [o["status"] for o in cancelled] == ["CANCELED"]
+    history = await binance.ok("GET", "/api/v3/allOrders", {"symbol": "BTCUSDT"})
+    assert [(o["orderId"], o["status"]) for o in history] == [
+        (first["orderId"], "CANCELED"),
+        (again["orderId"], "CANCELED"),
+    ]
 
 
 async def test_response_types(binance: BinanceAccount) -> None:
