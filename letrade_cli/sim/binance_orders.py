@@ -248,7 +248,7 @@ class BinanceOrders:
         window = params.integer("recvWindow")
         window = DEFAULT_RECV_WINDOW if window is None else window
         if window > MAX_RECV_WINDOW:
-            raise BinanceApiError(-1131, "recvWindow must be less than 60000")
+            raise BinanceApiError(-1131, "recvWindow must be less than 60000.")
         server = now_ms()
         if ts >= server + 1000:
             raise BinanceApiError(

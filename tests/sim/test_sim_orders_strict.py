@@ -82,7 +82,7 @@ async def test_timestamp_and_recv_window(binance: BinanceAccount) -> None:
     await expect(binance, -1021,
                  "Timestamp for this request was 1000ms ahead of the server's time.",
                  "GET", "/api/v3/account", {}, ts_offset_ms=5000)  # fmt: skip
-    await expect(binance, -1131, "recvWindow must be less than 60000",
+    await expect(binance, -1131, "recvWindow must be less than 60000.",
                  "GET", "/api/v3/account", {"recvWindow": "60001"})  # fmt: skip
 
 
