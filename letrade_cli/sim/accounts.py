@@ -86,7 +86,23 @@ class Account:
     def __init__(self, venue: str, balances: dict[str, Decimal]) -> None:
         self.venue = venue
         self.holdings: dict[str, Holding] = {a: Holding(free=v) for a, v in balances.items()}
+        self.avg_buy_price: dict[str, Decimal] = {}
         self.update_ms = 0
+
+    def note_buy(self, asset: str, qty: Decimal, price: Decimal) -> None:
+        """Update ``asset``'s average buy price for ``qty`` bought at ``price`` (before crediting).
+
+        A starting balance has no known cost: the first buy sets the average, later buys weight
+        it by everything held; selling everything resets it.
+        """
+        held = self.holding(asset).total
+        old = self.avg_buy_price.get(asset, ZERO)
+        if held <= 0 or old == 0:
+            self.avg_buy_price[asset] = price
+            return
+        self.avg_buy_price[asset] = ((held * old + qty * price) / (held + qty)).quantize(
+            Decimal("0.00000001")
+        )
 
     def holding(self, asset: str) -> Holding:
         """The holding of ``asset`` (created empty on first use)."""
@@ -119,6 +135,8 @@ class Account:
         """Remove ``amount`` from locked (it left the account in a trade)."""
         h = self.holding(asset)
         h.locked -= min(amount, h.locked)
+        if h.total <= 0:
+            self.avg_buy_price.pop(asset, None)
 
     def credit(self, asset: str, amount: Decimal) -> None:
         """Add ``amount`` to free."""

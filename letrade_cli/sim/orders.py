@@ -386,12 +386,14 @@ class OrderEngine:
             if order.venue == BINANCE:
                 fee, fee_asset = fee_of(qty, rate), m.base
                 cost, release = quote, (order.price * qty if order.price is not None else quote)
+                account.note_buy(m.base, qty - fee, price)
                 account.credit(m.base, qty - fee)
             else:
                 fee, fee_asset = fee_of(quote, rate), m.quote
                 cost = quote + fee
                 base = order.price * qty if order.price is not None else quote
                 release = base + fee_of(base, rate)
+                account.note_buy(m.base, qty, price)
                 account.credit(m.base, qty)
             release = min(release, order.locked_left)
             order.locked_left -= release

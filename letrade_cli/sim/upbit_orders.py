@@ -256,12 +256,14 @@ class UpbitOrders:
         return m
 
     def _account_row(self, asset: str) -> dict[str, Any]:
-        h = self.engine.accounts[UPBIT].holding(asset)
+        account = self.engine.accounts[UPBIT]
+        h = account.holding(asset)
+        avg = account.avg_buy_price.get(asset, Decimal(0))
         return {
             "currency": asset,
             "balance": num(h.free),
             "locked": num(h.locked),
-            "avg_buy_price": "0",
+            "avg_buy_price": format(avg.normalize(), "f"),
             "avg_buy_price_modified": False,
             "unit_currency": "KRW",
         }

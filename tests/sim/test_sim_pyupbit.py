@@ -145,6 +145,8 @@ def test_upbit_market_orders_move_balances(upbit_sim: tuple[SimThread, SimExchan
     spent = sum(Decimal(t["funds"]) for t in done["trades"]) + Decimal(done["paid_fee"])
     assert Decimal(str(upbit.get_balance("KRW-BTC"))) == btc0 + got
     assert Decimal(str(upbit.get_balance("KRW"))) == pytest.approx(krw0 - spent)
+    prices = [Decimal(t["price"]) for t in done["trades"]]
+    assert min(prices) <= Decimal(str(upbit.get_avg_buy_price("KRW-BTC"))) <= max(prices)
     sold = upbit.sell_market_order("KRW-BTC", str(got))
     assert sold["ord_type"] == "market", sold
     assert Decimal(str(upbit.get_balance("KRW-BTC"))) == btc0
