@@ -37,3 +37,42 @@ async def test_custom_keys_and_balances_open_the_account(http) -> None:  # type:
         assert await mine.balances() == {"USDT": ("123.00000000", "0.00000000")}
         default = BinanceAccount(http, sim.rest_url)
         assert (await default.call("GET", "/api/v3/account"))[0] == 401
+
+
+def test_cli_keys_and_balances_reach_the_account() -> None:
+    """`letrade sim --api-key --api-secret --balance` in a real process, read with a signed call."""
+    import hashlib
+    import hmac
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    argv = [sys.executable, "-m", "letrade_cli", "sim", "--port", "0", "--rate", "50",
+            "--api-key", "cli-key", "--api-secret", "cli-secret",
+            "--balance", "250USDT", "--balance", "upbit:777000KRW"]  # fmt: skip
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ}, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        line = json.loads(proc.stdout.readline())
+        query = f"timestamp={time.time_ns() // 1_000_000}"
+        sig = hmac.new(b"cli-secret", query.encode(), hashlib.sha256).hexdigest()
+        request = urllib.request.Request(
+            f"{line['rest_url']}/api/v3/account?{query}&signature={sig}",
+            headers={"X-MBX-APIKEY": "cli-key"},
+        )
+        with urllib.request.urlopen(request, timeout=5) as resp:
+            balances = json.loads(resp.read())["balances"]
+        assert balances == [{"asset": "USDT", "free": "250.00000000", "locked": "0.00000000"}]
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "cli-secret" not in out + err

@@ -147,6 +147,8 @@ def test_upbit_market_orders_move_balances(upbit_sim: tuple[SimThread, SimExchan
     assert Decimal(str(upbit.get_balance("KRW"))) == pytest.approx(krw0 - spent)
     prices = [Decimal(t["price"]) for t in done["trades"]]
     assert min(prices) <= Decimal(str(upbit.get_avg_buy_price("KRW-BTC"))) <= max(prices)
+    finished = upbit.get_order("KRW-BTC", state=done["state"])
+    assert bought["uuid"] in [o["uuid"] for o in finished]
     sold = upbit.sell_market_order("KRW-BTC", str(got))
     assert sold["ord_type"] == "market", sold
     assert Decimal(str(upbit.get_balance("KRW-BTC"))) == btc0
