@@ -40,9 +40,11 @@ def sim(
         ),
     ] = None,
 ) -> None:
-    """Serve Binance- and Upbit-dialect market data (WebSocket + REST) on one local port.
+    """Serve Binance- and Upbit-dialect market data and orders (WebSocket + REST) on one port.
 
-    Prints one JSON line ({"ws_url", "rest_url", "port"}) to stdout, logs to stderr.
+    Orders, balances and the user data stream use one account per venue, opened by --api-key
+    and --api-secret. Prints one JSON line ({"ws_url", "rest_url", "port"}) to stdout, logs to
+    stderr.
     """
     import logging
     import sys
