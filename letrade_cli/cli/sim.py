@@ -42,9 +42,9 @@ def sim(
 ) -> None:
     """Serve Binance- and Upbit-dialect market data and orders (WebSocket + REST) on one port.
 
-    Orders, balances and the user data stream use one account per venue, opened by --api-key
-    and --api-secret. Prints one JSON line ({"ws_url", "rest_url", "port"}) to stdout, logs to
-    stderr.
+    One account per venue (orders, balances, user data stream), opened by --api-key/--api-secret.
+
+    Prints one JSON line ({"ws_url", "rest_url", "port"}) to stdout, logs to stderr.
     """
     import logging
     import sys
