@@ -359,11 +359,11 @@ class BinanceOrders:
         quote_qty = v["quote_qty"] or Decimal(0)
         if v["type"] == MARKET:
             if qty is None:
-                lots = self.engine.lots_for_quote(m, side, quote_qty)
+                lots = self.engine.lots_for_quote(m, side, quote_qty, BINANCE)
                 qty = m.step * lots
             lots = int(qty / m.step)
             if side == BUY:
-                lock = self.engine.walk_cost(m, side, lots, None)
+                lock = self.engine.walk_cost(m, side, lots, None, BINANCE)
         elif v["type"] == LIMIT_MAKER and self._would_take(m, side, v["price"]):
             raise BinanceApiError(-2010, "Order would immediately match and take.")
         assert qty is not None

@@ -160,7 +160,7 @@ class SymbolFeed:
         """Turn fills into trade and aggTrade events; update last price, candle and totals."""
         if not fills:
             return
-        first_tid = self.trade_id + 1
+        hook_first_id = self.trade_id + 1
         bar = self.bar
         stats = self.stats
         minute = ms - ms % 60_000
@@ -208,7 +208,7 @@ class SymbolFeed:
         self.last_price = fills[-1].price
         self.last_qty = fills[-1].qty
         if self.fill_hook is not None:
-            self.fill_hook(self, fills, first_tid, ms)
+            self.fill_hook(self, fills, hook_first_id, ms)
 
     def record(self, fills: list[Fill], ms: int) -> None:
         """Account for fills made outside a slice (a user order): queue their events if active."""

@@ -13,7 +13,9 @@ Balances: a limit buy locks ``price x qty`` of the quote asset (plus the fee whe
 in quote, Upbit), a sell locks the quantity; each fill releases its share of the lock and pays the
 actual amount; a closed order releases what is left. Fees: Binance 0.1% of what is received
 (base on a buy, quote on a sell), Upbit 0.05% of the quote amount, on top of a buy; rounded down
-to 1e-8.
+to 1e-8. Self-trades: on Binance a taker expires our own resting orders within its reach
+(EXPIRE_MAKER, status ``EXPIRED_IN_MATCH``; a market order reaches as deep as its quantity walks
+the book without them); Upbit orders may trade with each other.
 
 Fault injection for the order routes (for the order path's tests) lives on ``SimExchange``:
 
@@ -61,6 +63,7 @@ PARTIALLY_FILLED = "PARTIALLY_FILLED"
 FILLED = "FILLED"
 CANCELED = "CANCELED"
 EXPIRED = "EXPIRED"
+EXPIRED_IN_MATCH = "EXPIRED_IN_MATCH"
 OPEN_STATES = (NEW, PARTIALLY_FILLED)
 
 
@@ -209,13 +212,32 @@ class OrderEngine:
         """The venue's commission rate (maker = taker)."""
         return FEE_RATES[venue]
 
-    def walk_cost(self, market: Market, side: str, lots: int, limit: int | None) -> Decimal:
-        """Quote amount that ``lots`` would trade for against the book now (what is available)."""
+    def levels(self, market: Market, side: str, venue: str | None = None) -> list[tuple[int, int]]:
+        """The ``(ticks, lots)`` levels a ``side`` taker meets, best first.
+
+        With ``venue`` = Binance our own resting orders are left out (self-trade prevention
+        expires them instead of trading with them).
+        """
         feed = self.market.feed(market.symbol, now_ms())
         bids, asks = feed.book.depth(1 << 30)
         levels = asks if side == BUY else bids
+        if venue != BINANCE or not self._resting:
+            return levels
+        own: dict[int, int] = {}
+        for o in self._resting.values():
+            resting = feed.book.get(o.book_id) if o.symbol == market.symbol else None
+            if o.venue == venue and o.side != side and resting is not None and resting.price:
+                own[resting.price] = own.get(resting.price, 0) + resting.qty
+        if not own:
+            return levels
+        return [(p, q - own.get(p, 0)) for p, q in levels if q > own.get(p, 0)]
+
+    def walk_cost(
+        self, market: Market, side: str, lots: int, limit: int | None, venue: str | None = None
+    ) -> Decimal:
+        """Quote amount that ``lots`` would trade for against the book now (what is available)."""
         cost = ZERO
-        for price, qty in levels:
+        for price, qty in self.levels(market, side, venue):
             if lots <= 0 or (
                 limit is not None and (price > limit if side == BUY else price < limit)
             ):
@@ -225,24 +247,24 @@ class OrderEngine:
             lots -= take
         return cost
 
-    def available_lots(self, market: Market, side: str, limit: int | None) -> int:
+    def available_lots(
+        self, market: Market, side: str, limit: int | None, venue: str | None = None
+    ) -> int:
         """Lots on the opposite side at ``limit`` or better (everything when None)."""
-        feed = self.market.feed(market.symbol, now_ms())
-        bids, asks = feed.book.depth(1 << 30)
         total = 0
-        for price, qty in asks if side == BUY else bids:
+        for price, qty in self.levels(market, side, venue):
             if limit is not None and (price > limit if side == BUY else price < limit):
                 break
             total += qty
         return total
 
-    def lots_for_quote(self, market: Market, side: str, quote: Decimal) -> int:
+    def lots_for_quote(
+        self, market: Market, side: str, quote: Decimal, venue: str | None = None
+    ) -> int:
         """How many lots ``quote`` of the quote asset buys (or a sell fetches) walking the book."""
-        feed = self.market.feed(market.symbol, now_ms())
-        bids, asks = feed.book.depth(1 << 30)
         lots = 0
         left = quote
-        for price, qty in asks if side == BUY else bids:
+        for price, qty in self.levels(market, side, venue):
             lot_value = market.price_decimal(price) * market.step
             n = min(qty, int(left / lot_value))
             lots += n
@@ -320,7 +342,9 @@ class OrderEngine:
         feed = self.market.feed(market.symbol, ms)
         lots = int(qty / market.step)
         ticks = int(price / market.tick) if price is not None else None
-        if tif == "FOK" and self.available_lots(market, side, ticks) < lots:
+        if venue == BINANCE:
+            self._prevent_self_trade(order, feed, lots, ticks, ms)
+        if tif == "FOK" and self.available_lots(market, side, ticks, venue) < lots:
             self._close(order, EXPIRED, ms)
             return order
         rests = type_ != MARKET and tif == "GTC"
@@ -343,6 +367,31 @@ class OrderEngine:
             self._close(order, EXPIRED, ms)
         self._schedule_pins()
         return order
+
+    def _prevent_self_trade(
+        self, taker: SimOrder, feed: SymbolFeed, lots: int, ticks: int | None, ms: int
+    ) -> None:
+        """Binance's default STP (EXPIRE_MAKER): expire our own resting orders the taker reaches."""
+        buy = taker.side == BUY
+        reach = ticks
+        if reach is None:  # a market order reaches as deep as its quantity walks
+            left = lots
+            for price, qty in self.levels(taker.market, taker.side, taker.venue):
+                reach = price
+                left -= qty
+                if left <= 0:
+                    break
+        if reach is None:
+            return
+        for maker in list(self._resting.values()):
+            if maker.venue != taker.venue or maker.symbol != taker.symbol or maker is taker:
+                continue
+            resting = feed.book.get(maker.book_id)
+            if maker.side == taker.side or resting is None or resting.price is None:
+                continue
+            if (resting.price <= reach) if buy else (resting.price >= reach):
+                feed.book.cancel(maker.book_id)
+                self._close(maker, EXPIRED_IN_MATCH, ms)
 
     def cancel(self, order: SimOrder) -> SimOrder:
         """Cancel an open order; returns it (status CANCELED)."""
@@ -427,7 +476,10 @@ class OrderEngine:
         order.update_ms = ms
         self._finish(order)
         self.accounts[order.venue].update_ms = ms
-        self._emit(order, "CANCELED" if status == CANCELED else "EXPIRED", None, ms)
+        exec_type = {CANCELED: "CANCELED", EXPIRED_IN_MATCH: "TRADE_PREVENTION"}.get(
+            status, "EXPIRED"
+        )
+        self._emit(order, exec_type, None, ms)
 
     def _finish(self, order: SimOrder) -> None:
         """Release what is left of the lock; forget the book id."""
@@ -464,6 +516,7 @@ __all__ = [
     "BUY",
     "CANCELED",
     "EXPIRED",
+    "EXPIRED_IN_MATCH",
     "FILLED",
     "LIMIT",
     "MARKET",

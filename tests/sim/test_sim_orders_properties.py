@@ -46,6 +46,9 @@ def check(engine: OrderEngine, venue: str) -> None:
         expected[market.base] += sign * t.qty
         expected[market.quote] -= sign * t.quote_qty
         expected[t.commission_asset] -= t.commission
+    if venue == BINANCE:  # self-trade prevention: never both sides of one trade
+        ids = [t.trade_id for t in engine.trades[venue]]
+        assert len(ids) == len(set(ids))
     for asset, h in account.holdings.items():
         assert h.free >= 0 and h.locked >= 0, (asset, h)
         assert h.locked == locked[asset], (asset, h.locked, locked[asset])
@@ -68,7 +71,7 @@ def test_balances_never_negative_and_conserved(venue: str, actions: list[tuple])
             if act[0] == "market":
                 _, side, lots = act
                 qty = m.step * lots
-                lock = engine.walk_cost(m, side, lots, None) if side == BUY else None
+                lock = engine.walk_cost(m, side, lots, None, venue) if side == BUY else None
                 engine.place(venue, m, side, MARKET, qty=qty, lock=lock)
             elif act[0] == "limit":
                 _, side, lots, offset, tif = act
@@ -85,3 +88,20 @@ def test_balances_never_negative_and_conserved(venue: str, actions: list[tuple])
         except InsufficientBalance:
             pass
         check(engine, venue)
+
+
+def test_self_trade_prevention_expires_our_own_resting_order() -> None:
+    market_engine = MarketEngine(all_markets(), 7, 400.0)
+    engine = OrderEngine(market_engine, {v: Account(v, dict(START[v])) for v in START})
+    m = all_markets()["ETHUSDT"]
+    book = market_engine.feed("ETHUSDT", 0).book
+    ask = book.best_ask()
+    assert ask is not None
+    mine = engine.place(BINANCE, m, SELL, LIMIT, qty=Decimal(1), price=m.price_decimal(ask))
+    assert mine.status == "NEW"
+    lots = 10
+    bought = engine.place(BINANCE, m, BUY, MARKET, qty=m.step * lots,
+                          lock=engine.walk_cost(m, BUY, lots, None, BINANCE))  # fmt: skip
+    assert bought.status == "FILLED" and all(not t.is_maker for t in bought.trades)
+    assert mine.status == "EXPIRED_IN_MATCH" and mine.executed_qty == 0
+    assert engine.accounts[BINANCE].holding("ETH").locked == 0
