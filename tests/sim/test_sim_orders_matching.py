@@ -38,6 +38,10 @@ async def test_market_buy_walks_the_ask_levels(sim: SimExchange, binance: Binanc
         (p2, qty - q1),
     ]
     assert Decimal(body["cummulativeQuoteQty"]) == p1 * q1 + p2 * (qty - q1)
+    ids = [f["tradeId"] for f in body["fills"]]
+    assert ids[1] == ids[0] + 1
+    mine = await binance.ok("GET", "/api/v3/myTrades", {"symbol": SYM})
+    assert [t["id"] for t in mine] == ids
     assert levels(sim, "ask")[0] == (p2, q2 - (qty - q1))
 
 
