@@ -23,7 +23,8 @@ import orjson
 from aiohttp import WSMsgType, web
 
 from letrade_cli.sim.accounts import BINANCE
-from letrade_cli.sim.binance_orders import BinanceOrders, d8
+from letrade_cli.sim.binance_order_format import d8
+from letrade_cli.sim.binance_orders import BinanceOrders
 from letrade_cli.sim.orders import CANCELED, OrderEngine, OrderUpdate, now_ms
 
 log = logging.getLogger("letrade.sim")
