@@ -21,7 +21,6 @@ import hmac
 import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -46,7 +45,6 @@ from letrade_cli.sim.orders import (
 from letrade_cli.sim.upbit_order_format import num, order_json, upbit_state
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-KST = timedelta(hours=9)
 MAX_TOTAL = Decimal(1_000_000_000)
 
 
