@@ -12,6 +12,8 @@ import typer
 
 from letrade_cli import __version__
 from letrade_cli.cli import bench, serverless, sim, stream
+from letrade_cli.cli import dryrun as dryrun_cli
+from letrade_cli.cli import trade as trade_cli
 from letrade_cli.errors import LetradeError
 
 app = typer.Typer(
@@ -43,6 +45,8 @@ stream.register(app)
 sim.register(app)
 bench.register(app)
 serverless.register(app)
+trade_cli.register(app)
+dryrun_cli.register(app)
 
 
 def main() -> None:
