@@ -102,9 +102,9 @@ def _order(
     test: bool,
     target: Any,
 ) -> None:
+    from letrade_cli.core.orders import OrderIntent, OrderType, Side, TimeInForce
     from letrade_cli.errors import UsageError
     from letrade_cli.runtime.trade import confirm_live, resolve_venue, run_trade
-    from letrade_cli.trading.model import OrderIntent, OrderType, Side, TimeInForce
     from letrade_cli.ui.trade import show_order, show_validated
 
     kind = (order_type or ("limit" if price is not None else "market")).upper()

@@ -15,8 +15,8 @@ from typing import Any, Protocol
 from letrade_cli.config.stream import StreamSettings
 from letrade_cli.core.bus import Bus
 from letrade_cli.core.cache import PriceCache
+from letrade_cli.core.orders import SymbolRules
 from letrade_cli.core.tick import Tick
-from letrade_cli.trading.model import SymbolRules
 
 Step = Callable[[], Awaitable[None]]
 

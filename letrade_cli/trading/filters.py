@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
+from letrade_cli.core.orders import ZERO, OrderIntent, OrderType, SymbolRules
 from letrade_cli.errors import UsageError
-from letrade_cli.trading.model import ZERO, OrderIntent, OrderType, SymbolRules
 
 
 def fmt(value: Decimal) -> str:

@@ -22,12 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from letrade_cli.config.stream import RestSettings
 from letrade_cli.config.trading import OrderSettings
 from letrade_cli.connector.rest import RestClient
-from letrade_cli.errors import ExchangeRejectedError, UnknownSymbolError
-from letrade_cli.exchanges.base import RestRequest, VenueSpec
-from letrade_cli.exchanges.binance.auth import BinanceSigner
-from letrade_cli.exchanges.binance.orders import UNKNOWN_SYMBOL_CODES, BinanceOrders
-from letrade_cli.trading.keys import ApiKeys
-from letrade_cli.trading.model import (
+from letrade_cli.core.orders import (
     Balance,
     Fill,
     OrderIntent,
@@ -36,6 +31,11 @@ from letrade_cli.trading.model import (
     OrderType,
     SymbolRules,
 )
+from letrade_cli.errors import ExchangeRejectedError, UnknownSymbolError
+from letrade_cli.exchanges.base import RestRequest, VenueSpec
+from letrade_cli.exchanges.binance.auth import BinanceSigner
+from letrade_cli.exchanges.binance.orders import UNKNOWN_SYMBOL_CODES, BinanceOrders
+from letrade_cli.trading.keys import ApiKeys
 from letrade_cli.trading.venue import OrderListener
 
 if TYPE_CHECKING:  # Upbit's modules (and PyJWT) load only for an Upbit venue

@@ -52,14 +52,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from letrade_cli.config.trading import OrderSettings
-from letrade_cli.errors import (
-    ExchangeRejectedError,
-    OutcomeUnknownError,
-    RateLimitedError,
-    UsageError,
-)
-from letrade_cli.trading.filters import check_intent
-from letrade_cli.trading.model import (
+from letrade_cli.core.orders import (
     Balance,
     Fill,
     OrderIntent,
@@ -68,6 +61,13 @@ from letrade_cli.trading.model import (
     Signal,
     SymbolRules,
 )
+from letrade_cli.errors import (
+    ExchangeRejectedError,
+    OutcomeUnknownError,
+    RateLimitedError,
+    UsageError,
+)
+from letrade_cli.trading.filters import check_intent
 from letrade_cli.trading.venue import OrderListener, TradingVenue
 
 log = logging.getLogger("letrade.orders")

@@ -25,10 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
-from letrade_cli.core.tick import Tick
-from letrade_cli.errors import ExchangeRejectedError
-from letrade_cli.trading.filters import ceil_to_step, floor_to_step
-from letrade_cli.trading.model import (
+from letrade_cli.core.orders import (
     ZERO,
     Balance,
     Fill,
@@ -40,6 +37,9 @@ from letrade_cli.trading.model import (
     SymbolRules,
     TimeInForce,
 )
+from letrade_cli.core.tick import Tick
+from letrade_cli.errors import ExchangeRejectedError
+from letrade_cli.trading.filters import ceil_to_step, floor_to_step
 from letrade_cli.trading.portfolio import Portfolio
 from letrade_cli.trading.venue import OrderListener
 

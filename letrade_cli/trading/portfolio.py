@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from letrade_cli.trading.model import ZERO, Fill, Side
+from letrade_cli.core.orders import ZERO, Fill, Side
 
 
 @dataclass(slots=True)

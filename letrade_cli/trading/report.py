@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from letrade_cli.core.histogram import LatencyHistogram
+from letrade_cli.core.orders import ZERO
 from letrade_cli.errors import UsageError
 from letrade_cli.trading.ledger import Ledger
-from letrade_cli.trading.model import ZERO
 
 YEAR_MS = 365 * 86_400_000
 

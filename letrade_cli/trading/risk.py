@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from letrade_cli.config.trading import RiskSettings
+from letrade_cli.core.orders import ZERO, OrderIntent, Side, Signal, SymbolRules
 from letrade_cli.trading.filters import floor_to_step
-from letrade_cli.trading.model import ZERO, OrderIntent, Side, Signal, SymbolRules
 from letrade_cli.trading.portfolio import Portfolio
 
 DAY_MS = 86_400_000

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from letrade_cli.trading.model import Balance, Fill, OrderIntent, OrderState, SymbolRules
+from letrade_cli.core.orders import Balance, Fill, OrderIntent, OrderState, SymbolRules
 
 OrderListener = Callable[[OrderState, Fill | None], None]
 

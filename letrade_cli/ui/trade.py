@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from rich.table import Table
 
-from letrade_cli.trading.model import Balance, OrderState, OrderType
+from letrade_cli.core.orders import Balance, OrderState, OrderType
 from letrade_cli.ui.console import out_console
 
 

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from letrade_cli.config.trading import OrderSettings
+from letrade_cli.core.orders import Fill, OrderState
 from letrade_cli.exchanges.base import RestRequest
 from letrade_cli.exchanges.registry import venue_spec
 from letrade_cli.sim.server import SimExchange
 from letrade_cli.trading.keys import ApiKeys
 from letrade_cli.trading.live import LiveVenue
-from letrade_cli.trading.model import Fill, OrderState
 from letrade_cli.trading.order_manager import OrderManager
 
 SIM_KEYS = ApiKeys("letrade-sim-key", "letrade-sim-secret")

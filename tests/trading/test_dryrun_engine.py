@@ -11,10 +11,10 @@ from pathlib import Path
 from rich.console import Console
 
 from letrade_cli.config.trading import RiskSettings
+from letrade_cli.core.orders import Side, Signal
 from letrade_cli.core.tick import Tick
 from letrade_cli.trading.dryrun import DryRun, DryRunConfig
 from letrade_cli.trading.ledger import Ledger
-from letrade_cli.trading.model import Side, Signal
 from letrade_cli.trading.replay import ReplaySource
 from letrade_cli.trading.strategies import StrategyContext
 from letrade_cli.trading.synthetic import write_collector_candles

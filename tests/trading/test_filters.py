@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from letrade_cli.core.orders import OrderIntent, OrderType, Side, SymbolRules
 from letrade_cli.errors import UsageError
 from letrade_cli.trading.filters import (
     ceil_to_step,
@@ -18,7 +19,6 @@ from letrade_cli.trading.filters import (
     floor_to_step,
     is_multiple,
 )
-from letrade_cli.trading.model import OrderIntent, OrderType, Side, SymbolRules
 
 RULES = SymbolRules(
     symbol="BTCUSDT",

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from letrade_cli.core.orders import Fill, OrderState, OrderStatus, OrderType, Side
 from letrade_cli.errors import ConfigError, UsageError
 from letrade_cli.trading.ledger import SCHEMA_VERSION, Ledger, migrate
-from letrade_cli.trading.model import Fill, OrderState, OrderStatus, OrderType, Side
 
 
 def test_a_new_ledger_is_wal_at_the_current_version(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Venue answers -> trading.model records, from payloads as Binance and Upbit document them."""
+"""Venue answers -> core.orders records, from payloads as Binance and Upbit document them."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
+from letrade_cli.core.orders import OrderIntent, OrderStatus, OrderType, Side, TimeInForce
 from letrade_cli.errors import DecodeError, ExchangeRejectedError, UnknownSymbolError, UsageError
 from letrade_cli.exchanges.binance.orders import BinanceOrders
 from letrade_cli.exchanges.upbit.orders import UpbitOrders, krw_tick
-from letrade_cli.trading.model import OrderIntent, OrderStatus, OrderType, Side, TimeInForce
 
 BINANCE_FULL = {  # POST /api/v3/order, newOrderRespType=FULL (Binance's documented example)
     "symbol": "BTCUSDT",

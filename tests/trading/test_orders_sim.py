@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from letrade_cli.core.orders import OrderIntent, OrderStatus, OrderType, Side, Signal, TimeInForce
 from letrade_cli.errors import (
     ExchangeRejectedError,
     OutcomeUnknownError,
@@ -16,7 +17,6 @@ from letrade_cli.errors import (
 from letrade_cli.sim.server import SimConfig, SimExchange
 from letrade_cli.trading.filters import floor_to_step
 from letrade_cli.trading.live import LiveVenue
-from letrade_cli.trading.model import OrderIntent, OrderStatus, OrderType, Side, Signal, TimeInForce
 from letrade_cli.trading.order_manager import CLIENT_ID_RE, OrderManager
 
 from .orders_support import Recorder, best_prices, make_manager

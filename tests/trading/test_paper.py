@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from letrade_cli.core.orders import OrderIntent, OrderStatus, OrderType, Side, TimeInForce
 from letrade_cli.errors import ExchangeRejectedError
-from letrade_cli.trading.model import OrderIntent, OrderStatus, OrderType, Side, TimeInForce
 from tests.trading.dryrun_helpers import PaperAccount, book, trade
 
 D = Decimal
@@ -118,7 +118,7 @@ async def test_cancel_a_resting_order() -> None:
 
 
 async def test_modelled_prices_sit_on_the_venues_tick_grid() -> None:
-    from letrade_cli.trading.model import SymbolRules
+    from letrade_cli.core.orders import SymbolRules
 
     acct = PaperAccount(fee_bps="0", slippage_bps="3")
     acct.broker.venue_rules = {

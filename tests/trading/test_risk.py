@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from letrade_cli.config.trading import RiskSettings
-from letrade_cli.trading.model import Fill, Side, Signal
+from letrade_cli.core.orders import Fill, Side, Signal
 from letrade_cli.trading.portfolio import Portfolio
 from letrade_cli.trading.risk import RiskManager
 
@@ -100,7 +100,7 @@ def test_nothing_to_sell() -> None:
 
 
 def test_venue_filters_floor_the_quantity_and_refuse_a_too_small_entry() -> None:
-    from letrade_cli.trading.model import SymbolRules
+    from letrade_cli.core.orders import SymbolRules
 
     rules = {
         "BTCUSDT": SymbolRules(

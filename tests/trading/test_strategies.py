@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from letrade_cli.core.cache import PriceCache
+from letrade_cli.core.orders import Side, Signal
 from letrade_cli.core.tick import Tick
 from letrade_cli.errors import ConfigError, UsageError
-from letrade_cli.trading.model import Side, Signal
 from letrade_cli.trading.strategies import Strategy, StrategyContext, load_strategy
 
 
@@ -67,7 +67,7 @@ def test_signals_alternate_for_any_series(prices: list[float]) -> None:
 
 def test_a_users_class_by_module_and_class(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "my_strategy.py").write_text(
-        "from letrade_cli.trading.model import Side, Signal\n"
+        "from letrade_cli.core.orders import Side, Signal\n"
         "class EveryTenth:\n"
         "    name = 'every-tenth'\n"
         "    def __init__(self, params):\n"

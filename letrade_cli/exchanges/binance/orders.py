@@ -1,4 +1,4 @@
-"""Binance spot order API: signed request builders and parsers into ``trading.model`` records.
+"""Binance spot order API: signed request builders and parsers into ``core.orders`` records.
 
 Endpoints (weights as Binance documents them)::
 
@@ -29,9 +29,7 @@ from typing import Any
 
 import orjson
 
-from letrade_cli.errors import DecodeError, ExchangeRejectedError, UnknownSymbolError
-from letrade_cli.exchanges.base import RestRequest
-from letrade_cli.trading.model import (
+from letrade_cli.core.orders import (
     ZERO,
     Balance,
     Fill,
@@ -43,6 +41,8 @@ from letrade_cli.trading.model import (
     SymbolRules,
     TimeInForce,
 )
+from letrade_cli.errors import DecodeError, ExchangeRejectedError, UnknownSymbolError
+from letrade_cli.exchanges.base import RestRequest
 
 UNKNOWN_ORDER_CODE = -2013  # "Order does not exist."
 UNKNOWN_SYMBOL_CODES = (-1121,)  # "Invalid symbol."

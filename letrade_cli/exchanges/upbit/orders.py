@@ -1,4 +1,4 @@
-"""Upbit order API: signed (JWT) request builders and parsers into ``trading.model`` records.
+"""Upbit order API: signed (JWT) request builders and parsers into ``core.orders`` records.
 
 Endpoints::
 
@@ -28,9 +28,7 @@ from datetime import datetime
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
-from letrade_cli.errors import DecodeError, ExchangeRejectedError, UsageError
-from letrade_cli.exchanges.base import RestRequest
-from letrade_cli.trading.model import (
+from letrade_cli.core.orders import (
     ZERO,
     Balance,
     Fill,
@@ -42,6 +40,8 @@ from letrade_cli.trading.model import (
     SymbolRules,
     TimeInForce,
 )
+from letrade_cli.errors import DecodeError, ExchangeRejectedError, UsageError
+from letrade_cli.exchanges.base import RestRequest
 
 UNKNOWN_ORDER_NAMES = ("order_not_found",)
 VOLUME_STEP = Decimal("0.00000001")  # Upbit takes volumes with up to 8 decimals

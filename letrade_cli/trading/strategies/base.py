@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from letrade_cli.core.cache import PriceCache
+from letrade_cli.core.orders import Side, Signal
 from letrade_cli.core.tick import Tick
-from letrade_cli.trading.model import Side, Signal
 
 
 class StrategyContext:

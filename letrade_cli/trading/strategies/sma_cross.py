@@ -6,8 +6,8 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from letrade_cli.core.orders import Side, Signal
 from letrade_cli.core.tick import Tick
-from letrade_cli.trading.model import Side, Signal
 from letrade_cli.trading.strategies.base import StrategyContext, param, signal
 
 
