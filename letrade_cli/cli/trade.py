@@ -179,8 +179,10 @@ def _order_command(side: str) -> Any:
     return command
 
 
-trade_app.command("buy")(_order_command("BUY"))
-trade_app.command("sell")(_order_command("SELL"))
+# "-1" must reach the quantity check ("must be greater than 0"), not be taken for an option.
+_NUMBERS_AS_ARGS = {"ignore_unknown_options": True}
+trade_app.command("buy", context_settings=_NUMBERS_AS_ARGS)(_order_command("BUY"))
+trade_app.command("sell", context_settings=_NUMBERS_AS_ARGS)(_order_command("SELL"))
 
 
 @trade_app.command("cancel")

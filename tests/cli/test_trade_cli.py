@@ -216,6 +216,9 @@ def test_exit_codes_usage_rejected_network(sim: SimThread) -> None:
     assert one_error_line(done).endswith("lot size 0.00001: use 0.12345 or 0.12346")
     done = on_sim(sim, "trade", "buy", "BTCUSDT", "lots")
     assert done.returncode == 2 and "not a number" in one_error_line(done)
+    done = on_sim(sim, "trade", "sell", "BTCUSDT", "-1")  # a number, not an unknown option
+    assert done.returncode == 2
+    assert one_error_line(done) == "error: quantity must be greater than 0, got -1"
     done = on_sim(sim, "trade", "buy", "BTCUSDT", "0.01", "--venue", "kraken")
     assert done.returncode == 2 and "unknown venue" in one_error_line(done)
 
