@@ -40,6 +40,9 @@ class StreamService:
             self.spec.name,
             max_symbols=settings.cache.max_symbols,
             ttl_ms=settings.cache.ttl_ms,
+            stall_floor_s=settings.connection.stall_floor_s,
+            stall_ceiling_s=settings.connection.stall_timeout_s,
+            stall_factor=settings.connection.stall_factor,
         )
         self.stats: StreamStats = self.pipeline.stats
         self.bus: Bus[Tick] = self.pipeline.bus
@@ -103,6 +106,7 @@ class StreamService:
             settings=connection,
             breaker=self.stream_breaker,
             backend=self.backend,
+            feed=self.pipeline.feed,
         )
         self.fallback = RestFallback(
             rest=self.rest,
