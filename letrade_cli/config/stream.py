@@ -35,7 +35,7 @@ class ConnectionSettings:
 
     backoff_initial_s: float = 0.5
     backoff_max_s: float = 30.0
-    stable_after_s: float = 60.0
+    stable_after_s: float = 5.0  # a connection that carried data this long resets the backoff
     stall_timeout_s: float = 10.0  # the ceiling: no feed is silent longer than this unnoticed
     stall_floor_s: float = 0.5  # the floor: no busy feed is declared stalled sooner than this
     stall_factor: float = 5.0  # stalled after this many typical gaps (between floor and ceiling)

@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from letrade_cli.config.stream import ConnectionSettings
 from letrade_cli.connector.stats import StreamStats
 from letrade_cli.connector.transport import (
-    ConnectError,
     FrameHandler,
     WsConnection,
     open_websocket,
@@ -26,6 +25,7 @@ from letrade_cli.core.rate import TokenBucket
 from letrade_cli.core.stall import GapEstimator
 
 WATCH_INTERVAL_S = 0.1
+CONFIRM_S = 0.02
 
 STARTING, CONNECTING, SUBSCRIBING, LIVE, STALLED, RECONNECTING, DOWN, STOPPED = (
     "starting",
@@ -143,7 +143,7 @@ class StreamSupervisor:
                     backend=self.backend,
                     connect_timeout=self.settings.connect_timeout_s,
                 )
-            except ConnectError as exc:
+            except Exception as exc:  # a ConnectError, or a library's surprise: both are failures
                 self.last_error = exc
                 self.stats.connect_failures += 1
                 self.breaker.record_failure()
@@ -202,6 +202,14 @@ class StreamSupervisor:
             limit = feed.threshold_ns() if last > opened_ns else ceiling_ns
             silence = now_ns - max(last, opened_ns)
             if silence > limit:
+                # A starved event loop (CPU contention, a long GC) looks like a silent feed:
+                # let it read what the socket holds before blaming the venue.
+                await asyncio.wait({conn.closed}, timeout=CONFIRM_S)
+                if conn.closed.done():
+                    return conn.closed.result()
+                if conn.last_recv_ns != last:
+                    continue
+                silence = time.time_ns() - max(last, opened_ns)
                 self.stats.stalls += 1
                 self.last_stall_silence_s = silence / 1e9
                 return "stalled"
