@@ -101,13 +101,20 @@ class BinanceStreams:
         if not self.ws_available():
             return web.Response(status=503, text="stream unavailable")
         combined = request.path.startswith("/stream")
-        raw = (
-            request.query.get("streams", "") if combined else request.match_info.get("streams", "")
-        )
-        try:
-            keys = [parse_stream(s, self.markets) for s in raw.split("/") if s]
-        except StreamError as exc:
-            return web.json_response({"code": -1121, "msg": str(exc)}, status=400)
+        if combined:
+            try:
+                keys = [
+                    parse_stream(s, self.markets)
+                    for s in request.query.get("streams", "").split("/")
+                    if s
+                ]
+            except StreamError as exc:
+                return web.json_response({"code": -1121, "msg": str(exc)}, status=400)
+        else:
+            # Like Binance, any path after /ws/ opens a connection: the stream names in it are
+            # subscribed, anything else (a listen key, a typo) simply carries no data until
+            # SUBSCRIBE.
+            keys = self._path_streams(request.match_info.get("streams", ""))
         ws = web.WebSocketResponse(
             autoping=False, compress=False, timeout=2.0, max_msg_size=1 << 16
         )
@@ -133,6 +140,15 @@ class BinanceStreams:
         finally:
             self.hub.remove(conn)
         return ws
+
+    def _path_streams(self, tail: str) -> list[str]:
+        keys = []
+        for name in tail.split("/"):
+            try:
+                keys.append(parse_stream(name, self.markets))
+            except StreamError:
+                continue
+        return keys
 
     def _command(self, conn: Conn, text: str) -> None:
         try:

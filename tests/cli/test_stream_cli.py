@@ -223,6 +223,6 @@ def test_a_stream_that_never_connected_exits_4_even_if_rest_answered() -> None:
         sim.send_signal(signal.SIGINT)
         sim.wait(timeout=10)
     assert done.returncode == 4, done.stderr
-    line = [x for x in done.stderr.splitlines() if x.startswith("error: ")][0]
+    line = next(x for x in done.stderr.splitlines() if x.startswith("error: "))
     assert "never connected" in line and f"127.0.0.1:{closed_port}" in line
     assert "Traceback" not in done.stderr

@@ -114,11 +114,11 @@ async def test_ticker_stream(sim: SimExchange, http: aiohttp.ClientSession) -> N
     assert isinstance(t["n"], int) and t["L"] >= t["F"]
 
 
-async def test_unknown_stream_in_url_is_rejected(
+async def test_unknown_stream_in_a_combined_url_is_rejected(
     sim: SimExchange, http: aiohttp.ClientSession
 ) -> None:
     with pytest.raises(aiohttp.WSServerHandshakeError) as info:
-        await http.ws_connect(sim.ws_url + "/ws/nopeusdt@trade")
+        await http.ws_connect(sim.ws_url + "/stream?streams=nopeusdt@trade")
     assert info.value.status == 400
 
 
