@@ -86,6 +86,16 @@ class IngestPipeline:
             stats.control_frames += 1
             return
         symbol = tick.symbol
+        # The decoders' slow paths copy JSON values as they come; a frame whose symbol, time or
+        # sequence is not of the right type ("s":[] or "E":[null]) must be a counted decode
+        # error, not a TypeError in the cache or the histogram (found by fuzzing).
+        if (
+            type(symbol) is not str
+            or type(tick.event_time_ms) is not int
+            or type(tick.seq) is not int
+        ):
+            stats.decode_errors += 1
+            return
         self._put(symbol, tick, recv_ns)
         if timed:
             stats.decode_to_cache.record(time.perf_counter_ns() - start)
