@@ -6,8 +6,6 @@ from typing import Annotated
 
 import typer
 
-from letrade_cli.config.stream import CHANNELS, VENUES
-
 
 def register(app: typer.Typer) -> None:
     """Add ``stream`` to the root app."""
@@ -21,14 +19,18 @@ def stream(
     ] = None,
     venue: Annotated[
         str | None,
-        typer.Option(help=f"Where to stream from: {', '.join(VENUES)}. [default: binance]"),
+        typer.Option(
+            help="Where to stream from: a venue of the registry (binance, upbit, sim, ...; "
+            "an unknown name lists them). [default: binance]"
+        ),
     ] = None,
     channel: Annotated[
         list[str] | None,
         typer.Option(
             "--channel",
             "-c",
-            help=f"Channel(s), repeatable: {', '.join(CHANNELS)}. [default: bookTicker + trade]",
+            help="Channel(s), repeatable, as the venue's dialect names them (bookTicker, trade, "
+            "...; an unknown name lists them). [default: bookTicker + trade]",
         ),
     ] = None,
     duration: Annotated[

@@ -9,8 +9,19 @@ from typing import Any
 from letrade_cli.config.loader import find_profile, from_mapping, load_yaml_mapping
 from letrade_cli.errors import ConfigError
 
-VENUES = ("sim", "binance", "binance-testnet", "upbit")
-CHANNELS = ("bookTicker", "trade", "aggTrade", "kline_1m", "ticker")
+
+def venue_names() -> tuple[str, ...]:
+    """The venues of the registry (``exchanges.registry.VENUES``: the one list of them)."""
+    from letrade_cli.exchanges.registry import VENUES
+
+    return tuple(VENUES)
+
+
+def channel_names(venue: str) -> tuple[str, ...]:
+    """The channels ``venue``'s dialect can stream (the dialect's ``channels``)."""
+    from letrade_cli.exchanges.registry import dialect_for, venue_spec
+
+    return tuple(dialect_for(venue_spec(venue).dialect).channels)
 
 
 @dataclass(slots=True)
@@ -90,16 +101,18 @@ class StreamSettings:
     def validate(self) -> StreamSettings:
         """Check cross-field rules; return self for chaining."""
         where = self.source
-        if self.venue not in VENUES:
+        venues = venue_names()
+        if self.venue not in venues:
             raise ConfigError(
                 f"{where}: venue: unknown venue '{self.venue}'",
-                hint=f"use one of: {', '.join(VENUES)}",
+                hint=f"use one of: {', '.join(venues)}",
             )
+        channels = channel_names(self.venue)
         for channel in self.channels:
-            if channel not in CHANNELS:
+            if channel not in channels:
                 raise ConfigError(
-                    f"{where}: channels: unknown channel '{channel}'",
-                    hint=f"use one of: {', '.join(CHANNELS)}",
+                    f"{where}: channels: unknown channel '{channel}' for {self.venue}",
+                    hint=f"use one of: {', '.join(channels)}",
                 )
         positive = {
             "cache.max_symbols": self.cache.max_symbols,
