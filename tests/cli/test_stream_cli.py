@@ -226,3 +226,21 @@ def test_a_stream_that_never_connected_exits_4_even_if_rest_answered() -> None:
     line = next(x for x in done.stderr.splitlines() if x.startswith("error: "))
     assert "never connected" in line and f"127.0.0.1:{closed_port}" in line
     assert "Traceback" not in done.stderr
+
+
+def test_ctrl_c_while_starting_exits_quietly() -> None:
+    """SIGINT at moments across start-up (imports, sim start, connect): never a traceback."""
+    import time
+
+    for delay in (0.1, 0.2, 0.3, 0.5):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "letrade_cli", "stream", "BTCUSDT", "--venue", "sim"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+        time.sleep(delay)  # the moment the user presses Ctrl-C, not a wait for an event
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode in (130, -signal.SIGINT), (delay, proc.returncode, err)
+        assert b"Traceback" not in err, (delay, err)
