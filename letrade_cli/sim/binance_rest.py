@@ -20,6 +20,7 @@ from aiohttp import web
 
 from letrade_cli.sim.binance_format import decimal_str, ticker_24h
 from letrade_cli.sim.candles import candles_before
+from letrade_cli.sim.depth_diff import DepthDiffs
 from letrade_cli.sim.generator import MarketEngine
 from letrade_cli.sim.markets import Market, e8_str
 from letrade_cli.sim.trade_tape import TradeTape
@@ -92,8 +93,10 @@ class BinanceRest:
         seed: int,
         weight_limit: int,
         tape: TradeTape | None = None,
+        depth_diffs: DepthDiffs | None = None,
     ) -> None:
         self.tape = tape or TradeTape()
+        self.depth_diffs = depth_diffs or DepthDiffs()
         self.engine = engine
         self.markets = markets
         self.seed = seed
@@ -298,11 +301,16 @@ class BinanceRest:
         if not 1 <= limit <= 5000:
             raise BinanceApiError(-1100, "Illegal characters found in parameter 'limit'.")
         m = self.markets[sym]
-        book = self.engine.feed(sym, _now_ms()).book
-        bids, asks = book.depth(limit)
+        boundary = self.depth_diffs.boundary.get(sym)
+        if boundary is not None:  # in step with the @depth@100ms diffs (see sim.depth_diff)
+            update_id, bids, asks = boundary[0], boundary[1][:limit], boundary[2][:limit]
+        else:
+            book = self.engine.feed(sym, _now_ms()).book
+            bids, asks = book.depth(limit)
+            update_id = book.update_id
         return _json(
             {
-                "lastUpdateId": book.update_id,
+                "lastUpdateId": update_id,
                 "bids": [[m.price_str(p), m.qty_str(q)] for p, q in bids],
                 "asks": [[m.price_str(p), m.qty_str(q)] for p, q in asks],
             }

@@ -34,6 +34,7 @@ Payloads = dict[str, list[bytes]]
 
 LIGHT_RATE_PER_S = 2000.0  # up to this aggregate rate every event is sent when it is due
 MAX_IDLE_S = 0.05  # a light loop still wakes this often (new subscriptions, housekeeping)
+PERIODIC_S = 0.1  # build_periodic's cadence (100 ms depth streams; the rest once a second)
 
 
 def frame_header(opcode: int, n: int) -> bytes:
@@ -211,10 +212,10 @@ class Hub:
         slice_s = self.config.slice_s
         light = self.config.rate <= LIGHT_RATE_PER_S
         next_t = loop.time()
-        next_second = next_t + 1.0
+        next_periodic = next_t + PERIODIC_S
         while True:
             if light:
-                next_t = min(self.engine.next_due(), next_second, loop.time() + MAX_IDLE_S)
+                next_t = min(self.engine.next_due(), next_periodic, loop.time() + MAX_IDLE_S)
             else:
                 next_t += slice_s
             delay = next_t - loop.time()
@@ -226,8 +227,8 @@ class Hub:
             now = loop.time()
             try:
                 self._slice(now)
-                if now >= next_second:
-                    next_second += 1.0
+                if now >= next_periodic:
+                    next_periodic += PERIODIC_S
                     if not self.paused and self.conns:
                         self._send(self._build_periodic(now + self.wall_offset))
                 self._housekeeping()

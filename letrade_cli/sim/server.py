@@ -93,6 +93,7 @@ class SimExchange:
                 self.config.seed,
                 self.config.weight_limit_per_min,
                 self.tape,
+                self.binance.depth,
             ).routes()
         )
         app.add_routes(UpbitRest(self.engine, upbit_markets(), self.config.seed).routes())

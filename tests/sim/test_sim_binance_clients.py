@@ -98,3 +98,54 @@ async def test_trade_endpoints_name_a_missing_symbol(
         assert status == 400 and body["code"] == -1102, path
     status, body, _ = await get_json(http, f"{sim.rest_url}/api/v3/trades?symbol=BTCUSDT&limit=0")
     assert status == 400 and body["code"] == -1100
+
+
+async def test_a_local_order_book_kept_from_diffs_matches_the_venues_book(
+    sim: SimExchange, http: aiohttp.ClientSession
+) -> None:
+    """Binance's documented recipe: buffer diffs, take a snapshot, apply diffs after it."""
+    async with connect(sim.ws_url + "/ws/btcusdt@depth@100ms") as ws:
+        first = await recv_until(ws, lambda m: m.get("e") == "depthUpdate")
+        status, snap, _ = await get_json(
+            http, f"{sim.rest_url}/api/v3/depth?symbol=BTCUSDT&limit=1000"
+        )
+        assert status == 200
+        book = {
+            side: {Decimal(p): Decimal(q) for p, q in snap[key]}
+            for side, key in (("b", "bids"), ("a", "asks"))
+        }
+        last_id = snap["lastUpdateId"]
+        assert first["U"] <= last_id + 1 or first["u"] <= last_id
+        applied, prev_u = 0, None
+        while applied < 5:
+            diff = await recv_until(ws, lambda m: m.get("e") == "depthUpdate")
+            if diff["u"] <= last_id:
+                continue
+            if prev_u is None:
+                assert diff["U"] <= last_id + 1 <= diff["u"]
+            else:
+                assert diff["U"] == prev_u + 1  # no update id skipped between diffs
+            for side in ("b", "a"):
+                for p, q in diff[side]:
+                    if Decimal(q) == 0:
+                        book[side].pop(Decimal(p), None)
+                    else:
+                        book[side][Decimal(p)] = Decimal(q)
+            prev_u = diff["u"]
+            applied += 1
+        status, now, _ = await get_json(
+            http, f"{sim.rest_url}/api/v3/depth?symbol=BTCUSDT&limit=20"
+        )
+        if now["lastUpdateId"] == prev_u:  # the venue's book at the same update id as ours
+            for side, key in (("b", "bids"), ("a", "asks")):
+                top = sorted(book[side].items(), reverse=side == "b")[:20]
+                assert top == [(Decimal(p), Decimal(q)) for p, q in now[key]]
+        best_bid, best_ask = max(book["b"]), min(book["a"])
+        assert best_bid < best_ask
+
+
+async def test_partial_book_streams(sim: SimExchange) -> None:
+    async with connect(sim.ws_url + "/ws/ethusdt@depth5@100ms") as ws:
+        msg = await recv_until(ws, lambda m: "lastUpdateId" in m)
+        assert len(msg["bids"]) == 5 and len(msg["asks"]) == 5
+        assert Decimal(msg["bids"][0][0]) < Decimal(msg["asks"][0][0])
