@@ -102,10 +102,13 @@ class IngestPipeline:
         symbol_stats = stats.symbols.get(symbol)
         if symbol_stats is None:
             symbol_stats = stats.symbol(symbol)
-            symbol_stats.first_price = tick.price
-            symbol_stats.feed = self.new_feed(SYMBOL_CEILING_FACTOR)
+        feed = symbol_stats.feed
+        if feed is None:  # this symbol's first frame (REST or the 24 h poll may have come first)
+            feed = symbol_stats.feed = self.new_feed(SYMBOL_CEILING_FACTOR)
+            if symbol_stats.first_price is None:
+                symbol_stats.first_price = tick.price
         symbol_stats.messages += 1
-        symbol_stats.feed.observe(recv_ns)  # type: ignore[union-attr]
+        feed.observe(recv_ns)
         symbol_stats.updated_ns = recv_ns
         channel = tick.channel
         symbol_stats.latest[channel] = tick

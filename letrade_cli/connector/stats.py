@@ -29,6 +29,7 @@ class SymbolStats:
     latency: LatencyHistogram = field(default_factory=LatencyHistogram)
     feed: GapEstimator | None = None  # this symbol's rhythm on the stream (None: no frame yet)
     updated_ns: int = 0  # when its price last changed hands, from the stream or REST
+    change_24h_pct: float | None = None  # the venue's own 24 h change (REST, every 30 s)
 
     def age_s(self, now_ns: int) -> float | None:
         """Seconds since this symbol's last update (stream or REST), None before the first."""
@@ -190,6 +191,7 @@ class StreamStats:
                     "bid": s.bid,
                     "ask": s.ask,
                     "change_pct": _round(s.change_pct, 4),
+                    "change_24h_pct": _round(s.change_24h_pct, 4),
                     "latency_us": latency_summary_us(s.latency),
                 }
                 for name, s in sorted(self.symbols.items())

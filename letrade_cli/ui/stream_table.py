@@ -81,7 +81,7 @@ def stream_table(
         ("Bid", "right"),
         ("Ask", "right"),
         ("Spread bp", "right"),
-        ("Chg %", "right"),
+        ("24h %", "right"),
         ("Age", "right"),
         ("Msgs", "right"),
         ("Lat p50 ms", "right"),
@@ -92,7 +92,7 @@ def stream_table(
     for symbol in symbols:
         s = stats.symbols.get(symbol)
         tick, fresh = prices.get(symbol, (None, False))
-        change = s.change_pct if s else None
+        change = s.change_24h_pct if s else None  # the venue's figure, not since we started
         change_text = (
             Text("—")
             if change is None

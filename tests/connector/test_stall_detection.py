@@ -63,3 +63,39 @@ async def test_a_short_cut_is_bridged_without_rest(sim: SimExchange) -> None:
             lambda: service.stats.reconnects >= 1 and supervisor.is_live, TIMEOUT
         )
         assert service.stats.rest_ticks == 0
+
+
+async def test_the_24h_change_is_the_venues_own(sim: SimExchange) -> None:
+    import aiohttp
+
+    for venue, symbol, url, field, scale in (
+        ("binance", "BTCUSDT", "/api/v3/ticker/24hr?symbol=BTCUSDT", "priceChangePercent", 1),
+        ("upbit", "KRW-BTC", "/v1/ticker?markets=KRW-BTC", "signed_change_rate", 100),
+    ):
+        async with StreamService(fast_settings(sim, venue=venue)) as service:
+            supervisor = service.supervisor
+            assert supervisor is not None
+            await supervisor.wait_until(
+                lambda s=symbol: service.stats.symbol(s).change_24h_pct is not None, TIMEOUT
+            )
+            async with aiohttp.ClientSession() as http, http.get(sim.rest_url + url) as resp:
+                body = await resp.json()
+            row = body[0] if isinstance(body, list) else body
+            venue_pct = float(row[field]) * scale
+            assert abs(service.stats.symbols[symbol].change_24h_pct - venue_pct) < 0.5  # type: ignore[operator]
+            assert service.summary()["symbols"][symbol]["change_24h_pct"] is not None
+
+
+def test_a_symbol_seen_first_over_rest_still_streams() -> None:
+    """REST (or the 24 h poll) may create a symbol's stats before its first frame."""
+    from letrade_cli.connector.pipeline import IngestPipeline
+    from letrade_cli.exchanges.binance import BinanceDialect
+
+    pipeline = IngestPipeline.for_venue(BinanceDialect(), "binance")
+    pipeline.ingest_tick(Tick("binance", "BTCUSDT", "rest", 1.0, 2.0, None, 1.0, 0, 5))
+    frame = b'{"u":7,"s":"BTCUSDT","b":"1.5","B":"1","a":"1.6","A":"1"}'
+    published: list[Tick] = []
+    pipeline.bus.subscribe(published.append)
+    pipeline.on_frame(frame, 10)
+    assert [t.channel for t in published] == ["bookTicker"]
+    assert pipeline.stats.symbols["BTCUSDT"].feed is not None
