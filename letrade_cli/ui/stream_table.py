@@ -54,7 +54,7 @@ def format_spread(bid: float | None, ask: float | None) -> str:
     """Ask minus bid in basis points of the mid."""
     if bid is None or ask is None or bid + ask <= 0:
         return "—"
-    return f"{(ask - bid) / ((ask + bid) / 2) * 1e4:.1f}"
+    return f"{(ask - bid) / ((ask + bid) / 2) * 1e4:.2f}"
 
 
 def stream_table(

@@ -99,3 +99,18 @@ def test_a_symbol_seen_first_over_rest_still_streams() -> None:
     pipeline.on_frame(frame, 10)
     assert [t.channel for t in published] == ["bookTicker"]
     assert pipeline.stats.symbols["BTCUSDT"].feed is not None
+
+
+async def test_a_quiet_feed_is_not_declared_stalled(sim: SimExchange) -> None:
+    """A 1 msg/s feed (@ticker) is judged by its own rhythm: no stall at the 0.5 s floor."""
+    settings = fast_settings(sim)
+    settings.channels = ["ticker"]
+    settings.connection.stall_timeout_s = 10.0
+    async with StreamService(settings) as service:
+        supervisor = service.supervisor
+        assert supervisor is not None
+        await collect(service, lambda t: t.channel == "ticker", count=8)
+        now = time.time_ns()
+        assert service.stats.stalls == 0 and service.stats.reconnects == 0
+        assert not any(service.stats.symbols[s].is_stale(now) for s in ("BTCUSDT", "ETHUSDT"))
+        assert service.pipeline.feed.threshold_ns() > 1_000_000_000
