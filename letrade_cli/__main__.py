@@ -1,3 +1,3 @@
-from letrade_cli.cli.app import main
+from letrade_cli.cli.entry import main
 
 main()

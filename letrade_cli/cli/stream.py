@@ -6,8 +6,6 @@ from typing import Annotated
 
 import typer
 
-from letrade_cli.config.stream import CHANNELS, VENUES
-
 
 def register(app: typer.Typer) -> None:
     """Add ``stream`` to the root app."""
@@ -21,14 +19,18 @@ def stream(
     ] = None,
     venue: Annotated[
         str | None,
-        typer.Option(help=f"Where to stream from: {', '.join(VENUES)}. [default: binance]"),
+        typer.Option(
+            help="Where to stream from: a venue of the registry (binance, upbit, sim, ...; "
+            "an unknown name lists them). [default: binance]"
+        ),
     ] = None,
     channel: Annotated[
         list[str] | None,
         typer.Option(
             "--channel",
             "-c",
-            help=f"Channel(s), repeatable: {', '.join(CHANNELS)}. [default: bookTicker + trade]",
+            help="Channel(s), repeatable, as the venue's dialect names them (bookTicker, trade, "
+            "...; an unknown name lists them). [default: bookTicker + trade]",
         ),
     ] = None,
     duration: Annotated[
@@ -55,6 +57,24 @@ def stream(
     ] = None,
 ) -> None:
     """Stream live prices: a live table on a terminal, JSON lines with --json."""
+    try:
+        _stream(symbols, venue, channel, duration, json_output, profile, ws_backend, sim_rate)
+    except KeyboardInterrupt:
+        # Ctrl-C before the event loop took over the signals (while importing): exit quietly.
+        raise typer.Exit(130) from None
+
+
+def _stream(
+    symbols: list[str] | None,
+    venue: str | None,
+    channel: list[str] | None,
+    duration: float | None,
+    json_output: bool,
+    profile: str | None,
+    ws_backend: str,
+    sim_rate: float | None,
+) -> None:
+    import math
     from dataclasses import replace
 
     from letrade_cli.config.stream import (
@@ -64,14 +84,19 @@ def stream(
     )
     from letrade_cli.errors import UsageError
 
-    if duration is not None and duration <= 0:
-        raise UsageError(f"--duration must be greater than 0, got {duration:g}")
+    if duration is not None and (math.isnan(duration) or duration <= 0):
+        raise UsageError(
+            f"--duration must be greater than 0 seconds, got {duration:g}",
+            hint="e.g. --duration 30; leave it out (or use inf) to run until Ctrl-C",
+        )
+    if duration is not None and math.isinf(duration):
+        duration = None
     if ws_backend not in ("auto", "picows", "websockets"):
         raise UsageError(
             f"unknown --ws-backend '{ws_backend}'", hint="use auto, picows or websockets"
         )
-    if sim_rate is not None and sim_rate <= 0:
-        raise UsageError(f"--sim-rate must be greater than 0, got {sim_rate:g}")
+    if sim_rate is not None and not 0 < sim_rate < math.inf:
+        raise UsageError(f"--sim-rate must be a finite number greater than 0, got {sim_rate:g}")
     # Validate the profile alone first, so its errors name its file; then the overrides.
     settings = load_stream_settings(profile).validate()
     settings = apply_environment(settings)

@@ -1,18 +1,21 @@
 """Load YAML into typed dataclasses, with errors that name the file, the key and the fix.
 
-One generic walker serves every profile schema (stream, lambda ...): a dataclass describes the
-keys, their types and defaults; an unknown key, a wrong type or a missing required key is a
-``ConfigError`` naming ``file: dotted.key: what is wrong``.
+One loader serves every profile schema (stream, lambda ...): a dataclass describes the keys, their
+types and defaults; ``msgspec.convert`` checks a YAML mapping against it (unknown keys forbidden);
+an unknown key, a wrong type or a missing required key is a ``ConfigError`` naming
+``file: dotted.key: what is wrong``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
+import re
 import types
 import typing
 from pathlib import Path
-from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import Any, TypeVar, Union, cast, get_args, get_origin, get_type_hints
 
 from letrade_cli.errors import ConfigError
 
@@ -79,86 +82,164 @@ def load_yaml_mapping(path: Path) -> dict[str, Any]:
 
 
 def from_mapping(cls: type[T], data: Any, *, source: str, prefix: str = "") -> T:
-    """Build dataclass ``cls`` from ``data``, checking every key and type."""
+    """Build dataclass ``cls`` from ``data``, checking every key and type.
+
+    ``msgspec.convert`` does the checking, against a mirror of ``cls`` made of Structs with
+    ``forbid_unknown_fields`` (dataclasses alone would ignore a misspelt key); its error is
+    turned into ``source: dotted.key: what is wrong``.
+    """
+    import msgspec  # lazy: keeps `letrade --help` light
+
     if not isinstance(data, dict):
         raise ConfigError(
             f"{source}: {prefix or 'top level'}: expected a mapping, got {_describe(data)}"
         )
-    hints = get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    unknown = [k for k in data if k not in fields]
-    if unknown:
-        key = _join(prefix, str(unknown[0]))
-        raise ConfigError(
-            f"{source}: {key}: unknown key",
-            hint=f"allowed keys here: {', '.join(sorted(fields))}",
+    try:
+        checked = msgspec.convert(data, _strict(cast(Any, cls)))
+    except msgspec.ValidationError as exc:
+        raise _config_error(str(exc), cls, data, source, prefix) from None
+    return msgspec.convert(msgspec.to_builtins(checked), cls)
+
+
+@functools.cache
+def _strict(tp: Any) -> Any:
+    """``tp`` with every dataclass replaced by a Struct that forbids unknown fields."""
+    import msgspec
+
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        hints = get_type_hints(tp)
+        fields: list[Any] = []
+        for f in dataclasses.fields(tp):
+            field_tp = _strict(hints[f.name])
+            if f.default is not dataclasses.MISSING:
+                fields.append((f.name, field_tp, f.default))
+            elif f.default_factory is not dataclasses.MISSING:
+                fields.append((f.name, field_tp, msgspec.field(default_factory=f.default_factory)))
+            else:
+                fields.append((f.name, field_tp))
+        required = [f for f in fields if len(f) == 2]
+        optional = [f for f in fields if len(f) == 3]
+        return msgspec.defstruct(
+            f"{tp.__name__}Checked", required + optional, forbid_unknown_fields=True
         )
-    kwargs: dict[str, Any] = {}
-    for name, field in fields.items():
-        key = _join(prefix, name)
-        if name in data:
-            kwargs[name] = _coerce(hints[name], data[name], source=source, key=key)
-        elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
-            raise ConfigError(f"{source}: {key}: required key is missing")
-    return cls(**kwargs)
-
-
-def _coerce(tp: Any, value: Any, *, source: str, key: str) -> Any:
     origin = get_origin(tp)
+    if origin is None or origin is typing.Literal:
+        return tp
+    args = tuple(_strict(a) for a in get_args(tp))
     if origin in (Union, types.UnionType):
-        args = [a for a in get_args(tp) if a is not type(None)]
-        if value is None and len(args) < len(get_args(tp)):
+        return Union[args]  # noqa: UP007 (built from a tuple)
+    return origin[args] if len(args) > 1 else origin[args[0]]
+
+
+_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+_TYPE_WORDS = {
+    "int": "a whole number",
+    "float": "a number",
+    "str": "text",
+    "bool": "true or false",
+    "object": "a mapping",
+    "array": "a list",
+    "null": "nothing",
+}
+
+
+def _config_error(message: str, cls: Any, data: Any, source: str, prefix: str) -> ConfigError:
+    match = _PATH.search(message)
+    path = match.group("path") if match else ""
+    text = message[: match.start()] if match else message
+    keys = _resolve(re.findall(r"\.([^.\[]+)|\[(\d+|\.\.\.)\]", path), cls, data)
+    dotted = _join(prefix, _dotted(keys))
+    unknown = re.match(r"Object contains unknown field `(.+)`", text)
+    if unknown:
+        allowed = _allowed_keys(cls, keys)
+        return ConfigError(
+            f"{source}: {_join(dotted, unknown.group(1))}: unknown key",
+            hint=f"allowed keys here: {', '.join(allowed)}" if allowed else None,
+        )
+    missing = re.match(r"Object missing required field `(.+)`", text)
+    if missing:
+        return ConfigError(f"{source}: {_join(dotted, missing.group(1))}: required key is missing")
+    expected = re.match(r"Expected `(.+?)`, got `(.+?)`", text)
+    if expected:
+        wanted = " or ".join(
+            _TYPE_WORDS.get(t.strip(), t.strip()) for t in expected.group(1).split("|")
+        )
+        got = _describe(_value_at(data, keys))
+        return ConfigError(f"{source}: {dotted or 'top level'}: expected {wanted}, got {got}")
+    if "Invalid enum value" in text:
+        return ConfigError(
+            f"{source}: {dotted}: {_value_at(data, keys)!r} is not one of the allowed values"
+        )
+    return ConfigError(f"{source}: {dotted or 'top level'}: {text[:1].lower()}{text[1:]}")
+
+
+def _resolve(parts: list[tuple[str, str]], cls: Any, data: Any) -> list[str | int]:
+    """The keys of msgspec's error path.
+
+    msgspec writes a mapping's key as ``[...]``; the entry meant is the first that fails alone.
+    """
+    import msgspec
+
+    keys: list[str | int] = []
+    tp: Any = cls
+    node = data
+    for name, index in parts:
+        tp = _unwrap(tp)
+        key: str | int
+        if name:
+            key = name
+            tp = get_type_hints(tp).get(name) if dataclasses.is_dataclass(tp) else Any
+        elif index.isdigit():
+            key = int(index)
+            tp = get_args(tp)[0] if get_origin(tp) is list else Any
+        else:
+            value_tp = get_args(tp)[-1] if get_origin(tp) is dict else Any
+            key = "?"
+            for k, v in node.items() if isinstance(node, dict) else ():
+                try:
+                    msgspec.convert(v, _strict(value_tp))
+                except msgspec.ValidationError:
+                    key = str(k)
+                    break
+            tp = value_tp
+        keys.append(key)
+        node = _value_at(node, [key])
+    return keys
+
+
+def _dotted(keys: list[str | int]) -> str:
+    out = ""
+    for key in keys:
+        out += f"[{key}]" if isinstance(key, int) else _join(out, key)[len(out) :]
+    return out
+
+
+def _value_at(data: Any, keys: list[str | int]) -> Any:
+    for key in keys:
+        try:
+            data = data[key]
+        except (KeyError, IndexError, TypeError):
             return None
-        errors: list[ConfigError] = []
-        for arg in args:
-            try:
-                return _coerce(arg, value, source=source, key=key)
-            except ConfigError as exc:
-                errors.append(exc)
-        raise errors[0]
-    if origin is typing.Literal:
-        allowed = get_args(tp)
-        if value not in allowed:
-            raise ConfigError(
-                f"{source}: {key}: {value!r} is not one of {', '.join(map(str, allowed))}"
-            )
-        return value
-    if origin is list:
-        (item_tp,) = get_args(tp)
-        if not isinstance(value, list):
-            raise ConfigError(f"{source}: {key}: expected a list, got {_describe(value)}")
-        return [_coerce(item_tp, v, source=source, key=f"{key}[{i}]") for i, v in enumerate(value)]
-    if origin is dict:
-        key_tp, val_tp = get_args(tp)
-        if not isinstance(value, dict):
-            raise ConfigError(f"{source}: {key}: expected a mapping, got {_describe(value)}")
-        return {
-            _coerce(key_tp, k, source=source, key=key): _coerce(
-                val_tp, v, source=source, key=_join(key, str(k))
-            )
-            for k, v in value.items()
-        }
-    if dataclasses.is_dataclass(tp):
-        return from_mapping(tp, value, source=source, prefix=key)  # type: ignore[arg-type]
-    if tp is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{source}: {key}: expected true or false, got {_describe(value)}")
-        return value
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{source}: {key}: expected a whole number, got {_describe(value)}")
-        return value
-    if tp is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{source}: {key}: expected a number, got {_describe(value)}")
-        return float(value)
-    if tp is str:
-        if not isinstance(value, str | int | float) or isinstance(value, bool):
-            raise ConfigError(f"{source}: {key}: expected text, got {_describe(value)}")
-        return str(value)
-    if tp is Any:
-        return value
-    raise TypeError(f"unsupported settings type {tp!r} for {key}")  # a bug in a schema
+    return data
+
+
+def _allowed_keys(cls: Any, keys: list[str | int]) -> list[str]:
+    tp: Any = cls
+    for key in keys:
+        tp = _unwrap(tp)
+        if get_origin(tp) in (list, dict):
+            tp = get_args(tp)[-1]
+        elif dataclasses.is_dataclass(tp) and isinstance(key, str):
+            tp = get_type_hints(tp).get(key)
+    tp = _unwrap(tp)
+    return sorted(f.name for f in dataclasses.fields(tp)) if dataclasses.is_dataclass(tp) else []
+
+
+def _unwrap(tp: Any) -> Any:
+    if get_origin(tp) in (Union, types.UnionType):
+        args = [a for a in get_args(tp) if a is not type(None)]
+        return args[0] if len(args) == 1 else tp
+    return tp
 
 
 def _join(prefix: str, name: str) -> str:

@@ -9,8 +9,19 @@ from typing import Any
 from letrade_cli.config.loader import find_profile, from_mapping, load_yaml_mapping
 from letrade_cli.errors import ConfigError
 
-VENUES = ("sim", "binance", "binance-testnet", "upbit")
-CHANNELS = ("bookTicker", "trade", "aggTrade", "kline_1m", "ticker")
+
+def venue_names() -> tuple[str, ...]:
+    """The venues of the registry (``exchanges.registry.VENUES``: the one list of them)."""
+    from letrade_cli.exchanges.registry import VENUES
+
+    return tuple(VENUES)
+
+
+def channel_names(venue: str) -> tuple[str, ...]:
+    """The channels ``venue``'s dialect can stream (the dialect's ``channels``)."""
+    from letrade_cli.exchanges.registry import dialect_for, venue_spec
+
+    return tuple(dialect_for(venue_spec(venue).dialect).channels)
 
 
 @dataclass(slots=True)
@@ -35,8 +46,10 @@ class ConnectionSettings:
 
     backoff_initial_s: float = 0.5
     backoff_max_s: float = 30.0
-    stable_after_s: float = 60.0
-    stall_timeout_s: float = 10.0
+    stable_after_s: float = 5.0  # a connection that carried data this long resets the backoff
+    stall_timeout_s: float = 10.0  # the ceiling: no feed is silent longer than this unnoticed
+    stall_floor_s: float = 0.5  # the floor: no busy feed is declared stalled sooner than this
+    stall_factor: float = 5.0  # stalled after this many typical gaps (between floor and ceiling)
     max_connection_age_s: float = 23.5 * 3600
     connect_timeout_s: float = 10.0
     inbound_msgs_per_s: float = 4.0
@@ -88,16 +101,18 @@ class StreamSettings:
     def validate(self) -> StreamSettings:
         """Check cross-field rules; return self for chaining."""
         where = self.source
-        if self.venue not in VENUES:
+        venues = venue_names()
+        if self.venue not in venues:
             raise ConfigError(
                 f"{where}: venue: unknown venue '{self.venue}'",
-                hint=f"use one of: {', '.join(VENUES)}",
+                hint=f"use one of: {', '.join(venues)}",
             )
+        channels = channel_names(self.venue)
         for channel in self.channels:
-            if channel not in CHANNELS:
+            if channel not in channels:
                 raise ConfigError(
-                    f"{where}: channels: unknown channel '{channel}'",
-                    hint=f"use one of: {', '.join(CHANNELS)}",
+                    f"{where}: channels: unknown channel '{channel}' for {self.venue}",
+                    hint=f"use one of: {', '.join(channels)}",
                 )
         positive = {
             "cache.max_symbols": self.cache.max_symbols,
@@ -106,6 +121,8 @@ class StreamSettings:
             "breaker.reset_timeout_s": self.breaker.reset_timeout_s,
             "connection.backoff_initial_s": self.connection.backoff_initial_s,
             "connection.stall_timeout_s": self.connection.stall_timeout_s,
+            "connection.stall_floor_s": self.connection.stall_floor_s,
+            "connection.stall_factor": self.connection.stall_factor,
             "connection.inbound_msgs_per_s": self.connection.inbound_msgs_per_s,
             "rest.timeout_s": self.rest.timeout_s,
             "rest.poll_interval_s": self.rest.poll_interval_s,
@@ -114,11 +131,34 @@ class StreamSettings:
         for key, value in positive.items():
             if value <= 0:
                 raise ConfigError(f"{where}: {key}: must be greater than 0, got {value}")
+        for key, url, schemes, env in (
+            ("endpoints.ws_url", self.endpoints.ws_url, ("ws", "wss"), "LETRADE_WS_URL"),
+            ("endpoints.rest_url", self.endpoints.rest_url, ("http", "https"), "LETRADE_REST_URL"),
+        ):
+            if url is not None:
+                check_url(url, schemes, f"{where}: {key} ({env})")
         if self.connection.backoff_max_s < self.connection.backoff_initial_s:
             raise ConfigError(
                 f"{where}: connection.backoff_max_s: must be >= connection.backoff_initial_s"
             )
         return self
+
+
+def check_url(url: str, schemes: tuple[str, str], where: str) -> None:
+    """Raise a ConfigError unless ``url`` is ``scheme://host[:port][/path]`` in ``schemes``."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises on a port that is not a number in range
+        ok = parts.scheme in schemes and bool(parts.hostname)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ConfigError(
+            f"{where}: '{url}' is not a valid {' or '.join(s + '://' for s in schemes)} URL",
+            hint=f"e.g. {schemes[1]}://host:port",
+        )
 
 
 _PROFILE_ONLY_KEYS = {"name", "description", "trading"}

@@ -8,6 +8,7 @@ from letrade_cli.connector.stats import DECODE_SAMPLE_EVERY, NS_PER_MS, StreamSt
 from letrade_cli.core.bus import Bus
 from letrade_cli.core.cache import PriceCache
 from letrade_cli.core.gaps import GapDetector
+from letrade_cli.core.stall import GapEstimator
 from letrade_cli.core.tick import Tick
 from letrade_cli.errors import DecodeError, ExchangeRejectedError
 from letrade_cli.exchanges.base import Dialect, FrameDecoder
@@ -16,6 +17,11 @@ from letrade_cli.exchanges.base import Dialect, FrameDecoder
 # statistics stream) or klines (their E is the push time of a rolling candle).
 LATENCY_CHANNELS = frozenset({"trade", "aggTrade", "bookTicker", "orderbook"})
 
+
+# A symbol is judged by its own rhythm up to this many stall_timeout_s: an illiquid symbol that
+# trades every few seconds must not be marked stale at every longer pause (the connection as a
+# whole still reconnects after stall_timeout_s of silence).
+SYMBOL_CEILING_FACTOR = 6.0
 
 # decode->cache is timed on one message in DECODE_SAMPLE_EVERY: two clock reads and a record
 # cost about as much as the cache put they measure; a 1-in-8 sample still gives sound percentiles.
@@ -33,6 +39,10 @@ class IngestPipeline:
         stats: StreamStats,
         gaps: GapDetector | None = None,
         contiguous_channels: frozenset[str] = frozenset(),
+        *,
+        stall_floor_s: float = 0.5,
+        stall_ceiling_s: float = 10.0,
+        stall_factor: float = 5.0,
     ) -> None:
         self.decoder = decoder
         self.cache = cache
@@ -40,6 +50,12 @@ class IngestPipeline:
         self.stats = stats
         self.gaps = gaps if gaps is not None else GapDetector()
         self.contiguous_channels = contiguous_channels
+        self.stall_floor_s = stall_floor_s
+        self.stall_ceiling_s = stall_ceiling_s
+        self.stall_factor = stall_factor
+        # The connection's rhythm: every frame counts, whatever it decodes to.
+        self.feed = self.new_feed()
+        self._observe = self.feed.observe
         # Bound once: each saves an attribute lookup per message.
         self._decode = decoder.decode
         self._put = cache.put
@@ -52,6 +68,7 @@ class IngestPipeline:
         except on sampled frames.
         """
         stats = self.stats
+        self._observe(recv_ns)
         stats.frames = frames = stats.frames + 1
         timed = not frames & SAMPLE_MASK
         if timed:
@@ -69,14 +86,30 @@ class IngestPipeline:
             stats.control_frames += 1
             return
         symbol = tick.symbol
+        # The decoders' slow paths copy JSON values as they come; a frame whose symbol, time or
+        # sequence is not of the right type ("s":[] or "E":[null]) must be a counted decode
+        # error, not a TypeError in the cache or the histogram (found by fuzzing).
+        if (
+            type(symbol) is not str
+            or type(tick.event_time_ms) is not int
+            or type(tick.seq) is not int
+        ):
+            stats.decode_errors += 1
+            return
         self._put(symbol, tick, recv_ns)
         if timed:
             stats.decode_to_cache.record(time.perf_counter_ns() - start)
         symbol_stats = stats.symbols.get(symbol)
         if symbol_stats is None:
             symbol_stats = stats.symbol(symbol)
-            symbol_stats.first_price = tick.price
+        feed = symbol_stats.feed
+        if feed is None:  # this symbol's first frame (REST or the 24 h poll may have come first)
+            feed = symbol_stats.feed = self.new_feed(SYMBOL_CEILING_FACTOR)
+            if symbol_stats.first_price is None:
+                symbol_stats.first_price = tick.price
         symbol_stats.messages += 1
+        feed.observe(recv_ns)
+        symbol_stats.updated_ns = recv_ns
         channel = tick.channel
         symbol_stats.latest[channel] = tick
         if tick.event_time_ms and channel in LATENCY_CHANNELS:
@@ -88,9 +121,25 @@ class IngestPipeline:
             stats.missing = self.gaps.missing
         self._publish(tick)
 
+    def new_feed(self, ceiling_factor: float = 1.0) -> GapEstimator:
+        """A gap estimator with this pipeline's stall floor, factor and (scaled) ceiling."""
+        return GapEstimator(
+            floor_s=self.stall_floor_s,
+            ceiling_s=self.stall_ceiling_s * ceiling_factor,
+            factor=self.stall_factor,
+        )
+
     @classmethod
     def for_venue(
-        cls, dialect: Dialect, venue: str, *, max_symbols: int = 1000, ttl_ms: int = 500
+        cls,
+        dialect: Dialect,
+        venue: str,
+        *,
+        max_symbols: int = 1000,
+        ttl_ms: int = 500,
+        stall_floor_s: float = 0.5,
+        stall_ceiling_s: float = 10.0,
+        stall_factor: float = 5.0,
     ) -> IngestPipeline:
         """The pipeline `letrade stream` runs (also what the ingest benchmark measures)."""
         # The cache runs on wall-clock ns, the transport's receive stamp, so puts read no clock.
@@ -101,6 +150,9 @@ class IngestPipeline:
             Bus(),
             StreamStats(),
             contiguous_channels=frozenset(dialect.contiguous_channels),
+            stall_floor_s=stall_floor_s,
+            stall_ceiling_s=stall_ceiling_s,
+            stall_factor=stall_factor,
         )
 
     def ingest_tick(self, tick: Tick) -> None:
@@ -108,4 +160,5 @@ class IngestPipeline:
         self.cache.put(tick.symbol, tick, tick.recv_ns)
         symbol_stats = self.stats.symbol(tick.symbol)
         symbol_stats.latest[tick.channel] = tick
+        symbol_stats.updated_ns = max(symbol_stats.updated_ns, tick.recv_ns)
         self.bus.publish(tick)

@@ -26,6 +26,8 @@ from letrade_cli.errors import NetworkUnavailableError
 from letrade_cli.exchanges.base import Dialect, VenueSpec
 from letrade_cli.exchanges.registry import dialect_for, venue_spec
 
+DAY_CHANGE_REFRESH_S = 30.0  # the venue's 24 h change, refreshed this often (weight 2-80)
+
 
 class StreamService:
     """One venue, many symbols: live ticks on ``bus``, latest prices in ``cache``."""
@@ -40,6 +42,9 @@ class StreamService:
             self.spec.name,
             max_symbols=settings.cache.max_symbols,
             ttl_ms=settings.cache.ttl_ms,
+            stall_floor_s=settings.connection.stall_floor_s,
+            stall_ceiling_s=settings.connection.stall_timeout_s,
+            stall_factor=settings.connection.stall_factor,
         )
         self.stats: StreamStats = self.pipeline.stats
         self.bus: Bus[Tick] = self.pipeline.bus
@@ -103,6 +108,7 @@ class StreamService:
             settings=connection,
             breaker=self.stream_breaker,
             backend=self.backend,
+            feed=self.pipeline.feed,
         )
         self.fallback = RestFallback(
             rest=self.rest,
@@ -118,7 +124,28 @@ class StreamService:
         self._tasks = [
             asyncio.create_task(self.supervisor.run(), name="letrade-supervisor"),
             asyncio.create_task(self.fallback.run(), name="letrade-rest-fallback"),
+            asyncio.create_task(self._day_changes(), name="letrade-day-changes"),
         ]
+
+    async def _day_changes(self) -> None:
+        """Keep each symbol's 24 h change from the venue (its own figure, not since start)."""
+        from letrade_cli.errors import DecodeError, ExchangeRejectedError
+        from letrade_cli.exchanges.day_change import change_request, parse_changes
+
+        request = change_request(self.spec.dialect, self.symbols)
+        if request is None or self.rest is None:
+            return
+        while True:
+            try:
+                changes = parse_changes(self.spec.dialect, await self.rest.get_json(request))
+            except (NetworkUnavailableError, ExchangeRejectedError, DecodeError):
+                changes = {}
+            for symbol, pct in changes.items():
+                if symbol in self.symbols:
+                    self.stats.symbol(symbol).change_24h_pct = pct
+            if changes and self.supervisor is not None:
+                self.supervisor.notify()
+            await asyncio.sleep(DAY_CHANGE_REFRESH_S)
 
     async def _endpoints(self) -> tuple[str, str]:
         endpoints = self.settings.endpoints

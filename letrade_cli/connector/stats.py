@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from letrade_cli.core.histogram import LatencyHistogram
+from letrade_cli.core.stall import GapEstimator
 from letrade_cli.core.tick import Tick
 
 NS_PER_US = 1_000
@@ -25,6 +27,24 @@ class SymbolStats:
     latest: dict[str, Tick] = field(default_factory=dict)
     first_price: float | None = None
     latency: LatencyHistogram = field(default_factory=LatencyHistogram)
+    feed: GapEstimator | None = None  # this symbol's rhythm on the stream (None: no frame yet)
+    updated_ns: int = 0  # when its price last changed hands, from the stream or REST
+    change_24h_pct: float | None = None  # the venue's own 24 h change (REST, every 30 s)
+
+    def age_s(self, now_ns: int) -> float | None:
+        """Seconds since this symbol's last update (stream or REST), None before the first."""
+        return None if not self.updated_ns else max(0.0, (now_ns - self.updated_ns) / 1e9)
+
+    def is_stale(self, now_ns: int, warmup: int = 8) -> bool:
+        """Its stream has been silent past its own threshold (see ``core.stall``).
+
+        Until ``warmup`` gaps are learnt the ceiling applies, so a young symbol cannot flap.
+        """
+        feed = self.feed
+        if feed is None or not feed.last_ns:
+            return False
+        limit = feed.threshold_ns() if feed.samples >= warmup else feed.ceiling_ns
+        return now_ns - feed.last_ns > limit
 
     @property
     def last(self) -> float | None:
@@ -95,8 +115,7 @@ class StreamStats:
     decode_to_cache: LatencyHistogram = field(default_factory=LatencyHistogram)
     symbols: dict[str, SymbolStats] = field(default_factory=dict)
     started_mono: float = field(default_factory=time.monotonic)
-    _rate_mark: tuple[float, int] = (0.0, 0)
-    _rate: float = 0.0
+    _rate_marks: deque[tuple[float, int]] = field(default_factory=deque)
 
     def symbol(self, name: str) -> SymbolStats:
         """Per-symbol stats, created on first use."""
@@ -105,18 +124,21 @@ class StreamStats:
             stats = self.symbols[name] = SymbolStats()
         return stats
 
-    def message_rate(self, now: float | None = None, window_s: float = 1.0) -> float:
-        """Messages per second over the last ``window_s`` (sampled, not per message)."""
+    def message_rate(self, now: float | None = None, window_s: float = 5.0) -> float:
+        """Messages per second over the last ``window_s`` (a sliding window).
+
+        Each call adds one sample, so a 4 Hz display does not swing with every burst.
+        """
         now = time.monotonic() if now is None else now
-        mark_time, mark_count = self._rate_mark
-        if mark_time == 0.0:
-            self._rate_mark = (self.started_mono, 0)
-            mark_time, mark_count = self._rate_mark
-        elapsed = now - mark_time
-        if elapsed >= window_s:
-            self._rate = (self.messages - mark_count) / elapsed
-            self._rate_mark = (now, self.messages)
-        return self._rate
+        marks = self._rate_marks
+        if not marks:
+            marks.append((self.started_mono, 0))
+        marks.append((now, self.messages))
+        while len(marks) > 2 and now - marks[1][0] >= window_s:
+            marks.popleft()
+        first_t, first_n = marks[0]
+        elapsed = now - first_t
+        return (self.messages - first_n) / elapsed if elapsed > 0 else 0.0
 
     @property
     def messages(self) -> int:
@@ -169,6 +191,7 @@ class StreamStats:
                     "bid": s.bid,
                     "ask": s.ask,
                     "change_pct": _round(s.change_pct, 4),
+                    "change_24h_pct": _round(s.change_24h_pct, 4),
                     "latency_us": latency_summary_us(s.latency),
                 }
                 for name, s in sorted(self.symbols.items())

@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from letrade_cli.config.stream import ConnectionSettings
 from letrade_cli.connector.stats import StreamStats
 from letrade_cli.connector.transport import (
-    ConnectError,
     FrameHandler,
     WsConnection,
     open_websocket,
@@ -23,8 +22,10 @@ from letrade_cli.connector.transport import (
 from letrade_cli.core.backoff import Backoff
 from letrade_cli.core.breaker import BreakerState, CircuitBreaker
 from letrade_cli.core.rate import TokenBucket
+from letrade_cli.core.stall import GapEstimator
 
-WATCH_INTERVAL_S = 0.2
+WATCH_INTERVAL_S = 0.1
+CONFIRM_S = 0.02
 
 STARTING, CONNECTING, SUBSCRIBING, LIVE, STALLED, RECONNECTING, DOWN, STOPPED = (
     "starting",
@@ -53,6 +54,7 @@ class StreamSupervisor:
         backend: str = "auto",
         backoff: Backoff | None = None,
         pacer: TokenBucket | None = None,
+        feed: GapEstimator | None = None,
     ) -> None:
         self.url = url
         self.subscribe_frames = list(subscribe_frames)
@@ -68,6 +70,11 @@ class StreamSupervisor:
         )
         # Shared across reconnects: a burst of reconnects must not burst subscriptions.
         self.pacer = pacer or TokenBucket(rate_per_s=settings.inbound_msgs_per_s, burst=1)
+        # The connection's rhythm (the pipeline updates it per frame); it sets the stall threshold.
+        self.feed = feed or GapEstimator(
+            floor_s=settings.stall_timeout_s, ceiling_s=settings.stall_timeout_s
+        )
+        self.last_stall_silence_s = 0.0
         self.last_error: Exception | None = None
         self.last_disconnect = ""
         self.subscribe_frames_sent = 0
@@ -91,17 +98,25 @@ class StreamSupervisor:
 
     async def wait_live(self, timeout: float) -> None:
         """Wait until the stream is live; TimeoutError otherwise."""
-        await asyncio.wait_for(self._live.wait(), timeout)
+        # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation.
+        async with asyncio.timeout(timeout):
+            await self._live.wait()
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float) -> None:
         """Wait until ``predicate()`` holds, re-checked on every state change."""
+        async with asyncio.timeout(timeout):
+            while True:
+                changed = self._changed
+                if predicate():
+                    return
+                await changed.wait()
 
-        async def _wait() -> None:
-            while not predicate():
-                self._changed.clear()
-                await self._changed.wait()
-
-        await asyncio.wait_for(_wait(), timeout)
+    async def wait_changed(self, timeout: float) -> None:
+        """Return on the next state change or notify, or after ``timeout`` seconds."""
+        changed = self._changed
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await changed.wait()
 
     async def run(self) -> None:
         """Supervise forever (until cancelled)."""
@@ -128,7 +143,7 @@ class StreamSupervisor:
                     backend=self.backend,
                     connect_timeout=self.settings.connect_timeout_s,
                 )
-            except ConnectError as exc:
+            except Exception as exc:  # a ConnectError, or a library's surprise: both are failures
                 self.last_error = exc
                 self.stats.connect_failures += 1
                 self.breaker.record_failure()
@@ -170,7 +185,9 @@ class StreamSupervisor:
             self.subscribe_frames_sent += 1
         opened_ns = time.time_ns()
         opened = time.monotonic()
-        stall_ns = int(self.settings.stall_timeout_s * 1e9)
+        ceiling_ns = self.feed.ceiling_ns
+        feed = self.feed
+        feed.restart()  # the outage before this connection is not a gap of the feed
         while True:
             await asyncio.wait({conn.closed}, timeout=WATCH_INTERVAL_S)
             if conn.closed.done():
@@ -181,8 +198,20 @@ class StreamSupervisor:
                 self.breaker.record_success()
                 self._live.set()
                 self._set_state(LIVE)
-            if now_ns - max(last, opened_ns) > stall_ns:
+            # Before this connection's first frame the feed's rhythm says nothing: the ceiling.
+            limit = feed.threshold_ns() if last > opened_ns else ceiling_ns
+            silence = now_ns - max(last, opened_ns)
+            if silence > limit:
+                # A starved event loop (CPU contention, a long GC) looks like a silent feed:
+                # let it read what the socket holds before blaming the venue.
+                await asyncio.wait({conn.closed}, timeout=CONFIRM_S)
+                if conn.closed.done():
+                    return conn.closed.result()
+                if conn.last_recv_ns != last:
+                    continue
+                silence = time.time_ns() - max(last, opened_ns)
                 self.stats.stalls += 1
+                self.last_stall_silence_s = silence / 1e9
                 return "stalled"
             if time.monotonic() - opened >= self.settings.max_connection_age_s:
                 return "max-age"
@@ -190,8 +219,9 @@ class StreamSupervisor:
     def _set_state(self, state: str) -> None:
         if self.stats.connection_state != state:
             self.stats.connection_state = state
-            self._changed.set()
+            self.notify()
 
     def notify(self) -> None:
         """Wake ``wait_until`` waiters (counters changed outside a state transition)."""
         self._changed.set()
+        self._changed = asyncio.Event()

@@ -8,6 +8,8 @@ Reconnects, subscriptions and watchdogs live in the supervisor, decoding in the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -71,6 +73,19 @@ async def open_websocket(
     raise ValueError(f"unknown WebSocket backend {backend!r}")
 
 
+def _quiet_picows_logger() -> logging.Logger:
+    """A logger that keeps picows' per-error lines off stderr.
+
+    picows logs each parser error at ERROR level; we report them as disconnects instead, and
+    they would land on stderr after the summary.
+    """
+    logger = logging.getLogger("picows.letrade")
+    if logger.propagate:
+        logger.propagate = False
+        logger.addHandler(logging.NullHandler())
+    return logger
+
+
 def _host_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
@@ -90,6 +105,7 @@ class _PicowsConnection:
         self.closed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self.last_recv_ns = 0
         self._transport: Any = None
+        self._watch: asyncio.Future[Any] | None = None
 
     @classmethod
     async def connect(cls, url: str, on_frame: FrameHandler, timeout: float) -> _PicowsConnection:
@@ -139,13 +155,24 @@ class _PicowsConnection:
                     websocket_handshake_timeout=timeout,
                     enable_auto_pong=True,
                     disconnect_on_exception=False,
+                    logger_name=_quiet_picows_logger(),
                 ),
                 timeout,
             )
         except (OSError, TimeoutError, picows.WSError) as exc:
             raise _connect_error(url, exc) from exc
         conn._transport = transport
+        # A protocol error (a corrupt frame) ends the connection with an exception that only
+        # wait_disconnected() hands out; await it here, or asyncio prints "Future exception was
+        # never retrieved" (with a traceback) when the connection is collected.
+        conn._watch = asyncio.ensure_future(transport.wait_disconnected())
+        conn._watch.add_done_callback(conn._on_disconnected)
         return conn
+
+    def _on_disconnected(self, future: asyncio.Future[Any]) -> None:
+        exc = None if future.cancelled() else future.exception()
+        reason = str(exc.args[-1]) if exc is not None and exc.args else type(exc).__name__
+        self._resolve(f"protocol error: {reason}" if exc is not None else "connection lost")
 
     def _resolve(self, reason: str) -> None:
         if not self.closed.done():
@@ -160,7 +187,10 @@ class _PicowsConnection:
         if self._transport is not None and not self._transport.is_disconnected:
             self._transport.send_close()
             self._transport.disconnect()
-            await self._transport.wait_disconnected()
+            with contextlib.suppress(Exception):
+                await self._transport.wait_disconnected()
+        if self._watch is not None:
+            await asyncio.gather(self._watch, return_exceptions=True)
         self._resolve("closed by us")
 
 

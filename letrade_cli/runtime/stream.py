@@ -32,6 +32,57 @@ def run_stream(
     return run(main)
 
 
+def tick_line(tick: Tick, now_ns: int) -> dict[str, Any]:
+    """One ``--json`` line: the tick's fields, where its price came from and how old it is.
+
+    ``age_ms`` counts from the exchange's event time when the venue stamps one, else from when
+    we received it (a REST fill carries no event time).
+    """
+    line: dict[str, Any] = {
+        "venue": tick.venue,
+        "symbol": tick.symbol,
+        "channel": tick.channel,
+        "bid": tick.bid,
+        "ask": tick.ask,
+        "last": tick.last,
+        "size": tick.size,
+        "event_time_ms": tick.event_time_ms,
+        "recv_ns": tick.recv_ns,
+        "seq": tick.seq,
+        "source": "rest" if tick.channel == "rest" else "stream",
+    }
+    since_ns = tick.event_time_ms * 1_000_000 if tick.event_time_ms else tick.recv_ns
+    line["age_ms"] = round(max(0, now_ns - since_ns) / 1e6, 3)
+    return line
+
+
+async def _first_outcome(service: StreamService, stop: asyncio.Event) -> None:
+    """Wait for the stream's first frame or connect failure (or a stop).
+
+    So a short ``--duration`` measures the stream rather than the connect.
+    """
+    supervisor = service.supervisor
+    if supervisor is None:
+        return
+    stats = service.stats
+
+    async def outcome() -> None:
+        with contextlib.suppress(TimeoutError):
+            await supervisor.wait_until(
+                lambda: supervisor.is_live or stats.connect_failures > 0 or stop.is_set(),
+                service.settings.connection.connect_timeout_s + 1.0,
+            )
+
+    waiter = asyncio.ensure_future(outcome())
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({waiter, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (waiter, stopped):
+            task.cancel()
+        await asyncio.gather(waiter, stopped, return_exceptions=True)
+
+
 async def _run(
     context: RunContext,
     settings: StreamSettings,
@@ -44,8 +95,10 @@ async def _run(
     async with StreamService(settings, backend=backend) as service:
         writer = None
         if json_output:
-            writer = JsonLineWriter(sys.stdout.buffer, stop)
-            service.bus.subscribe(writer)
+            writer = lines = JsonLineWriter(sys.stdout.buffer, stop)
+            clock = time.time_ns
+            service.bus.subscribe(lambda tick: lines(tick_line(tick, clock())))
+        await _first_outcome(service, stop)
         deadline = None if duration is None else time.monotonic() + duration
         show_live = not json_output and console.is_terminal
         if show_live:
@@ -61,13 +114,28 @@ async def _run(
         from letrade_cli.ui.stream_table import summary_table
 
         console.print(summary_table(summary))
-    if context.signal_exit is None and summary["messages"] == 0 and not service.stats.rest_ticks:
-        error = service.supervisor.last_error if service.supervisor else None
+    if context.signal_exit is not None:
+        return EXIT_OK
+    error = service.supervisor.last_error if service.supervisor else None
+    if service.stats.connects == 0:
+        served = " (prices came from REST only)" if service.stats.rest_ticks else ""
+        raise NetworkUnavailableError(
+            f"the {settings.venue} WebSocket never connected{served}"
+            + (f": {error}" if error else ""),
+            hint=_network_hint(settings),
+        )
+    if summary["messages"] == 0 and not service.stats.rest_ticks:
         raise NetworkUnavailableError(
             f"no market data received from {settings.venue}" + (f": {error}" if error else ""),
-            hint="check the venue's status and your network, or try --venue sim",
+            hint=_network_hint(settings),
         )
     return EXIT_OK
+
+
+def _network_hint(settings: StreamSettings) -> str:
+    if settings.venue == "sim":
+        return "the embedded exchange did not answer; try a longer --duration"
+    return "check the venue's status and your network, or try --venue sim"
 
 
 async def _live_table(service: StreamService, stop: asyncio.Event, deadline: float | None) -> None:
@@ -103,5 +171,6 @@ async def _live_table(service: StreamService, stop: asyncio.Event, deadline: flo
             if deadline is not None and time.monotonic() >= deadline:
                 break
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 1 / REFRESH_PER_S)
+                async with asyncio.timeout(1 / REFRESH_PER_S):
+                    await stop.wait()
             live.update(render())

@@ -1,6 +1,7 @@
 """Binance spot REST market data, with request weights and Binance's error bodies.
 
-Endpoints: ping, time, exchangeInfo, ticker/price, ticker/bookTicker, ticker/24hr, depth, klines.
+Endpoints: ping, time, exchangeInfo, ticker/price, ticker/bookTicker, ticker/24hr, avgPrice,
+depth, klines, trades, historicalTrades, aggTrades.
 
 Every answer carries ``X-MBX-USED-WEIGHT-1M``; past the per-minute limit the answer is 429 with
 ``Retry-After``. Errors look like ``{"code":-1121,"msg":"Invalid symbol."}`` with HTTP 400.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -18,8 +20,10 @@ from aiohttp import web
 
 from letrade_cli.sim.binance_format import decimal_str, ticker_24h
 from letrade_cli.sim.candles import candles_before
+from letrade_cli.sim.depth_diff import DepthDiffs
 from letrade_cli.sim.generator import MarketEngine
 from letrade_cli.sim.markets import Market, e8_str
+from letrade_cli.sim.trade_tape import TradeTape
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -88,7 +92,11 @@ class BinanceRest:
         markets: dict[str, Market],
         seed: int,
         weight_limit: int,
+        tape: TradeTape | None = None,
+        depth_diffs: DepthDiffs | None = None,
     ) -> None:
+        self.tape = tape or TradeTape()
+        self.depth_diffs = depth_diffs or DepthDiffs()
         self.engine = engine
         self.markets = markets
         self.seed = seed
@@ -105,6 +113,10 @@ class BinanceRest:
             ("/api/v3/ticker/24hr", self.ticker_24hr, _multi_weight(2, 80)),
             ("/api/v3/depth", self.depth, lambda r: _depth_weight(_int_or(r, "limit", 100))),
             ("/api/v3/klines", self.klines, lambda r: 2),
+            ("/api/v3/avgPrice", self.avg_price, lambda r: 2),
+            ("/api/v3/trades", self.trades, lambda r: 25),
+            ("/api/v3/historicalTrades", self.trades, lambda r: 25),
+            ("/api/v3/aggTrades", self.agg_trades, lambda r: 4),
         ]
         return [web.get(path, self._wrap(h, w)) for path, h, w in table]
 
@@ -289,11 +301,16 @@ class BinanceRest:
         if not 1 <= limit <= 5000:
             raise BinanceApiError(-1100, "Illegal characters found in parameter 'limit'.")
         m = self.markets[sym]
-        book = self.engine.feed(sym, _now_ms()).book
-        bids, asks = book.depth(limit)
+        boundary = self.depth_diffs.boundary.get(sym)
+        if boundary is not None:  # in step with the @depth@100ms diffs (see sim.depth_diff)
+            update_id, bids, asks = boundary[0], boundary[1][:limit], boundary[2][:limit]
+        else:
+            book = self.engine.feed(sym, _now_ms()).book
+            bids, asks = book.depth(limit)
+            update_id = book.update_id
         return _json(
             {
-                "lastUpdateId": book.update_id,
+                "lastUpdateId": update_id,
                 "bids": [[m.price_str(p), m.qty_str(q)] for p, q in bids],
                 "asks": [[m.price_str(p), m.qty_str(q)] for p, q in asks],
             }
@@ -341,6 +358,80 @@ class BinanceRest:
             for c in (candles_before(m, self.seed, step, end_ms, count) if count else [])
         ]
         return _json(rows)
+
+    async def avg_price(self, request: web.Request) -> web.Response:
+        """``GET /api/v3/avgPrice?symbol=``: the volume-weighted price of the last 5 minutes."""
+        sym = self._required_symbol(request)
+        now = _now_ms()
+        m = self.markets[sym]
+        candles = candles_before(m, self.seed, 60_000, now, 5)
+        volume = sum(c.volume for c in candles)
+        total = Decimal(0)
+        for c in candles:
+            total += Decimal(m.price_str(c.close)) * c.volume
+        if volume:
+            price = total / volume
+        else:
+            price = Decimal(m.price_str(self.engine.feed(sym, now).last_price))
+        return _json({"mins": 5, "price": decimal_str(price), "closeTime": now})
+
+    async def trades(self, request: web.Request) -> web.Response:
+        """``GET /api/v3/trades`` and ``/api/v3/historicalTrades`` (``fromId=``), oldest first."""
+        sym = self._required_symbol(request)
+        limit = _limit(request, 500, 1000)
+        from_id = (
+            _int_or(request, "fromId", -1) if request.path.endswith("historicalTrades") else -1
+        )
+        m = self.markets[sym]
+        rows = [
+            {
+                "id": ev[2],
+                "price": m.price_str(ev[3]),
+                "qty": m.qty_str(ev[4]),
+                "quoteQty": decimal_str(Decimal(m.price_str(ev[3])) * Decimal(m.qty_str(ev[4]))),
+                "time": ev[1],
+                "isBuyerMaker": bool(ev[5]),
+                "isBestMatch": True,
+            }
+            for ev in self.tape.recent_trades(sym, limit, from_id if from_id >= 0 else None)
+        ]
+        return _json(rows)
+
+    async def agg_trades(self, request: web.Request) -> web.Response:
+        """``GET /api/v3/aggTrades?symbol=&fromId=&startTime=&endTime=&limit=``, oldest first."""
+        sym = self._required_symbol(request)
+        limit = _limit(request, 500, 1000)
+        from_id = _int_or(request, "fromId", -1)
+        start = _int_or(request, "startTime", -1)
+        end = _int_or(request, "endTime", -1)
+        m = self.markets[sym]
+        rows = [
+            {
+                "a": ev[2],
+                "p": m.price_str(ev[3]),
+                "q": m.qty_str(ev[4]),
+                "f": ev[5],
+                "l": ev[6],
+                "T": ev[1],
+                "m": bool(ev[7]),
+                "M": True,
+            }
+            for ev in self.tape.recent_aggs(
+                sym,
+                limit,
+                from_id if from_id >= 0 else None,
+                start if start >= 0 else None,
+                end if end >= 0 else None,
+            )
+        ]
+        return _json(rows)
+
+
+def _limit(request: web.Request, default: int, most: int) -> int:
+    limit = _int_or(request, "limit", default)
+    if not 1 <= limit <= most:
+        raise BinanceApiError(-1100, "Illegal characters found in parameter 'limit'.")
+    return limit
 
 
 def symbol_info(m: Market) -> dict[str, Any]:

@@ -17,14 +17,26 @@ import orjson
 from aiohttp import WSMsgType, web
 
 from letrade_cli.sim.binance_format import kline_payload, stream_payloads, ticker_24h
+from letrade_cli.sim.depth_diff import PARTIAL, DepthDiffs, partial
 from letrade_cli.sim.generator import Event, MarketEngine
 from letrade_cli.sim.hub import BINANCE, Conn, Hub, Payloads
 from letrade_cli.sim.markets import Market
 
 log = logging.getLogger("letrade.sim")
 
-KINDS = ("bookTicker", "trade", "aggTrade", "kline_1m", "ticker")
+KINDS = (
+    "bookTicker",
+    "trade",
+    "aggTrade",
+    "kline_1m",
+    "ticker",
+    "depth",
+    "depth@100ms",
+    "depth@1000ms",
+    *(f"{name}{speed}" for name in PARTIAL for speed in ("", "@100ms", "@1000ms")),
+)
 MAX_STREAMS = 1024
+PERIODIC_PER_SECOND = 10  # the hub calls build_periodic every 100 ms
 
 
 class StreamError(ValueError):
@@ -59,7 +71,9 @@ class BinanceStreams:
         self.markets = markets
         self.seed = seed
         self.ws_available = ws_available
+        self.depth = DepthDiffs()
         self._names: dict[str, tuple[str, str, str]] = {}
+        self._periodic_calls = 0
 
     def build(self, events: dict[str, list[Event]], now_s: float) -> Payloads:
         """Payloads per stream key for the Binance symbols among ``events``."""
@@ -84,16 +98,43 @@ class BinanceStreams:
         return out
 
     def build_periodic(self, now_s: float) -> Payloads:
-        """The once-a-second ``@ticker`` and ``@kline_1m`` payloads that someone wants."""
+        """The payloads of the timed streams that someone wants.
+
+        Called every 100 ms: ``@depth@100ms`` diffs and ``depthN@100ms`` books each time;
+        ``@ticker``, ``@kline_1m``, ``@depth`` (1000 ms) and ``depthN`` books once a second.
+        """
+        self._periodic_calls += 1
+        full_second = self._periodic_calls % PERIODIC_PER_SECOND == 0
         now_ms = int(now_s * 1000)
         out: Payloads = {}
+        live: set[tuple[str, str]] = set()
         for key in list(self.hub.refs):
-            if key.endswith("@ticker"):
-                feed = self.engine.feed(key[:-7].upper(), now_ms)
+            sym_low, _, kind = key.partition("@")
+            fast = kind.endswith("@100ms")
+            if not (fast or full_second):
+                if kind == "depth" or kind.startswith("depth"):
+                    live.add((sym_low.upper(), "1000ms"))
+                continue
+            sym = sym_low.upper()
+            if kind == "ticker":
+                feed = self.engine.feed(sym, now_ms)
                 out[key] = [orjson.dumps(ticker_24h(feed, self.seed, now_ms))]
-            elif key.endswith("@kline_1m"):
-                feed = self.engine.feed(key[:-9].upper(), now_ms)
+            elif kind == "kline_1m":
+                feed = self.engine.feed(sym, now_ms)
                 out[key] = [orjson.dumps(kline_payload(feed, now_ms))]
+            elif kind.startswith("depth"):
+                name, _, speed = kind.partition("@")
+                market = self.markets[sym]
+                book = self.engine.feed(sym, now_ms).book
+                if name in PARTIAL:
+                    out[key] = [orjson.dumps(partial(market, book, PARTIAL[name]))]
+                    continue
+                speed = "100ms" if fast else "1000ms"
+                live.add((sym, speed))
+                update = self.depth.diff(sym, speed, market, book, now_ms)
+                if update is not None:
+                    out[key] = [orjson.dumps(update)]
+        self.depth.forget(live)
         return out
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
@@ -101,13 +142,20 @@ class BinanceStreams:
         if not self.ws_available():
             return web.Response(status=503, text="stream unavailable")
         combined = request.path.startswith("/stream")
-        raw = (
-            request.query.get("streams", "") if combined else request.match_info.get("streams", "")
-        )
-        try:
-            keys = [parse_stream(s, self.markets) for s in raw.split("/") if s]
-        except StreamError as exc:
-            return web.json_response({"code": -1121, "msg": str(exc)}, status=400)
+        if combined:
+            try:
+                keys = [
+                    parse_stream(s, self.markets)
+                    for s in request.query.get("streams", "").split("/")
+                    if s
+                ]
+            except StreamError as exc:
+                return web.json_response({"code": -1121, "msg": str(exc)}, status=400)
+        else:
+            # Like Binance, any path after /ws/ opens a connection: the stream names in it are
+            # subscribed, anything else (a listen key, a typo) simply carries no data until
+            # SUBSCRIBE.
+            keys = self._path_streams(request.match_info.get("streams", ""))
         ws = web.WebSocketResponse(
             autoping=False, compress=False, timeout=2.0, max_msg_size=1 << 16
         )
@@ -133,6 +181,15 @@ class BinanceStreams:
         finally:
             self.hub.remove(conn)
         return ws
+
+    def _path_streams(self, tail: str) -> list[str]:
+        keys = []
+        for name in tail.split("/"):
+            try:
+                keys.append(parse_stream(name, self.markets))
+            except StreamError:
+                continue
+        return keys
 
     def _command(self, conn: Conn, text: str) -> None:
         try:

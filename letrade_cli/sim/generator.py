@@ -362,6 +362,11 @@ class MarketEngine:
         for sym in self.active:
             self.feeds[sym].rate = per_symbol
 
+    def next_due(self) -> float:
+        """Loop time of the earliest pending event of an active symbol (inf when none)."""
+        feeds = self.feeds
+        return min((feeds[sym].t_next for sym in self.active), default=float("inf"))
+
     def step(
         self, now: float, wall_offset: float, max_backlog_s: float = 0.25
     ) -> dict[str, list[Event]]:

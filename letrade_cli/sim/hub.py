@@ -1,7 +1,8 @@
-"""Connections, their subscriptions, and the loop that releases market data in time slices.
+"""Connections, their subscriptions, and the loop that releases market data.
 
-Every ``slice_s`` the hub asks the engine for the events due, formats each wanted stream's
-payloads once, and writes each connection's frames with a single ``transport.write``. Frames
+Under a light load each event is sent when it is due; under a heavy one, every ``slice_s`` the
+hub asks the engine for the events due, formats each wanted stream's payloads once, and writes
+each connection's frames with a single ``transport.write``. Frames
 are built here (server frames are unmasked and uncompressed), which is what lets one Python
 process push 100k+ messages per second; aiohttp still handles the handshake and what clients
 send. A connection whose unsent bytes pile up past ``max_write_buffer`` is dropped.
@@ -30,6 +31,10 @@ BINANCE = "binance"
 UPBIT = "upbit"
 
 Payloads = dict[str, list[bytes]]
+
+LIGHT_RATE_PER_S = 2000.0  # up to this aggregate rate every event is sent when it is due
+MAX_IDLE_S = 0.05  # a light loop still wakes this often (new subscriptions, housekeeping)
+PERIODIC_S = 0.1  # build_periodic's cadence (100 ms depth streams; the rest once a second)
 
 
 def frame_header(opcode: int, n: int) -> bytes:
@@ -195,14 +200,24 @@ class Hub:
                 await self._changed.wait()
 
     async def run(self) -> None:
-        """The slice loop: release, format and send due events; ping; expire connections."""
+        """The send loop: release, format and send due events; ping; expire connections.
+
+        Under a light load (``rate`` up to ``LIGHT_RATE_PER_S``) it wakes when the next event is
+        due and sends it at once, so the exchange->receive latency a client measures on the sim
+        is its own, not the sim's. Under a heavy load it batches the events of ``slice_s``
+        into one write per connection, which is what sustains 100k+ messages per second.
+        """
         loop = asyncio.get_running_loop()
         self.wall_offset = time.time() - loop.time()
         slice_s = self.config.slice_s
+        light = self.config.rate <= LIGHT_RATE_PER_S
         next_t = loop.time()
-        next_second = next_t + 1.0
+        next_periodic = next_t + PERIODIC_S
         while True:
-            next_t += slice_s
+            if light:
+                next_t = min(self.engine.next_due(), next_periodic, loop.time() + MAX_IDLE_S)
+            else:
+                next_t += slice_s
             delay = next_t - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
@@ -212,8 +227,8 @@ class Hub:
             now = loop.time()
             try:
                 self._slice(now)
-                if now >= next_second:
-                    next_second += 1.0
+                if now >= next_periodic:
+                    next_periodic += PERIODIC_S
                     if not self.paused and self.conns:
                         self._send(self._build_periodic(now + self.wall_offset))
                 self._housekeeping()

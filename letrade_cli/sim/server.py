@@ -36,6 +36,7 @@ from letrade_cli.sim.generator import Event, MarketEngine
 from letrade_cli.sim.hub import Hub, Payloads
 from letrade_cli.sim.markets import all_markets, binance_markets, upbit_markets
 from letrade_cli.sim.orders import OrderEngine
+from letrade_cli.sim.trade_tape import TradeTape
 from letrade_cli.sim.upbit_orders import UpbitOrders
 from letrade_cli.sim.upbit_rest import UpbitRest
 from letrade_cli.sim.upbit_ws import UpbitStreams
@@ -56,6 +57,7 @@ class SimExchange:
         self._ws_available = True
         self._rest_available = True
         self.hub = Hub(cfg, self.engine, self._build, self._build_periodic)
+        self.tape = TradeTape()
         self.binance = BinanceStreams(
             self.hub, self.engine, binance_markets(), cfg.seed, lambda: self._ws_available
         )
@@ -110,7 +112,12 @@ class SimExchange:
         app.router.add_get("/stream", self.binance.handle)
         app.router.add_get("/websocket/v1", self.upbit.handle)
         binance_rest = BinanceRest(
-            self.engine, binance_markets(), self.config.seed, self.config.weight_limit_per_min
+            self.engine,
+            binance_markets(),
+            self.config.seed,
+            self.config.weight_limit_per_min,
+            self.tape,
+            self.binance.depth,
         )
         self.binance_orders.meter = binance_rest.meter  # one weight budget, as on Binance
         app.add_routes(binance_rest.routes())
@@ -209,6 +216,7 @@ class SimExchange:
         await self.hub.wait_for(n, timeout)
 
     def _build(self, events: dict[str, list[Event]], now_s: float) -> Payloads:
+        self.tape.record(events)
         out = self.binance.build(events, now_s)
         out.update(self.upbit.build(events, now_s))
         return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from rich.console import Group
@@ -38,6 +39,24 @@ def _ms(ns: int | None) -> str:
     return "—" if ns is None else f"{ns / NS_PER_MS:.1f}"
 
 
+def format_age(age_s: float | None) -> str:
+    """``0.3s``, ``12s``, ``4m05s``; an em dash before the first update."""
+    if age_s is None:
+        return "—"
+    if age_s < 10:
+        return f"{age_s:.1f}s"
+    if age_s < 60:
+        return f"{age_s:.0f}s"
+    return f"{int(age_s // 60)}m{int(age_s % 60):02d}s"
+
+
+def format_spread(bid: float | None, ask: float | None) -> str:
+    """Ask minus bid in basis points of the mid."""
+    if bid is None or ask is None or bid + ask <= 0:
+        return "—"
+    return f"{(ask - bid) / ((ask + bid) / 2) * 1e4:.2f}"
+
+
 def stream_table(
     *,
     venue: str,
@@ -47,18 +66,23 @@ def stream_table(
     cache: dict[str, Any],
     breakers: dict[str, dict[str, Any]],
     title_suffix: str = "",
+    now_ns: int | None = None,
 ) -> Group:
     """Per-symbol rows plus a footer of connection, cache and breaker figures.
 
     ``prices`` maps symbol -> (tick, fresh) where fresh means it came from the cache within TTL.
+    A symbol whose stream went silent past its own threshold (``core.stall``) is marked stale.
     """
+    now_ns = time.time_ns() if now_ns is None else now_ns
     table = Table(title=f"letrade stream · {venue}{title_suffix}", expand=False)
     for name, justify in (
         ("Symbol", "left"),
         ("Last", "right"),
         ("Bid", "right"),
         ("Ask", "right"),
-        ("Chg %", "right"),
+        ("Spread bp", "right"),
+        ("24h %", "right"),
+        ("Age", "right"),
         ("Msgs", "right"),
         ("Lat p50 ms", "right"),
         ("Lat p99 ms", "right"),
@@ -68,7 +92,7 @@ def stream_table(
     for symbol in symbols:
         s = stats.symbols.get(symbol)
         tick, fresh = prices.get(symbol, (None, False))
-        change = s.change_pct if s else None
+        change = s.change_24h_pct if s else None  # the venue's figure, not since we started
         change_text = (
             Text("—")
             if change is None
@@ -77,12 +101,20 @@ def stream_table(
         hist = s.latency if s else None
         has_latency = hist is not None and hist.count > 0
         source = "—" if tick is None else ("rest" if tick.channel == "rest" else "ws")
+        stale = s is not None and s.is_stale(now_ns)
+        age = s.age_s(now_ns) if s else None
+        age_text = Text(
+            format_age(age) + (" stale" if stale else ""), style="bold red" if stale else ""
+        )
+        bid, ask = (s.bid, s.ask) if s else (None, None)
         table.add_row(
             symbol,
             format_price(s.last if s else None),
-            format_price(s.bid if s else None),
-            format_price(s.ask if s else None),
+            format_price(bid),
+            format_price(ask),
+            format_spread(bid, ask),
             change_text,
+            age_text,
             f"{s.messages:,}" if s else "0",
             _ms(hist.percentile(50)) if has_latency and hist else "—",
             _ms(hist.percentile(99)) if has_latency and hist else "—",
@@ -96,6 +128,8 @@ def stream_table(
         f"{cache.get('hit_rate', 0.0) * 100:.1f}%",
         ("  reconnects ", "dim"),
         str(stats.reconnects),
+        ("  stalls ", "dim"),
+        str(stats.stalls),
         ("  gaps ", "dim"),
         f"{stats.gaps} ({stats.missing} missing)",
         ("  source ", "dim"),

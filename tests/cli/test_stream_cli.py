@@ -150,3 +150,97 @@ def test_broken_pipe_exits_quietly() -> None:
     _, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 0
     assert b"Traceback" not in stderr and b"BrokenPipe" not in stderr
+
+
+def test_json_lines_say_where_each_price_came_from_and_its_age() -> None:
+    done = run("stream", "BTCUSDT", "--venue", "sim", "--json", "--duration", "1.5")
+    assert done.returncode == 0, done.stderr
+    ticks = [json.loads(line) for line in done.stdout.splitlines()]
+    assert ticks
+    for tick in ticks:
+        assert tick["source"] == ("rest" if tick["channel"] == "rest" else "stream")
+        assert 0 <= tick["age_ms"] < 60_000
+
+
+def test_bad_durations_are_usage_errors_and_inf_runs_until_stopped() -> None:
+    done = run("stream", "BTCUSDT", "--venue", "sim", "--duration", "nan")
+    assert done.returncode == 2
+    assert "--duration must be greater than 0" in assert_one_clean_line(done.stderr)
+    short = run("stream", "BTCUSDT", "--venue", "sim", "--json", "--duration", "0.001")
+    assert short.returncode == 0, short.stderr  # the clock starts once the stream answered
+    proc = subprocess.Popen(
+        [*LETRADE, "stream", "BTCUSDT", "--venue", "sim", "--json", "--duration", "inf"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert proc.stdout is not None
+    proc.stdout.readline()  # streaming
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143, err
+    assert b"Traceback" not in err
+
+
+def test_malformed_urls_exit_2_one_line_before_connecting() -> None:
+    for env, name in (
+        ({"LETRADE_REST_URL": "notaurl"}, "LETRADE_REST_URL"),
+        ({"LETRADE_REST_URL": "ftp://example.com"}, "LETRADE_REST_URL"),
+        ({"LETRADE_WS_URL": "http://127.0.0.1:9"}, "LETRADE_WS_URL"),
+        ({"LETRADE_WS_URL": "ws://127.0.0.1:99999"}, "LETRADE_WS_URL"),
+    ):
+        done = run("stream", "BTCUSDT", "--venue", "binance", "--duration", "1", env=env)
+        assert done.returncode == 2, (env, done.stderr)
+        line = assert_one_clean_line(done.stderr)
+        assert name in line and next(iter(env.values())) in line
+
+
+def test_a_stream_that_never_connected_exits_4_even_if_rest_answered() -> None:
+    """The sim's REST answers; the WebSocket URL points at a closed port."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+    sim = subprocess.Popen(
+        [*LETRADE, "sim", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "NO_COLOR": "1"},
+        text=True,
+    )
+    try:
+        assert sim.stdout is not None
+        rest_url = json.loads(sim.stdout.readline())["rest_url"]
+        done = run(
+            "stream",
+            "BTCUSDT",
+            "--venue",
+            "binance",
+            "--duration",
+            "1.5",
+            env={"LETRADE_REST_URL": rest_url, "LETRADE_WS_URL": f"ws://127.0.0.1:{closed_port}"},
+        )
+    finally:
+        sim.send_signal(signal.SIGINT)
+        sim.wait(timeout=10)
+    assert done.returncode == 4, done.stderr
+    line = next(x for x in done.stderr.splitlines() if x.startswith("error: "))
+    assert "never connected" in line and f"127.0.0.1:{closed_port}" in line
+    assert "Traceback" not in done.stderr
+
+
+def test_ctrl_c_while_starting_exits_quietly() -> None:
+    """SIGINT at moments across start-up (imports, sim start, connect): never a traceback."""
+    import time
+
+    for delay in (0.1, 0.2, 0.3, 0.5):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "letrade_cli", "stream", "BTCUSDT", "--venue", "sim"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+        time.sleep(delay)  # the moment the user presses Ctrl-C, not a wait for an event
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode in (130, -signal.SIGINT), (delay, proc.returncode, err)
+        assert b"Traceback" not in err, (delay, err)

@@ -78,3 +78,35 @@ def test_precedence_defaults_profile_env_flags(tmp_path: Path) -> None:
     settings = apply_flags(settings, venue="sim", symbols=None, channels=[])
     assert settings.venue == "sim"
     assert settings.symbols == ["KRW-BTC"]  # a flag not given does not erase the profile's
+
+
+def test_loader_errors_name_keys_inside_mappings_and_lists() -> None:
+    from letrade_cli.config.loader import from_mapping
+    from letrade_cli.serverless.profile import LambdaProfile
+
+    for data, expected in (
+        (
+            {"functions": {"ok": {"source": "a", "handler": "h"}, "bad": {"source": "a"}}},
+            "p.yaml: functions.bad.handler: required key is missing",
+        ),
+        (
+            {"functions": {"f": {"source": "a", "handler": "h", "memroy": 3}}},
+            "p.yaml: functions.f.memroy: unknown key",
+        ),
+        (
+            {"functions": {"f": {"source": "a", "handler": "h", "environment": {"N": 1}}}},
+            "p.yaml: functions.f.environment.N: expected text, got 1",
+        ),
+        ({"layers": {"l": {"architectures": ["sparc"]}}}, "layers.l.architectures[0]: 'sparc'"),
+    ):
+        with pytest.raises(ConfigError) as info:
+            from_mapping(LambdaProfile, data, source="p.yaml")
+        assert expected in info.value.message
+    with pytest.raises(ConfigError, match=r"p.yaml: symbols\[1\]: expected text, got 3"):
+        from_mapping(StreamSettings, {"symbols": ["BTCUSDT", 3]}, source="p.yaml")
+
+
+def test_channels_are_checked_against_the_venues_dialect() -> None:
+    with pytest.raises(ConfigError, match="unknown channel 'aggTrade' for upbit") as info:
+        StreamSettings(venue="upbit", symbols=["KRW-BTC"], channels=["aggTrade"]).validate()
+    assert "orderbook" not in (info.value.hint or "") and "trade" in (info.value.hint or "")
