@@ -94,10 +94,11 @@ async def _run(
     console = err_console()
     async with StreamService(settings, backend=backend) as service:
         writer = None
+        unsubscribe = None
         if json_output:
             writer = lines = JsonLineWriter(sys.stdout.buffer, stop)
             clock = time.time_ns
-            service.bus.subscribe(lambda tick: lines(tick_line(tick, clock())))
+            unsubscribe = service.bus.subscribe(lambda tick: lines(tick_line(tick, clock())))
         await _first_outcome(service, stop)
         deadline = None if duration is None else time.monotonic() + duration
         show_live = not json_output and console.is_terminal
@@ -105,6 +106,10 @@ async def _run(
             await _live_table(service, stop, deadline)
         else:
             await wait_for_stop(stop, deadline)
+        if unsubscribe is not None:
+            # Frames still arriving while the service shuts down must not be printed after the
+            # summary was taken: the printed lines and the summary's count then agree.
+            unsubscribe()
         summary = service.summary()
         if writer is not None:
             writer.flush()

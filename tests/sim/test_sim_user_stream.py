@@ -38,14 +38,18 @@ async def test_cancel_is_reported_with_the_original_client_id_and_the_released_b
         assert (Decimal(usdt["f"]), Decimal(usdt["l"])) == (Decimal(10000), Decimal(0))
 
 
-async def test_listen_key_needs_the_api_key_and_unknown_keys_are_refused(
+async def test_listen_key_needs_the_api_key_and_unknown_keys_carry_nothing(
     sim: SimExchange, http: aiohttp.ClientSession
 ) -> None:
     nobody = BinanceAccount(http, sim.rest_url, key="")
     status, body = await nobody.call("POST", "/api/v3/userDataStream", signed=False)
     assert (status, body["code"]) == (401, -2014)
-    with pytest.raises(aiohttp.WSServerHandshakeError):
-        await http.ws_connect(f"{sim.ws_url}/ws/{'x' * 60}")
+    # Like Binance, any /ws/ path connects; an unknown listen key is a market-data connection
+    # with nothing subscribed, never someone's user data stream.
+    async with http.ws_connect(f"{sim.ws_url}/ws/{'x' * 60}") as ws:
+        await ws.send_str('{"method":"LIST_SUBSCRIPTIONS","id":1}')
+        reply = await ws.receive_json(timeout=5)
+        assert reply == {"result": [], "id": 1}
 
 
 async def test_drop_and_unavailable_cover_user_streams(
