@@ -8,10 +8,17 @@ from typing import Annotated, Any
 
 import typer
 
+from letrade_cli.cli.help import complete_profile, examples
 from letrade_cli.errors import UsageError
 
 ProfileOpt = Annotated[
-    str, typer.Option("--profile", help="Lambda profile name or path.", envvar="LETRADE_LAMBDA")
+    str,
+    typer.Option(
+        "--profile",
+        help="Lambda profile name (letrade profiles list) or path.",
+        envvar="LETRADE_LAMBDA_PROFILE",
+        autocompletion=complete_profile,
+    ),
 ]
 OutOpt = Annotated[Path, typer.Option("--out", help="Directory for the zip.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
@@ -147,5 +154,15 @@ def _parse_env(items: list[str]) -> dict[str, str]:
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the root app."""
-    app.command("lambda-package")(lambda_package)
-    app.command("lambda-invoke")(lambda_invoke)
+    app.command("lambda-package", epilog=PACKAGE_EXAMPLES)(lambda_package)
+    app.command("lambda-invoke", epilog=INVOKE_EXAMPLES)(lambda_invoke)
+
+
+PACKAGE_EXAMPLES = examples(
+    ("letrade lambda-package data-collector", "zip into build/lambda/, imports checked first"),
+    ("letrade lambda-package scanner --out dist/ --json", "where it went, size, sha256"),
+)
+INVOKE_EXAMPLES = examples(
+    ("letrade lambda-invoke data-collector --local --warm 5", "cold and warm timings"),
+    ("echo '{}' | letrade lambda-invoke scanner --local --event -", "an event from stdin"),
+)

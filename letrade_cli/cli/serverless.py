@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from letrade_cli.cli.help import complete_choices, complete_profile, examples
+
 if TYPE_CHECKING:
     from letrade_cli.serverless.deploy_steps import StepEvent
     from letrade_cli.serverless.layer_build import LayerBuild
@@ -21,7 +23,12 @@ if TYPE_CHECKING:
 
 ProfileOpt = Annotated[
     str,
-    typer.Option("--profile", help="Lambda profile name or path.", envvar="LETRADE_LAMBDA_PROFILE"),
+    typer.Option(
+        "--profile",
+        help="Lambda profile name (letrade profiles list) or path.",
+        envvar="LETRADE_LAMBDA_PROFILE",
+        autocompletion=complete_profile,
+    ),
 ]
 RegionOpt = Annotated[
     str | None, typer.Option("--region", help="AWS region (default: AWS chain, then profile).")
@@ -39,8 +46,18 @@ SYMBOLS = {"done": "[green]✓[/]", "skip": "[dim]=[/]", "fail": "[red]✗[/]"}
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the root app."""
-    app.command("layer-build")(layer_build)
-    app.command("lambda-deploy")(lambda_deploy)
+    app.command("layer-build", epilog=LAYER_EXAMPLES)(layer_build)
+    app.command("lambda-deploy", epilog=DEPLOY_EXAMPLES)(lambda_deploy)
+
+
+LAYER_EXAMPLES = examples(
+    ("letrade layer-build letrade-deps --arch arm64", "manylinux wheels for Lambda, cached"),
+    ("letrade layer-build deps --requirements req.txt --no-index --find-links wheels/", "offline"),
+)
+DEPLOY_EXAMPLES = examples(
+    ("letrade lambda-deploy data-collector --plan", "what would change; writes nothing"),
+    ("letrade lambda-deploy data-collector --publish --alias live --invoke", "deploy and call it"),
+)
 
 
 def layer_build(
@@ -50,7 +67,11 @@ def layer_build(
         str | None, typer.Option(help="Lambda runtime, e.g. python3.12 (default: profile).")
     ] = None,
     arch: Annotated[
-        str | None, typer.Option(help="x86_64 or arm64 (default: profile, else x86_64).")
+        str | None,
+        typer.Option(
+            help="x86_64 or arm64 (default: profile, else x86_64).",
+            autocompletion=complete_choices(("x86_64", "arm64")),
+        ),
     ] = None,
     requirements: Annotated[
         Path | None, typer.Option(help="Requirements file (overrides the profile's).")
@@ -58,12 +79,18 @@ def layer_build(
     find_links: Annotated[
         list[Path] | None, typer.Option(help="Local wheel directory for pip (repeatable).")
     ] = None,
-    no_index: Annotated[bool, typer.Option(help="Do not use the package index.")] = False,
+    no_index: Annotated[
+        bool, typer.Option("--no-index", help="Use only --find-links; never the package index.")
+    ] = False,
     out: Annotated[Path, typer.Option(help="Where NAME-RUNTIME-ARCH.zip is written.")] = Path(
         "build/layers"
     ),
-    no_cache: Annotated[bool, typer.Option(help="Ignore and do not fill the cache.")] = False,
-    publish: Annotated[bool, typer.Option(help="Publish a layer version if new.")] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Rebuild: neither read nor fill the cache.")
+    ] = False,
+    publish: Annotated[
+        bool, typer.Option("--publish", help="Publish a layer version if new.")
+    ] = False,
     region: RegionOpt = None,
     endpoint_url: EndpointOpt = None,
     aws_profile: AwsProfileOpt = None,
@@ -163,12 +190,16 @@ def lambda_deploy(
     region: RegionOpt = None,
     endpoint_url: EndpointOpt = None,
     aws_profile: AwsProfileOpt = None,
-    plan: Annotated[bool, typer.Option(help="Show what would change; write nothing.")] = False,
-    publish: Annotated[bool, typer.Option(help="Publish a version after deploying.")] = False,
+    plan: Annotated[
+        bool, typer.Option("--plan", help="Show what would change; write nothing.")
+    ] = False,
+    publish: Annotated[
+        bool, typer.Option("--publish", help="Publish a version after deploying.")
+    ] = False,
     alias: Annotated[
         str | None, typer.Option(help="Create or move this alias to the version.")
     ] = None,
-    invoke: Annotated[bool, typer.Option(help="Invoke once after deploying.")] = False,
+    invoke: Annotated[bool, typer.Option("--invoke", help="Invoke once after deploying.")] = False,
     warm: Annotated[int, typer.Option(min=0, help="Extra (warm) invokes after the first.")] = 0,
     zip_path: Annotated[
         Path | None, typer.Option("--zip", help="Deploy this zip instead of packaging.")

@@ -6,12 +6,21 @@ from typing import Annotated
 
 import typer
 
+from letrade_cli.cli.help import complete_choices, complete_profile, env_note, examples
 from letrade_cli.config.stream import CHANNELS, VENUES
+
+EXAMPLES = examples(
+    (
+        "letrade stream BTCUSDT ETHUSDT --venue sim --duration 10",
+        "the embedded exchange, no network",
+    ),
+    ("letrade stream --profile binance --json | jq .", "Binance spot, one JSON object per tick"),
+)
 
 
 def register(app: typer.Typer) -> None:
     """Add ``stream`` to the root app."""
-    app.command("stream")(stream)
+    app.command("stream", epilog=EXAMPLES)(stream)
 
 
 def stream(
@@ -21,14 +30,19 @@ def stream(
     ] = None,
     venue: Annotated[
         str | None,
-        typer.Option(help=f"Where to stream from: {', '.join(VENUES)}. [default: binance]"),
+        typer.Option(
+            help=f"Where to stream from: {', '.join(VENUES)}. \\[default: binance]"
+            + env_note("LETRADE_VENUE"),
+            autocompletion=complete_choices(VENUES),
+        ),
     ] = None,
     channel: Annotated[
         list[str] | None,
         typer.Option(
             "--channel",
             "-c",
-            help=f"Channel(s), repeatable: {', '.join(CHANNELS)}. [default: bookTicker + trade]",
+            help=f"Channel(s), repeatable: {', '.join(CHANNELS)}. \\[default: bookTicker + trade]",
+            autocompletion=complete_choices(CHANNELS),
         ),
     ] = None,
     duration: Annotated[
@@ -42,19 +56,27 @@ def stream(
         typer.Option(
             "--profile",
             "-p",
-            help="Profile name (profiles/NAME.yaml) or path.",
+            help="Profile name (letrade profiles list) or path to a .yaml file.",
             envvar="LETRADE_PROFILE",
+            autocompletion=complete_profile,
         ),
     ] = None,
     ws_backend: Annotated[
-        str, typer.Option(help="WebSocket library: auto, picows or websockets.")
+        str,
+        typer.Option(
+            help="WebSocket library: auto, picows or websockets.",
+            autocompletion=complete_choices(("auto", "picows", "websockets")),
+        ),
     ] = "auto",
     sim_rate: Annotated[
         float | None,
         typer.Option(help="Messages per second from the embedded exchange (--venue sim)."),
     ] = None,
 ) -> None:
-    """Stream live prices: a live table on a terminal, JSON lines with --json."""
+    """Stream live prices: a live table on a terminal, JSON lines with --json.
+
+    LETRADE_WS_URL and LETRADE_REST_URL point the venue at other endpoints.
+    """
     from dataclasses import replace
 
     from letrade_cli.config.stream import (
