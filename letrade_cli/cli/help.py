@@ -48,7 +48,9 @@ def hide_flag_metavars() -> None:
 
     if getattr(TyperOption, "_letrade_flag_metavar", False):
         return
-    shown = TyperOption.display_type_rich
+    shown = getattr(TyperOption, "display_type_rich", None)
+    if shown is None:  # an older Typer prints no type column at all
+        return
 
     def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
         if self.is_bool_flag and self.metavar is None:
