@@ -51,8 +51,9 @@ def list_command(
     from letrade_cli.ui.console import out_console
 
     table = Table(box=None, pad_edge=False)
-    for column in ("name", "from", "what it is for"):
-        table.add_column(column, overflow="fold")
+    table.add_column("name", no_wrap=True)
+    table.add_column("from", no_wrap=True)
+    table.add_column("what it is for", overflow="fold")
     for row in rows:
         origin = str(row["origin"])
         if row["overrides"]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from letrade_cli.cli.help import complete_choices, complete_profile, examples
+from letrade_cli.cli.help import complete_choices, complete_profile, env_note, examples
 
 if TYPE_CHECKING:
     from letrade_cli.serverless.deploy_steps import StepEvent
@@ -31,14 +31,24 @@ ProfileOpt = Annotated[
     ),
 ]
 RegionOpt = Annotated[
-    str | None, typer.Option("--region", help="AWS region (default: AWS chain, then profile).")
+    str | None,
+    typer.Option(
+        "--region",
+        help="AWS region (default: AWS chain, then profile)." + env_note("AWS_DEFAULT_REGION"),
+    ),
 ]
 EndpointOpt = Annotated[
     str | None,
-    typer.Option("--endpoint-url", help="AWS endpoint (e.g. a local moto server)."),
+    typer.Option(
+        "--endpoint-url",
+        help="AWS endpoint (e.g. a local moto server)." + env_note("AWS_ENDPOINT_URL"),
+    ),
 ]
 AwsProfileOpt = Annotated[
-    str | None, typer.Option("--aws-profile", help="Named profile from ~/.aws (boto3 chain).")
+    str | None,
+    typer.Option(
+        "--aws-profile", help="Named profile from ~/.aws (boto3 chain)." + env_note("AWS_PROFILE")
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
 SYMBOLS = {"done": "[green]✓[/]", "skip": "[dim]=[/]", "fail": "[red]✗[/]"}

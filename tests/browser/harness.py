@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,34 +115,50 @@ def is_local(url: str) -> bool:
 OpenPage = Callable[..., PageReport]
 
 
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    """One headless Chromium per session (skips when Debian's chromium is not installed)."""
-    if not CHROMIUM.is_file():
-        pytest.skip(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+class BrowserWorker:
+    """Headless Chromium on a thread of its own.
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    Playwright's sync API keeps an asyncio loop marked as running on the thread that drives it;
+    on the test thread that would break every asyncio test after it. So the browser lives on one
+    worker thread for the session, and each ``visit`` runs there and returns a plain report.
+    """
 
+    def __init__(self, executable: Path) -> None:
+        self.executable = executable
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chromium")
+        self._manager: Any = None
+        self._browser: Any = None
 
-@pytest.fixture
-def open_page(chromium: Any, tmp_path: Path) -> Iterator[OpenPage]:
-    """``open_page(path_or_url, screenshot="page.png") -> PageReport`` in a fresh context."""
-    contexts: list[Any] = []
+    def visit(self, url: str, screenshot: Path, timeout_ms: float) -> PageReport:
+        """Open ``url`` in a fresh context and report what happened (runs on the worker)."""
+        future = self._pool.submit(self._visit, url, screenshot, timeout_ms)
+        return future.result(timeout=timeout_ms / 1000 * 3 + 30)
 
-    def open_(
-        target: str | Path, *, screenshot: str = "page.png", timeout_ms: float = 15_000
-    ) -> PageReport:
-        url = target if isinstance(target, str) else Path(target).resolve().as_uri()
-        context = chromium.new_context(viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        report = PageReport(url=url, title="", text="", screenshot=tmp_path / screenshot)
+    def close(self) -> None:
+        """Close the browser and stop the worker thread."""
+        self._pool.submit(self._stop).result(timeout=60)
+        self._pool.shutdown()
+
+    def _start(self) -> Any:
+        if self._browser is None:
+            from playwright.sync_api import sync_playwright
+
+            self._manager = sync_playwright()
+            playwright = self._manager.__enter__()
+            self._browser = playwright.chromium.launch(
+                executable_path=str(self.executable), args=CHROMIUM_ARGS
+            )
+        return self._browser
+
+    def _stop(self) -> None:
+        if self._browser is not None:
+            self._browser.close()
+            self._manager.__exit__(None, None, None)
+            self._browser = self._manager = None
+
+    def _visit(self, url: str, screenshot: Path, timeout_ms: float) -> PageReport:
+        context = self._start().new_context(viewport={"width": 1280, "height": 900})
+        report = PageReport(url=url, title="", text="", screenshot=screenshot)
 
         def route(route: Any) -> None:
             request_url = route.request.url
@@ -152,32 +169,52 @@ def open_page(chromium: Any, tmp_path: Path) -> Iterator[OpenPage]:
                 report.outside_requests.append(request_url)
                 route.abort("blockedbyclient")
 
-        context.route("**/*", route)
-        page.on(
-            "console",
-            lambda msg: report.console_errors.append(msg.text) if msg.type == "error" else None,
-        )
-        page.on("pageerror", lambda exc: report.page_errors.append(str(exc)))
-        page.on(
-            "requestfailed",
-            lambda req: (
-                None
-                if req.url in report.outside_requests
-                else report.failed_requests.append(f"{req.url}: {req.failure}")
-            ),
-        )
-        page.goto(url, wait_until="load", timeout=timeout_ms)
-        page.wait_for_load_state("networkidle", timeout=timeout_ms)
-        report.charts = [Chart(**c) for c in page.evaluate(CHARTS_JS)]
-        report.title = page.title()
-        report.text = page.inner_text("body")
-        page.screenshot(path=str(report.screenshot), full_page=True)
-        # Aborted outside requests show up as console errors too; report them once, as requests.
-        report.console_errors = [
-            e for e in report.console_errors if "ERR_BLOCKED_BY_CLIENT" not in e
-        ]
+        def console(message: Any) -> None:
+            # An aborted outside request is also a console error; it is reported as a request.
+            if message.type == "error" and "ERR_BLOCKED_BY_CLIENT" not in message.text:
+                report.console_errors.append(message.text)
+
+        def failed(request: Any) -> None:
+            if request.url not in report.outside_requests:
+                report.failed_requests.append(f"{request.url}: {request.failure}")
+
+        try:
+            context.route("**/*", route)
+            page = context.new_page()
+            page.on("console", console)
+            page.on("pageerror", lambda exc: report.page_errors.append(str(exc)))
+            page.on("requestfailed", failed)
+            page.goto(url, wait_until="load", timeout=timeout_ms)
+            page.wait_for_load_state("networkidle", timeout=timeout_ms)
+            report.charts = [Chart(**c) for c in page.evaluate(CHARTS_JS)]
+            report.title = page.title()
+            report.text = page.inner_text("body")
+            page.screenshot(path=str(screenshot), full_page=True)
+        finally:
+            context.close()
         return report
 
-    yield open_
-    for context in contexts:
-        context.close()
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[BrowserWorker]:
+    """One headless Chromium per session (skips when Debian's chromium is not installed)."""
+    if not CHROMIUM.is_file():
+        pytest.skip(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
+    worker = BrowserWorker(CHROMIUM)
+    try:
+        yield worker
+    finally:
+        worker.close()
+
+
+@pytest.fixture
+def open_page(chromium: BrowserWorker, tmp_path: Path) -> OpenPage:
+    """``open_page(path_or_url, screenshot="page.png") -> PageReport``, each in a fresh context."""
+
+    def open_(
+        target: str | Path, *, screenshot: str = "page.png", timeout_ms: float = 15_000
+    ) -> PageReport:
+        url = target if isinstance(target, str) else Path(target).resolve().as_uri()
+        return chromium.visit(url, tmp_path / screenshot, timeout_ms)
+
+    return open_

@@ -118,3 +118,11 @@ def test_is_local() -> None:
     assert is_local("ws://localhost:9/ws")
     assert not is_local("https://cdn.plot.ly/plotly.min.js")
     assert not is_local("http://127.0.0.1.example.com/")
+
+
+async def test_asyncio_still_works_next_to_the_browser(open_page: OpenPage, tmp_path: Path) -> None:
+    import asyncio
+
+    # A page opened from inside a running loop, then the loop keeps working.
+    page = open_page(plotly_page(tmp_path / "report.html"))
+    assert await asyncio.to_thread(lambda: len(page.charts)) == 2
