@@ -28,10 +28,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/letrade stream BTCUSDT ETHUSDT --venue sim --duration 20
 
-# ruff + mypy once, then the suite on every supported Python present.
+# ruff + mypy once, then the suite on every supported Python present, JOBS of them at a time
+# (each suite's output is printed whole when it ends).
+JOBS ?= 2
 test: lint typecheck test-all
 
-test-all: test-3.11 $(addprefix test-,$(OTHER_PYTHONS))
+test-all: chromium
+	$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target \
+		test-3.11 $(addprefix test-,$(OTHER_PYTHONS))
 	@echo "tested on: 3.11 $(OTHER_PYTHONS)"
 
 # The main interpreter runs everything: the installed-tool test and the browser pages too.
@@ -39,7 +43,7 @@ test-3.11: $(STAMP) $(WHEELHOUSE)/.stamp chromium
 	LETRADE_WHEELHOUSE=$(WHEELHOUSE) $(BIN)/pytest -q
 
 # Other Pythons: the same suite in .venv-3.X (the wheel is built and installed once, above).
-test-3.12 test-3.13: test-%: .venv-%/.installed
+test-3.12 test-3.13: test-%: .venv-%/.installed chromium
 	.venv-$*/bin/pytest -q -p no:cacheprovider -m "not install"
 
 .venv-%/.installed: pyproject.toml
