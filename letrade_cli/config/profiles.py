@@ -44,11 +44,6 @@ class ProfileEntry:
     origin: str
     shadows: tuple[str, ...] = ()
 
-    @property
-    def builtin(self) -> bool:
-        """True when this is one of the profiles shipped with Letrade."""
-        return self.origin == BUILTIN
-
 
 def user_config_dir() -> Path:
     """The user's own profile directory: ``$XDG_CONFIG_HOME/letrade/profiles``."""
