@@ -4,7 +4,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck fmt bench clean
+# The other supported Pythons: tested when present (pyenv's, else on PATH), each in its own venv.
+PYENV_ROOT ?= $(HOME)/.pyenv
+find_python = $(firstword $(wildcard $(PYENV_ROOT)/versions/$(1).*/bin/python$(1)) $(shell command -v python$(1) 2>/dev/null))
+PY312 ?= $(call find_python,3.12)
+PY313 ?= $(call find_python,3.13)
+OTHER_PYTHONS := $(if $(PY312),3.12) $(if $(PY313),3.13)
+
+# Dependency wheels for the installed-tool test (tests/install): filled once from the index,
+# so the test itself installs the freshly built wheel into a fresh venv with --no-index.
+WHEELHOUSE := .cache/wheelhouse
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: demo test test-all test-3.11 $(addprefix test-,$(OTHER_PYTHONS)) lint typecheck fmt \
+	bench wheel chromium clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +28,48 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/letrade stream BTCUSDT ETHUSDT --venue sim --duration 20
 
-test: $(STAMP) lint typecheck
-	$(BIN)/pytest -q
+# ruff + mypy once, then the suite on every supported Python present, JOBS of them at a time
+# (each suite's output is printed whole when it ends).
+JOBS ?= 2
+test: lint typecheck test-all
+
+test-all: chromium
+	$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target \
+		test-3.11 $(addprefix test-,$(OTHER_PYTHONS))
+	@echo "tested on: 3.11 $(OTHER_PYTHONS)"
+
+# The main interpreter runs everything: the installed-tool test and the browser pages too.
+test-3.11: $(STAMP) $(WHEELHOUSE)/.stamp chromium
+	LETRADE_WHEELHOUSE=$(WHEELHOUSE) $(BIN)/pytest -q
+
+# Other Pythons: the same suite in .venv-3.X (the wheel is built and installed once, above).
+test-3.12 test-3.13: test-%: .venv-%/.installed chromium
+	.venv-$*/bin/pytest -q -p no:cacheprovider -m "not install"
+
+.venv-%/.installed: pyproject.toml
+	$(or $(PY$(subst .,,$*)),python$*) -m venv .venv-$*
+	.venv-$*/bin/pip install --quiet --upgrade pip
+	.venv-$*/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+$(WHEELHOUSE)/.stamp: pyproject.toml | $(STAMP)
+	mkdir -p $(WHEELHOUSE)
+	$(BIN)/python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > $(WHEELHOUSE)/requirements.txt
+	$(BIN)/pip wheel --quiet --wheel-dir $(WHEELHOUSE) -r $(WHEELHOUSE)/requirements.txt
+	touch $@
+
+# Headless Chromium for tests/browser (Debian's package; never a downloaded browser).
+chromium:
+	@test -x $(CHROMIUM) || { \
+		echo "installing chromium (apt-get) for the browser tests"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
+	}
+
+# dist/: the wheel and sdist, e.g. for `pipx install dist/letrade_cli-*.whl`.
+wheel: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --no-isolation --outdir dist .
 
 lint: $(STAMP)
 	$(BIN)/ruff check letrade_cli tests benchmarks
@@ -33,4 +86,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-3.* .cache dist build *.egg-info .pytest_cache .mypy_cache .ruff_cache

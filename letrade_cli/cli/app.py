@@ -11,16 +11,19 @@ import sys
 import typer
 
 from letrade_cli import __version__
-from letrade_cli.cli import bench, serverless, sim, stream
+from letrade_cli.cli import bench, profiles, serverless, sim, stream
 from letrade_cli.cli import dryrun as dryrun_cli
 from letrade_cli.cli import trade as trade_cli
+from letrade_cli.cli.help import hide_flag_metavars
 from letrade_cli.errors import LetradeError
+
+hide_flag_metavars()
 
 app = typer.Typer(
     name="letrade",
     help="Trade crypto with your own code: live streams, an embedded exchange, Lambda collectors.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -47,6 +50,7 @@ bench.register(app)
 serverless.register(app)
 trade_cli.register(app)
 dryrun_cli.register(app)
+profiles.register(app)
 
 
 def main() -> None:
@@ -55,7 +59,7 @@ def main() -> None:
     from letrade_cli.ui.console import print_error
 
     try:
-        app()
+        app(prog_name="letrade")  # the same name (and completion) under python -m
     except LetradeError as exc:
         print_error(exc.message, exc.hint)
         sys.exit(exc.exit_code)

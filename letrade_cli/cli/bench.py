@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from letrade_cli.cli.help import examples
+
 bench_app = typer.Typer(
     help="Reproducible throughput and latency benchmarks (JSON on stdout with --json).",
     no_args_is_help=True,
@@ -25,7 +27,14 @@ INGEST_HELP = (
 )
 
 
-@bench_app.command("ingest", help=INGEST_HELP)
+@bench_app.command(
+    "ingest",
+    help=INGEST_HELP,
+    epilog=examples(
+        ("letrade bench ingest -n 100000 -s 50 -r 1", "a quick run, table on stderr"),
+        ("letrade bench ingest --json --out bench.json", "the full run, JSON kept"),
+    ),
+)
 def ingest(
     messages: Annotated[
         int, typer.Option("--messages", "-n", min=2, help="Messages per client run.")
@@ -37,7 +46,7 @@ def ingest(
         int, typer.Option("--repeat", "-r", min=1, help="Runs per client; the median is reported.")
     ] = 3,
     json_output: Annotated[
-        bool, typer.Option("--json/--no-json", help="Write the JSON document to stdout.")
+        bool, typer.Option("--json", help="Write the JSON document to stdout.")
     ] = False,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Also write the JSON document here.")
@@ -99,7 +108,17 @@ SOAK_HELP = (
 )
 
 
-@bench_app.command("soak", help=SOAK_HELP)
+@bench_app.command(
+    "soak",
+    help=SOAK_HELP,
+    epilog=examples(
+        ("letrade bench soak --minutes 1 --rate 2000", "a quick check: cuts, stalls, garbage"),
+        (
+            "letrade bench soak --minutes 10 --rate 20000 --faults cut,stall,garbage --every 10",
+            "the 10-minute run in the README",
+        ),
+    ),
+)
 def soak(
     minutes: Annotated[float, typer.Option(help="How long to run.")] = 1.0,
     rate: Annotated[float, typer.Option(help="Messages per second from the sim.")] = 20_000.0,

@@ -8,9 +8,21 @@ from typing import Annotated, Any
 
 import typer
 
+from letrade_cli.cli.help import complete_profile, examples
+
 dryrun_app = typer.Typer(
     help="Paper-trade a strategy on live or replayed prices, with a SQLite ledger and reports.",
     no_args_is_help=False,
+    epilog=examples(
+        (
+            "letrade dryrun --minutes 10 --venue sim --symbols BTCUSDT,ETHUSDT",
+            "SMA crossover on the embedded exchange, live view",
+        ),
+        (
+            "letrade dryrun --hours 24 --replay ./candles --speed max --json",
+            "a day of data-collector files in seconds, JSON events",
+        ),
+    ),
 )
 
 DbOption = Annotated[
@@ -104,7 +116,13 @@ def dryrun(
     ] = False,
     profile: Annotated[
         str | None,
-        typer.Option("--profile", "-p", help="Profile name or path.", envvar="LETRADE_PROFILE"),
+        typer.Option(
+            "--profile",
+            "-p",
+            help="Profile name or path.",
+            envvar="LETRADE_PROFILE",
+            autocompletion=complete_profile,
+        ),
     ] = None,
 ) -> None:
     """Run a strategy on paper for --hours/--minutes (or `report`, `list`)."""
@@ -193,7 +211,13 @@ def _stream_settings(profile: str | None, venue: str | None, symbols: list[str])
     return replace(settings, source="command line or LETRADE_* environment").validate()
 
 
-@dryrun_app.command("report")
+@dryrun_app.command(
+    "report",
+    epilog=examples(
+        ("letrade dryrun report r1a2b3c4", "PnL, drawdown, Sharpe, fees, latency as a table"),
+        ("letrade dryrun report r1a2b3c4 --html report.html", "one self-contained page"),
+    ),
+)
 def report(
     run_id: Annotated[str, typer.Argument(help="The run (see `letrade dryrun list`).")],
     json_output: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
@@ -230,7 +254,10 @@ def report(
         out_console().print(report_table(data))
 
 
-@dryrun_app.command("list")
+@dryrun_app.command(
+    "list",
+    epilog=examples(("letrade dryrun list", "every run in the default ledger, newest first")),
+)
 def list_runs(db: DbOption = None) -> None:
     """Every run in the ledger, newest first."""
     from letrade_cli.ui.console import out_console

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from letrade_cli.cli.help import complete_profile, env_note
+
 if TYPE_CHECKING:
     from letrade_cli.serverless.aws import AwsClients
     from letrade_cli.serverless.profile import LambdaProfile
@@ -25,17 +27,32 @@ ROLE_ENV = "LETRADE_LAMBDA_ROLE_ARN"
 
 ProfileOpt = Annotated[
     str,
-    typer.Option("--profile", help="Lambda profile name or path.", envvar=PROFILE_ENV),
+    typer.Option(
+        "--profile",
+        help="Lambda profile name (letrade profiles list) or path.",
+        envvar=PROFILE_ENV,
+        autocompletion=complete_profile,
+    ),
 ]
 RegionOpt = Annotated[
-    str | None, typer.Option("--region", help="AWS region (default: AWS chain, then profile).")
+    str | None,
+    typer.Option(
+        "--region",
+        help="AWS region (default: AWS chain, then profile)." + env_note("AWS_DEFAULT_REGION"),
+    ),
 ]
 EndpointOpt = Annotated[
     str | None,
-    typer.Option("--endpoint-url", help="AWS endpoint (e.g. a local moto server)."),
+    typer.Option(
+        "--endpoint-url",
+        help="AWS endpoint (e.g. a local moto server)." + env_note("AWS_ENDPOINT_URL"),
+    ),
 ]
 AwsProfileOpt = Annotated[
-    str | None, typer.Option("--aws-profile", help="Named profile from ~/.aws (boto3 chain).")
+    str | None,
+    typer.Option(
+        "--aws-profile", help="Named profile from ~/.aws (boto3 chain)." + env_note("AWS_PROFILE")
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
 PlanOpt = Annotated[bool, typer.Option("--plan", help="Show what would change; write nothing.")]

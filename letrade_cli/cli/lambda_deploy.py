@@ -43,7 +43,9 @@ def lambda_deploy(
     endpoint_url: EndpointOpt = None,
     aws_profile: AwsProfileOpt = None,
     plan: PlanOpt = False,
-    publish: Annotated[bool, typer.Option(help="Publish a version after deploying.")] = False,
+    publish: Annotated[
+        bool, typer.Option("--publish", help="Publish a version after deploying.")
+    ] = False,
     alias: Annotated[
         str | None, typer.Option(help="Create or move this alias to the version (needs --publish).")
     ] = None,
@@ -54,7 +56,7 @@ def lambda_deploy(
     create_role: Annotated[
         bool, typer.Option("--create-role", help="Create/keep a least-privilege role per function.")
     ] = False,
-    invoke: Annotated[bool, typer.Option(help="Invoke once after deploying.")] = False,
+    invoke: Annotated[bool, typer.Option("--invoke", help="Invoke once after deploying.")] = False,
     warm: Annotated[int, typer.Option(min=0, help="Extra (warm) invokes after the first.")] = 0,
     zip_path: Annotated[
         Path | None, typer.Option("--zip", help="Deploy this zip instead of packaging.")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from letrade_cli.cli.help import complete_choices
 from letrade_cli.cli.lambda_common import (
     AwsProfileOpt,
     EndpointOpt,
@@ -31,7 +32,11 @@ def layer_build(
         str | None, typer.Option(help="Lambda runtime, e.g. python3.12 (default: profile).")
     ] = None,
     arch: Annotated[
-        str | None, typer.Option(help="x86_64 or arm64 (default: profile, else x86_64).")
+        str | None,
+        typer.Option(
+            help="x86_64 or arm64 (default: profile, else x86_64).",
+            autocompletion=complete_choices(("x86_64", "arm64")),
+        ),
     ] = None,
     requirements: Annotated[
         Path | None, typer.Option(help="Requirements file (overrides the profile's).")
@@ -39,12 +44,18 @@ def layer_build(
     find_links: Annotated[
         list[Path] | None, typer.Option(help="Local wheel directory for pip (repeatable).")
     ] = None,
-    no_index: Annotated[bool, typer.Option(help="Do not use the package index.")] = False,
+    no_index: Annotated[
+        bool, typer.Option("--no-index", help="Use only --find-links; never the package index.")
+    ] = False,
     out: Annotated[Path, typer.Option(help="Where NAME-RUNTIME-ARCH.zip is written.")] = Path(
         "build/layers"
     ),
-    no_cache: Annotated[bool, typer.Option(help="Ignore and do not fill the cache.")] = False,
-    publish: Annotated[bool, typer.Option(help="Publish a layer version if new.")] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Rebuild: neither read nor fill the cache.")
+    ] = False,
+    publish: Annotated[
+        bool, typer.Option("--publish", help="Publish a layer version if new.")
+    ] = False,
     region: RegionOpt = None,
     endpoint_url: EndpointOpt = None,
     aws_profile: AwsProfileOpt = None,

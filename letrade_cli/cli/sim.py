@@ -6,10 +6,17 @@ from typing import Annotated
 
 import typer
 
+from letrade_cli.cli.help import examples
+
+EXAMPLES = examples(
+    ("letrade sim --port 8765", "serve on ws://127.0.0.1:8765 until Ctrl-C"),
+    ("letrade sim --rate 5000 --seed 42", "a busier market, another random walk"),
+)
+
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the root app."""
-    app.command("sim")(sim)
+    app.command("sim", epilog=EXAMPLES)(sim)
 
 
 def sim(

@@ -6,10 +6,27 @@ from typing import Annotated
 
 import typer
 
+from letrade_cli.cli.help import (
+    complete_channels,
+    complete_choices,
+    complete_profile,
+    complete_venues,
+    env_note,
+    examples,
+)
+
+EXAMPLES = examples(
+    (
+        "letrade stream BTCUSDT ETHUSDT --venue sim --duration 10",
+        "the embedded exchange, no network",
+    ),
+    ("letrade stream --profile binance --json | jq .", "Binance spot, one JSON object per tick"),
+)
+
 
 def register(app: typer.Typer) -> None:
     """Add ``stream`` to the root app."""
-    app.command("stream")(stream)
+    app.command("stream", epilog=EXAMPLES)(stream)
 
 
 def stream(
@@ -20,8 +37,9 @@ def stream(
     venue: Annotated[
         str | None,
         typer.Option(
-            help="Where to stream from: a venue of the registry (binance, upbit, sim, ...; "
-            "an unknown name lists them). [default: binance]"
+            help="Venue (an unknown name lists them). \\[default: binance]"
+            + env_note("LETRADE_VENUE"),
+            autocompletion=complete_venues,
         ),
     ] = None,
     channel: Annotated[
@@ -30,7 +48,8 @@ def stream(
             "--channel",
             "-c",
             help="Channel(s), repeatable, as the venue's dialect names them (bookTicker, trade, "
-            "...; an unknown name lists them). [default: bookTicker + trade]",
+            "...; an unknown name lists them). \\[default: bookTicker + trade]",
+            autocompletion=complete_channels,
         ),
     ] = None,
     duration: Annotated[
@@ -44,19 +63,27 @@ def stream(
         typer.Option(
             "--profile",
             "-p",
-            help="Profile name (profiles/NAME.yaml) or path.",
+            help="Profile name (letrade profiles list) or path to a .yaml file.",
             envvar="LETRADE_PROFILE",
+            autocompletion=complete_profile,
         ),
     ] = None,
     ws_backend: Annotated[
-        str, typer.Option(help="WebSocket library: auto, picows or websockets.")
+        str,
+        typer.Option(
+            help="WebSocket library: auto, picows or websockets.",
+            autocompletion=complete_choices(("auto", "picows", "websockets")),
+        ),
     ] = "auto",
     sim_rate: Annotated[
         float | None,
         typer.Option(help="Messages per second from the embedded exchange (--venue sim)."),
     ] = None,
 ) -> None:
-    """Stream live prices: a live table on a terminal, JSON lines with --json."""
+    """Stream live prices: a live table on a terminal, JSON lines with --json.
+
+    LETRADE_WS_URL and LETRADE_REST_URL point the venue at other endpoints.
+    """
     try:
         _stream(symbols, venue, channel, duration, json_output, profile, ws_backend, sim_rate)
     except KeyboardInterrupt:

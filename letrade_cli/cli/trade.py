@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
+from letrade_cli.cli.help import complete_choices, complete_profile, env_note, examples
+
 VENUE_HELP = (
     "sim, binance-testnet, binance or upbit (default: the profile's venue, else sim). "
     "sim talks to a running `letrade sim` when LETRADE_REST_URL (or --rest-url) is set; "
@@ -13,10 +15,17 @@ VENUE_HELP = (
     "the command exits. binance and upbit trade real money: they need --live."
 )
 
-Venue = Annotated[str | None, typer.Option("--venue", help=VENUE_HELP)]
+Venue = Annotated[
+    str | None,
+    typer.Option(
+        "--venue",
+        help=VENUE_HELP + env_note("LETRADE_VENUE"),
+        autocompletion=complete_choices(("sim", "binance-testnet", "binance", "upbit")),
+    ),
+]
 RestUrl = Annotated[
     str | None,
-    typer.Option("--rest-url", help="The venue's REST base URL (default: LETRADE_REST_URL)."),
+    typer.Option("--rest-url", help="The venue's REST base URL." + env_note("LETRADE_REST_URL")),
 ]
 Profile = Annotated[
     str | None,
@@ -25,6 +34,7 @@ Profile = Annotated[
         "-p",
         help="Profile (profiles/NAME.yaml or a path): venue, URLs, trading.keys variable names.",
         envvar="LETRADE_PROFILE",
+        autocompletion=complete_profile,
     ),
 ]
 Json = Annotated[
@@ -53,7 +63,39 @@ trade_app = typer.Typer(
         "printed. Exit codes: 2 usage, 3 rejected by the venue, 4 network or unknown outcome."
     ),
     no_args_is_help=True,
+    epilog=examples(
+        ("letrade trade buy BTCUSDT 0.001", "a market order on an embedded sim"),
+        ("letrade trade balance --venue binance-testnet --json", "testnet balances as JSON"),
+    ),
 )
+
+EXAMPLES = {
+    "buy": examples(
+        ("letrade trade buy BTCUSDT 0.001", "market order on an embedded sim (gone at exit)"),
+        (
+            "letrade trade buy BTCUSDT 0.001 --price 60000 --venue binance-testnet",
+            "a GTC limit order on Binance's testnet",
+        ),
+    ),
+    "sell": examples(
+        ("letrade trade sell BTCUSDT 0.001 --test", "validate only: filters, keys, signature"),
+        ("letrade trade sell KRW-BTC 0.001 --venue upbit --live", "real money: type 'upbit'"),
+    ),
+    "cancel": examples(
+        ("letrade trade cancel BTCUSDT lt-mwsog7p9-ef44f1a2a42a9c49", "cancel by client id"),
+    ),
+    "status": examples(
+        ("letrade trade status BTCUSDT lt-mwsog7p9-ef44f1a2a42a9c49 --json", "one order"),
+    ),
+    "open": examples(
+        ("letrade trade open", "every open order on the venue"),
+        ("letrade trade open ETHUSDT --json", "one symbol, as JSON"),
+    ),
+    "balance": examples(
+        ("letrade trade balance", "non-zero balances as a table"),
+        ("letrade trade balance --venue upbit --json", "Upbit, as JSON"),
+    ),
+}
 
 
 def register(app: typer.Typer) -> None:
@@ -181,11 +223,15 @@ def _order_command(side: str) -> Any:
 
 # "-1" must reach the quantity check ("must be greater than 0"), not be taken for an option.
 _NUMBERS_AS_ARGS = {"ignore_unknown_options": True}
-trade_app.command("buy", context_settings=_NUMBERS_AS_ARGS)(_order_command("BUY"))
-trade_app.command("sell", context_settings=_NUMBERS_AS_ARGS)(_order_command("SELL"))
+trade_app.command("buy", context_settings=_NUMBERS_AS_ARGS, epilog=EXAMPLES["buy"])(
+    _order_command("BUY")
+)
+trade_app.command("sell", context_settings=_NUMBERS_AS_ARGS, epilog=EXAMPLES["sell"])(
+    _order_command("SELL")
+)
 
 
-@trade_app.command("cancel")
+@trade_app.command("cancel", epilog=EXAMPLES["cancel"])
 def cancel(
     symbol: Symbol,
     client_id: ClientId,
@@ -214,7 +260,7 @@ def cancel(
     raise typer.Exit(run_trade(target, action, render, spec=spec, rest_url=url))
 
 
-@trade_app.command("status")
+@trade_app.command("status", epilog=EXAMPLES["status"])
 def status(
     symbol: Symbol,
     client_id: ClientId,
@@ -242,7 +288,7 @@ def status(
     raise typer.Exit(run_trade(target, action, render, spec=spec, rest_url=url))
 
 
-@trade_app.command("open")
+@trade_app.command("open", epilog=EXAMPLES["open"])
 def open_orders(
     symbol: Annotated[str | None, typer.Argument(help="Only this symbol.")] = None,
     venue: Venue = None,
@@ -269,7 +315,7 @@ def open_orders(
     raise typer.Exit(run_trade(target, action, render, spec=spec, rest_url=url))
 
 
-@trade_app.command("balance")
+@trade_app.command("balance", epilog=EXAMPLES["balance"])
 def balance(
     venue: Venue = None,
     rest_url: RestUrl = None,

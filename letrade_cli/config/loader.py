@@ -10,49 +10,19 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import os
 import re
 import types
 import typing
 from pathlib import Path
 from typing import Any, TypeVar, Union, cast, get_args, get_origin, get_type_hints
 
+# Profile discovery lives in config/profiles.py; re-exported for existing imports.
+from letrade_cli.config.profiles import PROFILE_DIR_ENV as PROFILE_DIR_ENV
+from letrade_cli.config.profiles import find_profile as find_profile
+from letrade_cli.config.profiles import profile_search_dirs as profile_search_dirs
 from letrade_cli.errors import ConfigError
 
 T = TypeVar("T")
-
-PROFILE_DIR_ENV = "LETRADE_PROFILES_DIR"
-
-
-def profile_search_dirs() -> list[Path]:
-    """Where ``--profile NAME`` is looked up, first match wins."""
-    dirs: list[Path] = []
-    if env_dir := os.environ.get(PROFILE_DIR_ENV):
-        dirs.append(Path(env_dir))
-    dirs.append(Path.cwd() / "profiles")
-    dirs.append(Path.home() / ".config" / "letrade" / "profiles")
-    # The repository's own profiles/ (an editable install or a source checkout).
-    dirs.append(Path(__file__).resolve().parents[2] / "profiles")
-    return dirs
-
-
-def find_profile(name_or_path: str) -> Path:
-    """Turn ``sim`` or ``./my.yaml`` into an existing file, or raise a ConfigError."""
-    candidate = Path(name_or_path).expanduser()
-    if candidate.suffix in (".yaml", ".yml") or candidate.parent != Path("."):
-        if candidate.is_file():
-            return candidate
-        raise ConfigError(f"profile file {candidate} does not exist", hint="check the path")
-    for directory in profile_search_dirs():
-        for suffix in (".yaml", ".yml"):
-            path = directory / f"{name_or_path}{suffix}"
-            if path.is_file():
-                return path
-    known = sorted({p.stem for d in profile_search_dirs() if d.is_dir() for p in d.glob("*.y*ml")})
-    raise ConfigError(
-        f"no profile named '{name_or_path}'",
-        hint=f"known profiles: {', '.join(known) or 'none'}; or pass a path to a .yaml file",
-    )
 
 
 def load_yaml_mapping(path: Path) -> dict[str, Any]:

@@ -22,6 +22,7 @@ Architecture = Literal["x86_64", "arm64"]
 RUNTIMES = ("python3.10", "python3.11", "python3.12", "python3.13")
 SECRET_REFERENCE = REFERENCE
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
+BUILTIN_FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
 SCHEDULE = re.compile(r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$")
 
 
@@ -103,8 +104,7 @@ class LambdaProfile:
     @property
     def base_dir(self) -> Path:
         """Relative paths in the profile (sources, requirement files) resolve against this."""
-        path = Path(self.path)
-        return path.parent.parent if path.parent.name == "profiles" else path.parent
+        return Path(self.path).parent
 
 
 def load_lambda_profile(name_or_path: str = "lambda") -> LambdaProfile:
@@ -114,8 +114,30 @@ def load_lambda_profile(name_or_path: str = "lambda") -> LambdaProfile:
     data.pop("path", None)
     profile = from_mapping(LambdaProfile, data, source=str(path))
     profile.path = str(path)
+    for spec in profile.functions.values():
+        spec.source = str(resolve_source(profile.base_dir, spec.source))
     validate_lambda_profile(profile)
     return profile
+
+
+def resolve_source(base_dir: Path, source: str) -> Path:
+    """A function's ``source:``: a path relative to the profile file, or a built-in function.
+
+    ``data-collector``, ``data_collector`` or ``data_collector.py`` name the packaged source of a
+    function Letrade ships (``letrade_cli/functions/``) unless a file of that name sits next to
+    the profile, so a copied profile (``letrade profiles init lambda``) still finds them.
+    """
+    path = Path(source).expanduser()
+    if path.is_absolute():
+        return path
+    local = base_dir / path
+    if local.exists() or len(path.parts) != 1:
+        return local
+    module = path.name.removesuffix(".py").replace("-", "_")
+    builtin = BUILTIN_FUNCTIONS_DIR / f"{module}.py"
+    if module != "__init__" and builtin.is_file():
+        return builtin
+    return local
 
 
 def validate_lambda_profile(profile: LambdaProfile) -> None:

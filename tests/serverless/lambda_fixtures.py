@@ -24,9 +24,9 @@ def write_function(root: Path, name: str, files: dict[str, str]) -> Path:
 
 
 def write_profile(root: Path, functions: dict[str, dict[str, Any]], **extra: Any) -> LambdaProfile:
-    """Write ``root/profiles/lambda.yaml`` and load it (paths resolve against ``root``)."""
+    """Write ``root/lambda.yaml`` and load it (paths resolve against ``root``)."""
     data = {"defaults": {"region": "us-east-1"}, "functions": functions, **extra}
-    path = root / "profiles" / "lambda.yaml"
+    path = root / "lambda.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return load_lambda_profile(str(path))

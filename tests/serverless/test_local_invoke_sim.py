@@ -23,6 +23,7 @@ pytest.importorskip("letrade_cli.sim.server", reason="the embedded sim is not bu
 pytestmark = requires_runtime("python3.12")  # the shipped profile's runtime
 
 REPO = Path(__file__).resolve().parents[2]
+LAMBDA_YAML = REPO / "letrade_cli" / "profiles" / "lambda.yaml"
 BUCKET = "letrade-market-data"
 MARKETS = "KRW-BTC,KRW-ETH,KRW-XRP"
 
@@ -67,7 +68,7 @@ def minute() -> int:
 def invoke(endpoint: str, sim_url: str, out: Path) -> dict[str, Any]:
     command = [
         sys.executable, "-m", "letrade_cli", "lambda-invoke", "data-collector", "--local",
-        "--profile", str(REPO / "profiles" / "lambda.yaml"), "--out", str(out), "--json",
+        "--profile", str(LAMBDA_YAML), "--out", str(out), "--json",
         "--env", f"UPBIT_BASE_URL={sim_url}", "--env", f"MARKETS={MARKETS}",
         "--env", "CANDLE_COUNT=30", "--env", "COLLECT_TICKERS=0", "--env", "AWS_REGION=us-east-1",
     ]  # fmt: skip

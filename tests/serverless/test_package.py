@@ -19,6 +19,7 @@ from letrade_cli.serverless.profile import load_lambda_profile
 from tests.serverless.lambda_fixtures import write_function, write_profile
 
 REPO = Path(__file__).resolve().parents[2]
+LAMBDA_YAML = REPO / "letrade_cli" / "profiles" / "lambda.yaml"
 SHIPPED = ["data-collector", "scanner", "orchestrator"]
 
 
@@ -26,7 +27,7 @@ SHIPPED = ["data-collector", "scanner", "orchestrator"]
 def test_shipped_functions_package_byte_identical_and_under_budget(
     name: str, tmp_path: Path
 ) -> None:
-    profile = load_lambda_profile(str(REPO / "profiles" / "lambda.yaml"))
+    profile = load_lambda_profile(str(LAMBDA_YAML))
     first = package_function(profile, name, out_dir=tmp_path / "a")
     second = package_function(profile, name, out_dir=tmp_path / "b")
     assert first.zip_path.read_bytes() == second.zip_path.read_bytes()
@@ -38,7 +39,7 @@ def test_shipped_functions_package_byte_identical_and_under_budget(
 
 
 def test_data_collector_budget_is_10_kb() -> None:
-    profile = load_lambda_profile(str(REPO / "profiles" / "lambda.yaml"))
+    profile = load_lambda_profile(str(LAMBDA_YAML))
     assert profile.function("data-collector").package_budget_bytes == 10240
 
 
@@ -210,7 +211,7 @@ def test_cli_json_and_error_exit_code(tmp_path: Path) -> None:
     out = tmp_path / "out"
     ok = subprocess.run(
         [sys.executable, "-m", "letrade_cli", "lambda-package", "data-collector",
-         "--profile", str(REPO / "profiles" / "lambda.yaml"), "--out", str(out), "--json"],
+         "--profile", str(LAMBDA_YAML), "--out", str(out), "--json"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert ok.returncode == 0, ok.stderr

@@ -59,7 +59,7 @@ def test_references_and_plain_values_are_accepted(tmp_path: Path, env: dict[str,
 
 
 def test_shipped_profile_passes_the_rule() -> None:
-    load_lambda_profile(str(REPO / "profiles" / "lambda.yaml"))
+    load_lambda_profile(str(REPO / "letrade_cli" / "profiles" / "lambda.yaml"))
 
 
 words = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=8)
