@@ -8,6 +8,7 @@ import io
 import re
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -105,3 +106,20 @@ def test_html_report_is_one_self_contained_page(
 def test_max_drawdown_by_hand() -> None:
     series = [Decimal(x) for x in ("100", "120", "90", "110", "80", "130")]
     assert max_drawdown(series) == (Decimal(40), Decimal(40) / Decimal(120))
+
+
+def test_html_report_renders_in_a_real_browser(
+    finished_run: tuple[Path, str], tmp_path: Path, open_page: Any
+) -> None:
+    db, run_id = finished_run
+    ledger = Ledger(db)
+    out = tmp_path / "report.html"
+    write_html(ledger, run_id, out)
+    ledger.close()
+    page = open_page(out, screenshot="dryrun-report.png")
+    # One figure: equity curve, drawdown, and price with buy/sell markers, each drawn with its
+    # traces; no console error, nothing requested beyond the file itself.
+    page.assert_clean(min_charts=1)
+    assert sum(chart.traces for chart in page.charts) >= 3
+    assert run_id in page.text
+    assert page.screenshot.stat().st_size > 0
