@@ -1,17 +1,89 @@
-"""`letrade bench` commands: reproducible throughput and latency runs, output as JSON."""
+"""`letrade bench` commands: reproducible throughput and latency runs, output as JSON.
+
+One command per mode; each parses its own sizes, calls ``letrade_cli.bench.<mode>`` and hands
+the document to ``_publish`` (tables, ``--compare``, ``--json``, ``--out``, ``--html``).
+"""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from letrade_cli.bench.output import OutputOptions
 
 bench_app = typer.Typer(
     help="Reproducible throughput and latency benchmarks (JSON on stdout with --json).",
     no_args_is_help=True,
 )
+
+# The flags every mode shares.
+JsonOpt = Annotated[
+    bool, typer.Option("--json/--no-json", help="Write the JSON document to stdout.")
+]
+OutOpt = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Also write the JSON document here.")
+]
+CompareOpt = Annotated[
+    Path | None,
+    typer.Option("--compare", help="A saved --out file: print each metric's change against it."),
+]
+FailOverOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--fail-over",
+        metavar="PCT",
+        help="With --compare: exit 1 when any metric is worse by more than PCT percent.",
+    ),
+]
+HtmlOpt = Annotated[
+    Path | None,
+    typer.Option("--html", help="Write one self-contained HTML page (charts, offline)."),
+]
+
+
+def _options(
+    json_output: bool,
+    out: Path | None,
+    compare: Path | None,
+    fail_over: float | None,
+    html: Path | None,
+) -> OutputOptions:
+    from letrade_cli.bench.output import OutputOptions
+
+    return OutputOptions(json_output, out, compare, fail_over, html)
+
+
+def _publish(
+    run: Callable[[Callable[[str], None]], dict[str, Any]], options: OutputOptions
+) -> dict[str, Any]:
+    """Check the shared flags, run the mode, publish; exit 1 on a regression past --fail-over."""
+    from letrade_cli.bench.output import publish
+    from letrade_cli.errors import LetradeError, UsageError
+    from letrade_cli.ui.console import err_console
+
+    try:
+        saved = options.validate()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    console = err_console()
+    try:
+        doc = run(lambda msg: console.print(msg, style="dim", highlight=False))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    except (OSError, RuntimeError, TimeoutError) as exc:
+        raise LetradeError(f"benchmark failed: {exc}") from exc
+    comparison = publish(doc, options, saved)
+    if comparison is not None and comparison.failed:
+        worse = ", ".join(c.name for c in comparison.regressions)
+        raise LetradeError(
+            f"worse than {options.compare} by more than {options.fail_over:g} %: {worse}",
+            hint="see the comparison above",
+        )
+    return doc
 
 
 INGEST_HELP = (
@@ -36,12 +108,6 @@ def ingest(
     repeat: Annotated[
         int, typer.Option("--repeat", "-r", min=1, help="Runs per client; the median is reported.")
     ] = 3,
-    json_output: Annotated[
-        bool, typer.Option("--json/--no-json", help="Write the JSON document to stdout.")
-    ] = False,
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Also write the JSON document here.")
-    ] = None,
     markdown: Annotated[
         Path | None, typer.Option("--markdown", help="Write the table as Markdown here.")
     ] = None,
@@ -58,35 +124,90 @@ def ingest(
     pin: Annotated[
         bool, typer.Option("--pin/--no-pin", help="Pin client and server to different CPUs.")
     ] = True,
+    json_output: JsonOpt = False,
+    out: OutOpt = None,
+    compare: CompareOpt = None,
+    fail_over: FailOverOpt = None,
+    html: HtmlOpt = None,
 ) -> None:
     """Full ingest path against bare WebSocket clients (help text: ``INGEST_HELP``)."""
-    from letrade_cli.bench.ingest import ALL_CLIENTS, IngestBenchConfig, run_ingest_benchmark
-    from letrade_cli.bench.report import markdown as to_markdown
-    from letrade_cli.bench.report import render
-    from letrade_cli.errors import LetradeError, UsageError
-    from letrade_cli.ui.console import err_console
+    from letrade_cli.bench.ingest.run import ALL_CLIENTS, IngestBenchConfig, run_ingest_benchmark
 
     chosen = tuple(c.strip() for c in clients.split(",") if c.strip()) if clients else ALL_CLIENTS
     config = IngestBenchConfig(
         messages=messages, symbols=symbols, repeat=repeat, clients=chosen, loop=loop, pin=pin
     )
-    try:
-        config.validate()
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
-    console = err_console()
-    try:
-        doc = run_ingest_benchmark(config, progress=lambda msg: console.print(msg, style="dim"))
-    except (OSError, RuntimeError, TimeoutError) as exc:
-        raise LetradeError(f"benchmark failed: {exc}") from exc
-    render(doc, console)
-    text = json.dumps(doc, indent=2)
-    if out is not None:
-        out.write_text(text + "\n", encoding="utf-8")
+    options = _options(json_output, out, compare, fail_over, html)
+    doc = _publish(lambda say: run_ingest_benchmark(config, progress=say), options)
     if markdown is not None:
+        from letrade_cli.bench.ingest.report import markdown as to_markdown
+
         markdown.write_text(to_markdown(doc), encoding="utf-8")
-    if json_output:
-        typer.echo(text)
+
+
+@bench_app.command("cache")
+def cache(
+    ops: Annotated[
+        int, typer.Option("--ops", "-n", min=1, help="Operations per timed loop.")
+    ] = 200_000,
+    symbols: Annotated[
+        int, typer.Option("--symbols", "-s", min=1, help="Distinct keys (symbols).")
+    ] = 200,
+    zipf_s: Annotated[
+        float, typer.Option("--zipf-s", help="Zipf exponent of the symbol mix (1.1: skewed).")
+    ] = 1.1,
+    repeat: Annotated[
+        int, typer.Option("--repeat", "-r", min=1, help="Rounds; the median is reported.")
+    ] = 5,
+    json_output: JsonOpt = False,
+    out: OutOpt = None,
+    compare: CompareOpt = None,
+    fail_over: FailOverOpt = None,
+    html: HtmlOpt = None,
+) -> None:
+    """PriceCache beside cachetools.TTLCache: ns per get/put and hit rate, Zipf symbol mix."""
+    from letrade_cli.bench.cache import CacheBenchConfig, run_cache_benchmark
+
+    config = CacheBenchConfig(ops=ops, symbols=symbols, zipf_s=zipf_s, repeat=repeat)
+    options = _options(json_output, out, compare, fail_over, html)
+    _publish(lambda say: run_cache_benchmark(config, progress=say), options)
+
+
+@bench_app.command("startup")
+def startup(
+    runs: Annotated[
+        int, typer.Option("--runs", "-n", min=1, help="Counted runs per command.")
+    ] = 10,
+    json_output: JsonOpt = False,
+    out: OutOpt = None,
+    compare: CompareOpt = None,
+    fail_over: FailOverOpt = None,
+    html: HtmlOpt = None,
+) -> None:
+    """Wall time of letrade --help (and two subcommands) beside python -c pass; their imports."""
+    from letrade_cli.bench.startup import StartupBenchConfig, run_startup_benchmark
+
+    config = StartupBenchConfig(runs=runs)
+    options = _options(json_output, out, compare, fail_over, html)
+    _publish(lambda say: run_startup_benchmark(config, progress=say), options)
+
+
+@bench_app.command("all")
+def run_all(
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Small sizes: a smoke run in well under a minute.")
+    ] = False,
+    json_output: JsonOpt = False,
+    out: OutOpt = None,
+    compare: CompareOpt = None,
+    fail_over: FailOverOpt = None,
+    html: HtmlOpt = None,
+) -> None:
+    """Every mode in turn, one document, one claims table."""
+    from letrade_cli.bench.suite import run_suite
+
+    options = _options(json_output, out, compare, fail_over, html)
+    _publish(lambda say: run_suite(quick=quick, progress=say), options)
 
 
 def register(app: typer.Typer) -> None:
