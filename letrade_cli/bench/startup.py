@@ -154,8 +154,8 @@ def run_startup_benchmark(
         entry: dict[str, Any] = {
             "command": name,
             "wall_ms": round(median(walls[name]), 1),
-            "wall_ms_min": min(walls[name]),
-            "wall_ms_max": max(walls[name]),
+            "wall_ms_min": round(min(walls[name]), 1),
+            "wall_ms_max": round(max(walls[name]), 1),
             "cpu_ms": round(median(cpus[name]), 1),
             "over_python_ms": round(median(walls[name]) - floor, 1),
             "runs_ms": walls[name],
