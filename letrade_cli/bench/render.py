@@ -126,7 +126,12 @@ def latency_tables(doc: dict[str, Any]) -> list[Table]:
 def claims_table(docs: dict[str, dict[str, Any]], everything: bool) -> Table | None:
     """The published claims beside ours (only those this run measured, unless ``everything``)."""
     rows = [
-        [c["claim"], c["ours"], c["comparable"], c["note"]]
+        [
+            c["claim"],
+            c["ours"] + (f" ({c['conditions']})" if c["conditions"] else ""),
+            c["comparable"],
+            c["note"],
+        ]
         for c in claims(docs)
         if everything or not c["ours"].startswith(NOT_RUN)
     ]
