@@ -123,6 +123,57 @@ def latency_tables(doc: dict[str, Any]) -> list[Table]:
     ]
 
 
+def order_tables(doc: dict[str, Any]) -> list[Table]:
+    """Round-trip percentiles per series."""
+    cfg = doc["config"]
+    table = latency_tables(doc)[0]
+    table.title = (
+        f"order: {cfg['requests']:,} requests per series after {cfg['warmup']} warm-up, "
+        f"sim and client on their own CPUs ({cfg['loop']}) | {machine_line(doc)}"
+    )
+    return [table]
+
+
+def e2e_tables(doc: dict[str, Any]) -> list[Table]:
+    """One row per background level: p50 / p99 of every stage (µs), the bare round trip."""
+    from letrade_cli.bench.e2e import STAGES
+
+    rows = []
+    for lv in doc["levels"]:
+        stages = lv["stages_ns"]
+        rows.append(
+            [
+                f"{lv['background_rate']:,}",
+                f"{lv['achieved_msg_per_s']:,.0f}",
+                f"{lv['orders_measured']}" + (f" ({lv['errors']} err)" if lv["errors"] else ""),
+                *(
+                    f"{_us(stages[s]['p50'])} / {_us(stages[s]['p99'])}"
+                    if stages[s]["count"]
+                    else "—"
+                    for s in STAGES
+                ),
+                f"{_us(lv['bare_ns']['p50'])} / {_us(lv['bare_ns']['p99'])}",
+                "—" if lv["total_p50_vs_bare_p50"] is None else f"{lv['total_p50_vs_bare_p50']}x",
+            ]
+        )
+    cfg = doc["config"]
+    return [
+        _table(
+            f"e2e: p50 / p99 µs per stage, {cfg['duration']:g} s per level, {cfg['trigger']} | "
+            f"{machine_line(doc)}",
+            (
+                "background msg/s",
+                "achieved",
+                "orders",
+                *STAGES,
+                "bare GET",
+                "total/bare p50",
+            ),
+            rows,
+        )
+    ]
+
+
 def claims_table(docs: dict[str, dict[str, Any]], everything: bool) -> Table | None:
     """The published claims beside ours (only those this run measured, unless ``everything``)."""
     rows = [
@@ -155,7 +206,12 @@ def render(doc: dict[str, Any], console: Console) -> None:
 
             render_ingest(mode_doc, console)
             continue
-        tables = {"cache": cache_tables, "startup": startup_tables}.get(mode, latency_tables)
+        tables = {
+            "cache": cache_tables,
+            "startup": startup_tables,
+            "order": order_tables,
+            "e2e": e2e_tables,
+        }.get(mode, latency_tables)
         for table in tables(mode_doc):
             console.print(table)
         for target in mode_doc.get("targets", []):

@@ -33,8 +33,28 @@ def _startup(quick: bool, say: Progress) -> dict[str, Any]:
     return run_startup_benchmark(config, progress=say)
 
 
+def _order(quick: bool, say: Progress) -> dict[str, Any]:
+    from letrade_cli.bench.order import OrderBenchConfig, run_order_benchmark
+
+    config = OrderBenchConfig(requests=100, warmup=10) if quick else OrderBenchConfig()
+    return run_order_benchmark(config, progress=say)
+
+
+def _e2e(quick: bool, say: Progress) -> dict[str, Any]:
+    from letrade_cli.bench.e2e import E2EBenchConfig, run_e2e_benchmark
+
+    config = E2EBenchConfig(rates=(0, 1_000), duration=1.5, warmup=2) if quick else None
+    return run_e2e_benchmark(config or E2EBenchConfig(), progress=say)
+
+
 # The order of a full run: cheap and CPU-only first, the network modes last.
-MODES: dict[str, ModeRun] = {"startup": _startup, "cache": _cache, "ingest": _ingest}
+MODES: dict[str, ModeRun] = {
+    "startup": _startup,
+    "cache": _cache,
+    "ingest": _ingest,
+    "order": _order,
+    "e2e": _e2e,
+}
 
 
 def run_suite(quick: bool = False, progress: Progress | None = None) -> dict[str, Any]:

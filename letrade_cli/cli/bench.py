@@ -39,6 +39,12 @@ FailOverOpt = Annotated[
         help="With --compare: exit 1 when any metric is worse by more than PCT percent.",
     ),
 ]
+LoopOpt = Annotated[
+    str, typer.Option(help="Event loop: auto (uvloop if installed), asyncio, uvloop.")
+]
+SimPinOpt = Annotated[
+    bool, typer.Option("--pin/--no-pin", help="Pin client and sim to different CPUs.")
+]
 HtmlOpt = Annotated[
     Path | None,
     typer.Option("--html", help="Write one self-contained HTML page (charts, offline)."),
@@ -190,6 +196,71 @@ def startup(
     config = StartupBenchConfig(runs=runs)
     options = _options(json_output, out, compare, fail_over, html)
     _publish(lambda say: run_startup_benchmark(config, progress=say), options)
+
+
+@bench_app.command("order")
+def order(
+    requests: Annotated[
+        int, typer.Option("--requests", "-n", min=1, help="Counted requests per series.")
+    ] = 1000,
+    warmup: Annotated[
+        int, typer.Option(min=0, help="Requests per series left out of the figures.")
+    ] = 50,
+    loop: LoopOpt = "auto",
+    pin: SimPinOpt = True,
+    json_output: JsonOpt = False,
+    out: OutOpt = None,
+    compare: CompareOpt = None,
+    fail_over: FailOverOpt = None,
+    html: HtmlOpt = None,
+) -> None:
+    """REST round trips to the sim: pooled vs a new connection, signed orders vs unsigned GETs."""
+    from letrade_cli.bench.order import OrderBenchConfig, run_order_benchmark
+
+    config = OrderBenchConfig(requests=requests, warmup=warmup, loop=loop, pin=pin)
+    options = _options(json_output, out, compare, fail_over, html)
+    _publish(lambda say: run_order_benchmark(config, progress=say), options)
+
+
+@bench_app.command("e2e")
+def e2e(
+    duration: Annotated[
+        float, typer.Option("--duration", "-d", min=0.1, help="Seconds measured per level.")
+    ] = 10.0,
+    rates: Annotated[
+        str, typer.Option(help="Background rates (msg/s), comma-separated; 0: triggers only.")
+    ] = "0,1000,10000,50000",
+    order_rate: Annotated[
+        float, typer.Option(min=0.1, help="At most this many orders per second.")
+    ] = 20.0,
+    warmup: Annotated[
+        int, typer.Option(min=0, help="Orders per level left out of the figures.")
+    ] = 10,
+    loop: LoopOpt = "auto",
+    pin: SimPinOpt = True,
+    json_output: JsonOpt = False,
+    out: OutOpt = None,
+    compare: CompareOpt = None,
+    fail_over: FailOverOpt = None,
+    html: HtmlOpt = None,
+) -> None:
+    """Exchange event to sim ack through stream, cache, strategy and a signed order, per stage."""
+    from letrade_cli.bench.e2e import E2EBenchConfig, parse_rates, run_e2e_benchmark
+
+    options = _options(json_output, out, compare, fail_over, html)
+
+    def run(say: Callable[[str], None]) -> dict[str, Any]:
+        config = E2EBenchConfig(
+            rates=parse_rates(rates),
+            duration=duration,
+            order_rate=order_rate,
+            warmup=warmup,
+            loop=loop,
+            pin=pin,
+        )
+        return run_e2e_benchmark(config, progress=say)
+
+    _publish(run, options)
 
 
 @bench_app.command("all")
