@@ -114,6 +114,7 @@ class LevelRun:
         default_factory=lambda: {s: LatencyHistogram() for s in STAGES}
     )
     bare: LatencyHistogram = field(default_factory=LatencyHistogram)
+    triggers: int = 0
     orders: int = 0
     errors: int = 0
     ticks: int = 0
@@ -192,6 +193,7 @@ async def run_level(ws_url: str, rest_url: str, rate: int, config: E2EBenchConfi
             return
         sig = signal(TRIGGER, Side.BUY, "bench trigger", tick)
         state["busy"], state["last_ns"] = True, perf
+        out.triggers += 1
         task = loop.create_task(order(tick, wall - tick.recv_ns, perf, sig))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
@@ -228,6 +230,7 @@ def _level_doc(rate: int, sim_rate: float, run: LevelRun) -> dict[str, Any]:
         "sim_rate": sim_rate,
         "streams": "BTCUSDT trade only" if rate == 0 else f"{len(SYMBOLS)} symbols x 2",
         "achieved_msg_per_s": round(run.ticks / run.window_s, 1) if run.window_s else 0.0,
+        "triggers": run.triggers,
         "orders": run.orders,
         "orders_measured": total.count,
         "errors": run.errors,
@@ -296,6 +299,11 @@ def _progress_line(level: dict[str, Any]) -> str:
     )
     if level["errors"]:
         line += f", {level['errors']} errors ({level['error_sample']})"
+    if not level["orders_measured"]:
+        line += (
+            f" (no order measured: {level['triggers']} triggered, {level['orders']} acked "
+            "before the end; the sim is likely saturated)"
+        )
     return line
 
 

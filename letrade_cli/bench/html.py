@@ -90,6 +90,8 @@ def _startup(doc: dict[str, Any]) -> list[Any]:
 def _latency_doc(doc: dict[str, Any], mode: str) -> list[Any]:
     """Modes whose document lists ``series`` of ``{label, latency_ns: {..., buckets}}``."""
     series = doc.get("series", [])
+    if mode == "e2e":  # per level: the total and the bare round trip it is judged against
+        series = [s for s in series if s["label"].endswith(("total", "bare aiohttp GET"))]
     figs = []
     if series:
         figs.append(
