@@ -86,6 +86,16 @@ def test_html_page_is_self_contained(cache_run: tuple[dict[str, Any], Path, Path
     assert "Published claims beside ours" in text and "90 % cache hit rate" in text
 
 
+def test_html_page_of_a_suite_has_a_section_per_mode(
+    cache_run: tuple[dict[str, Any], Path, Path],
+) -> None:
+    from letrade_cli.bench.html import page
+
+    doc, _, _ = cache_run
+    text = page({"mode": "all", "modes": {"cache": doc}, "machine": doc["machine"]})
+    assert "<h2>cache</h2>" in text and text.count("Plotly.newPlot") == 2  # put and get bars
+
+
 def _scaled(doc: dict[str, Any], factor: float) -> dict[str, Any]:
     """A copy whose every metric is `factor` times better than `doc`'s."""
     saved = json.loads(json.dumps(doc))
@@ -98,15 +108,15 @@ def test_compare_fails_on_an_injected_regression_and_passes_otherwise(
     cache_run: tuple[dict[str, Any], Path, Path], tmp_path: Path
 ) -> None:
     doc, _, _ = cache_run
-    much_better = tmp_path / "much-better.json"  # this run is then ~10x worse on every metric
-    much_better.write_text(json.dumps(_scaled(doc, 10.0)))
+    much_better = tmp_path / "much-better.json"  # this run is then ~1000x worse on every metric
+    much_better.write_text(json.dumps(_scaled(doc, 1000.0)))
     proc = bench("cache", "-n", "3000", "-r", "1", f"--compare={much_better}", "--fail-over=50")
     assert proc.returncode == 1, proc.stderr
     assert "REGRESSION" in proc.stderr and "worse than" in proc.stderr
     assert "Traceback" not in proc.stderr
 
     much_worse = tmp_path / "much-worse.json"
-    much_worse.write_text(json.dumps(_scaled(doc, 0.1)))
+    much_worse.write_text(json.dumps(_scaled(doc, 0.001)))
     proc = bench("cache", "-n", "3000", "-r", "1", f"--compare={much_worse}", "--fail-over=50")
     assert proc.returncode == 0, proc.stderr
     assert "ok: nothing worse by more than 50 %" in proc.stderr
