@@ -46,8 +46,8 @@ def root(
     """Letrade: stream, simulate, benchmark and deploy crypto data collectors."""
 
 
-# stream, sim, layer-build, lambda-deploy, lambda-package, lambda-invoke and bench are
-# registered lazily (lazy.LAZY_COMMANDS); `module.register(app)` here still works, eagerly.
+# stream, sim, layer-build, lambda-deploy, lambda-package, lambda-invoke, bench, trade and
+# dryrun are registered lazily (lazy.LAZY_COMMANDS); `module.register(app)` here still works.
 
 
 def main() -> None:

@@ -31,6 +31,8 @@ LAZY_COMMANDS: dict[str, str] = {
     "lambda-package": "lambda_local",
     "lambda-invoke": "lambda_local",
     "bench": "bench",
+    "trade": "trade",
+    "dryrun": "dryrun",
 }
 MARKUP_KEY = "rich_markup_mode"
 
@@ -47,19 +49,23 @@ def _registered(module_name: str, markup: Any) -> typer.Typer:
     return scratch
 
 
-def help_texts(module_name: str) -> dict[str, str]:
-    """``{command name: help}`` of a module's commands, without building them."""
+def help_stubs(module_name: str) -> dict[str, TyperCommand]:
+    """``{command name: a Click command with only its help}`` of a module, building nothing."""
     scratch = _registered(module_name, None)
-    out: dict[str, str] = {}
+    out: dict[str, TyperCommand] = {}
     for info in scratch.registered_commands:
         callback = info.callback
         name = info.name or (callback.__name__.replace("_", "-") if callback else "")
-        text = _value(info.short_help) or _value(info.help)
-        out[name] = text or (inspect.getdoc(callback) if callback else None) or ""
+        text = _value(info.help)
+        text = inspect.cleandoc(text) if text else (inspect.getdoc(callback) if callback else "")
+        short, hidden = _value(info.short_help), bool(_value(info.hidden))
+        out[name] = TyperCommand(name=name, help=text, short_help=short, hidden=hidden)
     for group in scratch.registered_groups:
-        sub = group.typer_instance
-        text = _value(group.help) or (_value(sub.info.help) if sub else None)
-        out[_value(group.name) or ""] = text or ""
+        solved = typer.main.solve_typer_info_defaults(group)
+        name = solved.name or ""
+        out[name] = TyperCommand(
+            name=name, help=solved.help, short_help=solved.short_help, hidden=bool(solved.hidden)
+        )
     return out
 
 
@@ -113,16 +119,15 @@ class LazyGroup(TyperGroup):
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         """List every command with its short help, building none of the lazy ones."""
         commands: LazyCommands = self.commands  # type: ignore[assignment]
-        texts: dict[str, str] = {}
+        stubs: dict[str, TyperCommand] = {}
         rows_in: list[tuple[str, Any]] = []
         for name in self.list_commands(ctx):
             if commands.is_built(name):
                 command = commands[name]
             else:
-                module = LAZY_COMMANDS[name]
-                if name not in texts:
-                    texts.update(help_texts(module))
-                command = TyperCommand(name=name, help=texts.get(name, ""))
+                if name not in stubs:
+                    stubs.update(help_stubs(LAZY_COMMANDS[name]))
+                command = stubs.get(name) or TyperCommand(name=name)
             if not command.hidden:
                 rows_in.append((name, command))
         if not rows_in:

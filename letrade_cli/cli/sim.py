@@ -24,8 +24,25 @@ def sim(
     weight_limit: Annotated[
         int, typer.Option(help="Binance REST request weight per minute.", min=1)
     ] = 6000,
+    api_key: Annotated[
+        str | None,
+        typer.Option(help="Key that opens the sim's accounts (default letrade-sim-key)."),
+    ] = None,
+    api_secret: Annotated[
+        str | None,
+        typer.Option(help="Its secret (default letrade-sim-secret; not a real secret)."),
+    ] = None,
+    balance: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Starting balance AMOUNTASSET, repeatable (10000USDT, 1BTC); prefix binance: or "
+            "upbit: for one venue. Default: 10000USDT 1BTC 10ETH / 10000000KRW 0.1BTC.",
+        ),
+    ] = None,
 ) -> None:
-    """Serve Binance- and Upbit-dialect market data (WebSocket + REST) on one local port.
+    """Serve Binance- and Upbit-dialect market data and orders (WebSocket + REST) on one port.
+
+    One account per venue (orders, balances, user data stream), opened by --api-key/--api-secret.
 
     Prints one JSON line ({"ws_url", "rest_url", "port"}) to stdout, logs to stderr.
     """
@@ -34,15 +51,29 @@ def sim(
 
     import orjson
 
-    from letrade_cli.errors import NetworkUnavailableError
+    from letrade_cli.errors import NetworkUnavailableError, UsageError
     from letrade_cli.runtime import RunContext, run
+    from letrade_cli.sim.accounts import DEFAULT_API_KEY, DEFAULT_API_SECRET, parse_balances
     from letrade_cli.sim.server import SimConfig, SimExchange
+
+    try:
+        balances = parse_balances(balance or [])
+    except ValueError as exc:
+        raise UsageError(f"--balance: {exc}", hint="for example --balance 10000USDT") from None
 
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s"
     )
     config = SimConfig(
-        rate=rate, seed=seed, host=host, port=port, weight_limit_per_min=weight_limit
+        rate=rate,
+        seed=seed,
+        host=host,
+        port=port,
+        weight_limit_per_min=weight_limit,
+        api_key=api_key or DEFAULT_API_KEY,
+        api_secret=api_secret or DEFAULT_API_SECRET,
+        binance_balances=balances.get("binance"),
+        upbit_balances=balances.get("upbit"),
     )
 
     async def serve(context: RunContext) -> int:

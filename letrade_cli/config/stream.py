@@ -121,7 +121,7 @@ class StreamSettings:
         return self
 
 
-_PROFILE_ONLY_KEYS = {"name", "description"}
+_PROFILE_ONLY_KEYS = {"name", "description", "trading"}
 
 
 def load_stream_settings(profile: str | None) -> StreamSettings:

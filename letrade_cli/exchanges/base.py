@@ -30,7 +30,12 @@ class MarketInfo:
 
 @dataclass(frozen=True, slots=True)
 class VenueSpec:
-    """A venue's endpoints and limits, declared as data."""
+    """A venue's endpoints and limits, declared as data.
+
+    ``live_money`` venues move real money (`letrade trade` asks for ``--live`` and a typed
+    confirmation); ``api_key_env``/``secret_env`` name the environment variables that hold the
+    keys unless the profile's ``trading.keys`` names others.
+    """
 
     name: str
     dialect: str
@@ -39,6 +44,9 @@ class VenueSpec:
     inbound_msgs_per_s: float
     max_connection_age_s: float
     description: str
+    live_money: bool = False
+    api_key_env: str = ""
+    secret_env: str = ""
 
 
 class FrameDecoder(Protocol):

@@ -14,6 +14,9 @@ VENUES: dict[str, VenueSpec] = {
         inbound_msgs_per_s=5,
         max_connection_age_s=24 * 3600,
         description="Binance spot (real market data)",
+        live_money=True,
+        api_key_env="BINANCE_API_KEY",
+        secret_env="BINANCE_API_SECRET",
     ),
     "binance-testnet": VenueSpec(
         name="binance-testnet",
@@ -23,6 +26,8 @@ VENUES: dict[str, VenueSpec] = {
         inbound_msgs_per_s=5,
         max_connection_age_s=24 * 3600,
         description="Binance spot testnet",
+        api_key_env="BINANCE_TESTNET_API_KEY",
+        secret_env="BINANCE_TESTNET_API_SECRET",
     ),
     "upbit": VenueSpec(
         name="upbit",
@@ -32,6 +37,9 @@ VENUES: dict[str, VenueSpec] = {
         inbound_msgs_per_s=5,
         max_connection_age_s=24 * 3600,
         description="Upbit (KRW, BTC and USDT markets)",
+        live_money=True,
+        api_key_env="UPBIT_ACCESS_KEY",
+        secret_env="UPBIT_SECRET_KEY",
     ),
     # URLs are filled in when the embedded exchange starts (it picks a free port).
     "sim": VenueSpec(
@@ -42,6 +50,10 @@ VENUES: dict[str, VenueSpec] = {
         inbound_msgs_per_s=5,
         max_connection_age_s=24 * 3600,
         description="letrade sim: the embedded exchange on 127.0.0.1 (Binance dialect)",
+        # Unset: the sim's default account (letrade_cli.sim.accounts); set them for
+        # `letrade sim --api-key/--api-secret`.
+        api_key_env="LETRADE_SIM_API_KEY",
+        secret_env="LETRADE_SIM_API_SECRET",
     ),
 }
 

@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
+
+from letrade_cli.sim.accounts import (
+    DEFAULT_API_KEY,
+    DEFAULT_API_SECRET,
+    DEFAULT_BINANCE_BALANCES,
+    DEFAULT_UPBIT_BALANCES,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +29,10 @@ class SimConfig:
         weight_limit_per_min: Binance REST request weight allowed per minute.
         slice_s: Generator time slice: due events are released and sent this often.
         max_write_buffer: A connection whose unsent bytes exceed this is dropped (slow consumer).
+        api_key: The key that opens the sim's accounts (Binance ``X-MBX-APIKEY``, Upbit access key).
+        api_secret: The matching secret (Binance HMAC key, Upbit JWT key).
+        binance_balances: Binance starting balances (None: 10000 USDT, 1 BTC, 10 ETH).
+        upbit_balances: Upbit starting balances (None: 10,000,000 KRW, 0.1 BTC).
     """
 
     rate: float = 200.0
@@ -34,6 +46,16 @@ class SimConfig:
     weight_limit_per_min: int = 6000
     slice_s: float = 0.005
     max_write_buffer: int = 64 * 1024 * 1024
+    api_key: str = DEFAULT_API_KEY
+    api_secret: str = field(default=DEFAULT_API_SECRET, repr=False)
+    binance_balances: dict[str, Decimal] | None = None
+    upbit_balances: dict[str, Decimal] | None = None
+
+    def starting_balances(self, venue: str) -> dict[str, Decimal]:
+        """The starting balances of ``venue``'s account (``binance`` or ``upbit``)."""
+        if venue == "binance":
+            return dict(self.binance_balances or DEFAULT_BINANCE_BALANCES)
+        return dict(self.upbit_balances or DEFAULT_UPBIT_BALANCES)
 
 
 @dataclass(slots=True)

@@ -9,13 +9,17 @@ takers send market orders of bursty sizes that fill against the book. Every even
 - ``(AGG, ms, agg_id, price, qty, first_id, last_id, buyer_is_maker)`` per taker and price.
 
 A symbol's events depend only on (seed, symbol), never on timing or on which other symbols are
-active; the engine only decides *when* they are released, in time slices.
+active; the engine only decides *when* they are released, in time slices. User orders (the sim's
+order routes, :mod:`letrade_cli.sim.orders`) rest in the same book with owner ``user``: every fill
+is reported to the engine's ``fill_hook``, and the trades of user orders sent outside a slice are
+queued (``record``) and released with the symbol's next events, so they reach the public streams.
 """
 
 from __future__ import annotations
 
 import random
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from letrade_cli.sim.candles import price_ticks_at, symbol_key
@@ -31,6 +35,10 @@ Event = tuple[int, ...]
 MM_INNER = "mm"
 MM_LADDER = "mm-ladder"
 TAKER = "taker"
+USER = "user"
+
+FillHook = Callable[["SymbolFeed", list[Fill], int, int], None]
+"""Called as ``hook(feed, fills, first_trade_id, ms)`` after the fills got their trade ids."""
 
 
 @dataclass(slots=True)
@@ -91,6 +99,9 @@ class SymbolFeed:
         self.t_next = 0.0
         self.rate = 1.0
         self.idle_since: float | None = None
+        self.active = False
+        self.fill_hook: FillHook | None = None
+        self.pending: list[Event] = []
         self._next_id = 1
         self._burst = False
         self._bid_id = 0
@@ -119,6 +130,8 @@ class SymbolFeed:
     def advance(self, now: float, wall_offset: float, max_events: int) -> list[Event]:
         """Release every event due by loop time ``now`` (at most ``max_events``)."""
         events: list[Event] = []
+        if self.pending:
+            events, self.pending = self.pending, events
         if self.t_next > now:
             return events
         rng = self.rng
@@ -147,6 +160,7 @@ class SymbolFeed:
         """Turn fills into trade and aggTrade events; update last price, candle and totals."""
         if not fills:
             return
+        hook_first_id = self.trade_id + 1
         bar = self.bar
         stats = self.stats
         minute = ms - ms % 60_000
@@ -193,6 +207,14 @@ class SymbolFeed:
                 group_start = i + 1
         self.last_price = fills[-1].price
         self.last_qty = fills[-1].qty
+        if self.fill_hook is not None:
+            self.fill_hook(self, fills, hook_first_id, ms)
+
+    def record(self, fills: list[Fill], ms: int) -> None:
+        """Account for fills made outside a slice (a user order): queue their events if active."""
+        events: list[Event] = self.pending if self.active else []
+        self.apply_fills(fills, ms, events)
+        self._emit_top(ms, events)
 
     def _emit_top(self, ms: int, events: list[Event]) -> None:
         top = self.book.top()
@@ -300,20 +322,41 @@ class MarketEngine:
         self.rate = max(1.0, rate)
         self.feeds: dict[str, SymbolFeed] = {}
         self.active: set[str] = set()
+        self.wanted: set[str] = set()
+        self.pinned: set[str] = set()
+        self.fill_hook: FillHook | None = None
 
     def feed(self, symbol: str, now_ms: int) -> SymbolFeed:
         """The feed of a listed symbol, created on first use."""
         feed = self.feeds.get(symbol)
         if feed is None:
             feed = self.feeds[symbol] = SymbolFeed(self.markets[symbol], self.seed, now_ms)
+            feed.fill_hook = self.fill_hook
         return feed
 
+    def set_fill_hook(self, hook: FillHook | None) -> None:
+        """Report every fill of every feed (existing and future) to ``hook``."""
+        self.fill_hook = hook
+        for feed in self.feeds.values():
+            feed.fill_hook = hook
+
+    def pin(self, symbols: set[str], now: float, now_ms: int) -> None:
+        """Keep these symbols generating (they have resting user orders) even if nobody listens."""
+        if symbols != self.pinned:
+            self.pinned = set(symbols)
+            self.set_active(self.wanted, now, now_ms)
+
     def set_active(self, symbols: set[str], now: float, now_ms: int) -> None:
-        """Generate for exactly these symbols from loop time ``now`` on."""
+        """Generate for these symbols (plus the pinned ones) from loop time ``now`` on."""
+        self.wanted = set(symbols)
+        symbols = self.wanted | self.pinned
         for sym in self.active - symbols:
             self.feeds[sym].idle_since = now
+            self.feeds[sym].active = False
         for sym in symbols - self.active:
-            self.feed(sym, now_ms).skip_idle(now)
+            feed = self.feed(sym, now_ms)
+            feed.skip_idle(now)
+            feed.active = True
         self.active = set(symbols)
         per_symbol = self.rate / max(1, len(self.active))
         for sym in self.active:

@@ -30,6 +30,8 @@ QUOTE_USD: dict[str, float] = {
     "KRW": 1.0 / 1350.0,
 }  # fmt: skip
 
+UPBIT_STEP = Decimal("0.00000001")
+
 BINANCE_QUOTES = ("USDT", "FDUSD", "USDC", "BTC", "ETH", "BNB")
 
 UPBIT_NAMES: dict[str, tuple[str, str]] = {
@@ -142,9 +144,11 @@ def _upbit_tick(price: float, quote: str) -> Decimal:
     return Decimal("0.0001")
 
 
-def _make(symbol: str, venue: str, base: str, quote: str, tick: Decimal) -> Market:
+def _make(
+    symbol: str, venue: str, base: str, quote: str, tick: Decimal, step: Decimal | None = None
+) -> Market:
     price = USD_PRICES[base] / QUOTE_USD[quote]
-    step = _step(USD_PRICES[base])
+    step = step if step is not None else _step(USD_PRICES[base])
     price_e8 = int(tick * E8)
     qty_e8 = int(step * E8)
     start_ticks = max(10, round(price / float(tick)))
@@ -184,7 +188,8 @@ def upbit_markets() -> dict[str, Market]:
     for code in UPBIT_CODES:
         quote, base = code.split("-")
         price = USD_PRICES[base] / QUOTE_USD[quote]
-        out[code] = _make(code, "upbit", base, quote, _upbit_tick(price, quote))
+        # Upbit takes volumes to 8 decimals: its lot is 1e-8 (orders of any such volume match).
+        out[code] = _make(code, "upbit", base, quote, _upbit_tick(price, quote), UPBIT_STEP)
     return out
 
 

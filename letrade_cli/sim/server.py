@@ -8,6 +8,12 @@ Usage::
         await sim.drop_connections()
         sim.pause_stream(); sim.resume_stream()
         sim.set_ws_available(False); sim.set_rest_available(False)
+        sim.timeout_next_orders(1); sim.fail_next_orders(1, after_accept=True)
+        sim.throttle_next_orders(1, retry_after_s=2)
+
+Orders: the Binance trading routes (``/api/v3/order`` ...) and Upbit's (``/v1/orders`` ...) act
+on one account per venue (``sim.accounts``), matched in the same books as the market data; the
+user data stream is ``/ws/<listenKey>``. See :mod:`letrade_cli.sim.orders`.
 """
 
 from __future__ import annotations
@@ -20,14 +26,20 @@ from types import TracebackType
 
 from aiohttp import web
 
+from letrade_cli.sim.accounts import BINANCE, UPBIT, Account
+from letrade_cli.sim.binance_orders import BinanceOrders
 from letrade_cli.sim.binance_rest import BinanceRest
 from letrade_cli.sim.binance_ws import BinanceStreams
 from letrade_cli.sim.config import SimConfig, SimStats
+from letrade_cli.sim.faults import FAIL, THROTTLE, TIMEOUT, Fault, OrderFaults
 from letrade_cli.sim.generator import Event, MarketEngine
 from letrade_cli.sim.hub import Hub, Payloads
 from letrade_cli.sim.markets import all_markets, binance_markets, upbit_markets
+from letrade_cli.sim.orders import OrderEngine
+from letrade_cli.sim.upbit_orders import UpbitOrders
 from letrade_cli.sim.upbit_rest import UpbitRest
 from letrade_cli.sim.upbit_ws import UpbitStreams
+from letrade_cli.sim.user_stream import UserStreams
 
 __all__ = ["SimConfig", "SimExchange", "SimStats"]
 
@@ -50,6 +62,19 @@ class SimExchange:
         self.upbit = UpbitStreams(
             self.hub, self.engine, upbit_markets(), cfg.seed, lambda: self._ws_available
         )
+        self.accounts = {
+            BINANCE: Account(BINANCE, cfg.starting_balances(BINANCE)),
+            UPBIT: Account(UPBIT, cfg.starting_balances(UPBIT)),
+        }
+        self.orders = OrderEngine(self.engine, self.accounts)
+        self.faults = OrderFaults()
+        self.binance_orders = BinanceOrders(
+            self.orders, binance_markets(), cfg.api_key, cfg.api_secret, self.faults
+        )
+        self.upbit_orders = UpbitOrders(
+            self.orders, upbit_markets(), cfg.api_key, cfg.api_secret, self.faults
+        )
+        self.user_streams = UserStreams(self.orders, self.binance_orders)
         self._runner: web.AppRunner | None = None
         self._loop_task: asyncio.Task[None] | None = None
         self.port = 0
@@ -81,15 +106,17 @@ class SimExchange:
         """Bind the port and start the market loop."""
         app = web.Application(middlewares=[self._rest_gate])
         app.router.add_get("/ws", self.binance.handle)
-        app.router.add_get("/ws/{streams:.*}", self.binance.handle)
+        app.router.add_get("/ws/{streams:.*}", self._ws_path)
         app.router.add_get("/stream", self.binance.handle)
         app.router.add_get("/websocket/v1", self.upbit.handle)
-        app.add_routes(
-            BinanceRest(
-                self.engine, binance_markets(), self.config.seed, self.config.weight_limit_per_min
-            ).routes()
+        binance_rest = BinanceRest(
+            self.engine, binance_markets(), self.config.seed, self.config.weight_limit_per_min
         )
+        self.binance_orders.meter = binance_rest.meter  # one weight budget, as on Binance
+        app.add_routes(binance_rest.routes())
         app.add_routes(UpbitRest(self.engine, upbit_markets(), self.config.seed).routes())
+        app.add_routes(self.binance_orders.routes())
+        app.add_routes(self.upbit_orders.routes())
         self._runner = web.AppRunner(
             app, access_log=None, handle_signals=False, max_line_size=1 << 17
         )
@@ -109,12 +136,14 @@ class SimExchange:
 
     async def stop(self) -> None:
         """Close every connection and the port."""
+        self.faults.stop()
         if self._loop_task is not None:
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
             self._loop_task = None
         self.hub.drop_all()
+        await self.user_streams.close_all()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -133,7 +162,7 @@ class SimExchange:
 
     async def drop_connections(self) -> int:
         """Abruptly close every WebSocket connection (no close handshake); returns how many."""
-        return self.hub.drop_all()
+        return self.hub.drop_all() + self.user_streams.drop_all()
 
     def pause_stream(self) -> None:
         """Stall: connections stay open, no market frames are sent (the market moves on)."""
@@ -148,10 +177,32 @@ class SimExchange:
         self._ws_available = available
         if not available:
             self.hub.drop_all()
+            self.user_streams.drop_all()
 
     def set_rest_available(self, available: bool) -> None:
         """False: every REST request answers 503."""
         self._rest_available = available
+
+    def timeout_next_orders(self, n: int = 1, hold_s: float = 30.0) -> None:
+        """The next ``n`` order requests are carried out, then hang ``hold_s`` and are dropped."""
+        self.faults.add(Fault(TIMEOUT, hold_s=hold_s), n)
+
+    def fail_next_orders(self, n: int = 1, status: int = 503, after_accept: bool = False) -> None:
+        """The next ``n`` order requests answer ``status`` (after placing, if ``after_accept``)."""
+        self.faults.add(Fault(FAIL, status=status, after_accept=after_accept), n)
+
+    def throttle_next_orders(self, n: int = 1, retry_after_s: int = 1) -> None:
+        """The next ``n`` order requests answer 429 with ``Retry-After`` (nothing is placed)."""
+        self.faults.add(Fault(THROTTLE, status=429, retry_after_s=retry_after_s), n)
+
+    async def _ws_path(self, request: web.Request) -> web.StreamResponse:
+        """``/ws/<listenKey>`` is a user data stream; any other ``/ws/...`` is market data."""
+        tail = request.match_info.get("streams", "")
+        if self.user_streams.owns(tail):
+            if not self._ws_available:
+                return web.Response(status=503, text="service unavailable")
+            return await self.user_streams.handle(request, tail)
+        return await self.binance.handle(request)
 
     async def wait_for_connections(self, n: int, timeout: float = 5.0) -> None:
         """Wait until at least ``n`` WebSocket connections are open (TimeoutError otherwise)."""

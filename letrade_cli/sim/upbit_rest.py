@@ -90,8 +90,9 @@ class UpbitRest:
         return wrapped
 
     def _markets(self, request: web.Request) -> list[str]:
-        raw = request.query.get("markets", "")
-        codes = [c.strip().upper() for c in raw.split(",") if c.strip()]
+        # Upbit takes a list both repeated (markets=A&markets=B, what pyupbit sends) and joined.
+        raw = request.query.getall("markets", []) + request.query.getall("markets[]", [])
+        codes = [c.strip().upper() for part in raw for c in part.split(",") if c.strip()]
         if not codes:
             raise UpbitApiError(400, "validation_error", "markets is missing")
         if any(c not in self.markets for c in codes):

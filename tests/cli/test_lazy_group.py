@@ -55,4 +55,4 @@ def test_root_help_builds_no_command_and_a_typo_gets_a_suggestion() -> None:
 
     typo = runner.invoke(app, ["strem"])
     assert typo.exit_code == 2
-    assert "No such command 'strem'. Did you mean 'stream'?" in typo.output
+    assert "No such command 'strem'. Did you mean 'stream'" in typo.output

@@ -1,0 +1,253 @@
+"""`letrade dryrun`: run a strategy on paper over live or replayed prices; reports and a list."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+dryrun_app = typer.Typer(
+    help="Paper-trade a strategy on live or replayed prices, with a SQLite ledger and reports.",
+    no_args_is_help=False,
+)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="Ledger file (default: $LETRADE_DATA_DIR/dryrun.sqlite3, else "
+        "~/.local/share/letrade/dryrun.sqlite3).",
+    ),
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``dryrun`` group to the root app."""
+    app.add_typer(dryrun_app, name="dryrun")
+
+
+def _db(db: Path | None) -> Path:
+    from letrade_cli.trading.ledger import default_db_path
+
+    return db if db is not None else default_db_path()
+
+
+def parse_balance(text: str) -> tuple[str, str | None]:
+    """``10000USDT`` -> ("10000", "USDT"); ``5000`` -> ("5000", None)."""
+    from letrade_cli.errors import UsageError
+
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", text)
+    if not match or float(match[1]) <= 0:
+        raise UsageError(f"--balance '{text}' is not an amount", hint="e.g. --balance 10000USDT")
+    return match[1], match[2].upper() or None
+
+
+def parse_speed(text: str | None) -> float | None:
+    """``max`` (or nothing) -> None (as fast as possible); else a positive factor."""
+    from letrade_cli.errors import UsageError
+
+    if text is None or text.lower() == "max":
+        return None
+    try:
+        value = float(text.rstrip("xX"))
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise UsageError(f"--speed '{text}' is not valid", hint="use a factor like 60, or max")
+    return value
+
+
+@dryrun_app.callback(invoke_without_command=True)
+def dryrun(
+    ctx: typer.Context,
+    hours: Annotated[float | None, typer.Option(help="Run for this many hours.")] = None,
+    minutes: Annotated[float | None, typer.Option(help="... plus this many minutes.")] = None,
+    strategy: Annotated[
+        str | None,
+        typer.Option(
+            help="sma-cross, mean-reversion, breakout, or module:Class (default: profile)"
+        ),
+    ] = None,
+    symbols: Annotated[
+        list[str] | None,
+        typer.Option("--symbols", "-s", help="Symbols to trade (repeat, or comma-separated)."),
+    ] = None,
+    venue: Annotated[
+        str | None,
+        typer.Option(help="Live feed: sim, binance or upbit (default: profile, else sim)."),
+    ] = None,
+    replay: Annotated[
+        str | None,
+        typer.Option(
+            help="Replay stored data instead: a data-collector directory, s3://bucket/prefix, "
+            "or a recorded frame file."
+        ),
+    ] = None,
+    speed: Annotated[
+        str | None,
+        typer.Option(help="Replay speed: a factor (60 = an hour a minute) or max (default: max)."),
+    ] = None,
+    balance: Annotated[
+        str | None, typer.Option(help="Starting cash, e.g. 10000USDT (default: profile).")
+    ] = None,
+    fee_bps: Annotated[
+        float | None, typer.Option(help="Fee per fill in basis points (default: profile, 10).")
+    ] = None,
+    db: DbOption = None,
+    resume: Annotated[
+        str | None, typer.Option(help="Continue this run (same cash, positions, orders).")
+    ] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="JSON events on stdout; summary on stderr.")
+    ] = False,
+    profile: Annotated[
+        str | None,
+        typer.Option("--profile", "-p", help="Profile name or path.", envvar="LETRADE_PROFILE"),
+    ] = None,
+) -> None:
+    """Run a strategy on paper for --hours/--minutes (or `report`, `list`)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from dataclasses import asdict, replace
+
+    from letrade_cli.config.trading import load_trading_settings
+    from letrade_cli.errors import UsageError
+    from letrade_cli.runtime.dryrun import DryRunOptions, run_dryrun
+    from letrade_cli.trading.dryrun import DryRunConfig
+    from letrade_cli.trading.ledger import Ledger
+    from letrade_cli.trading.strategies import load_strategy
+
+    path = _db(db)
+    wanted = [s.strip() for item in symbols or [] for s in item.split(",") if s.strip()]
+    options = DryRunOptions(db=path, json_output=json_output, resume=resume)
+    if resume is not None:
+        ledger = Ledger(path)
+        try:
+            run = ledger.run(resume)
+        finally:
+            ledger.close()
+        config = DryRunConfig.from_dict(run["config"])
+        if speed is not None:
+            config.speed = parse_speed(speed)
+        if not config.replay:
+            options.stream_settings = _stream_settings(profile, config.venue, config.symbols)
+        raise typer.Exit(run_dryrun(config, options))
+
+    if hours is None and minutes is None:
+        raise UsageError("how long? give --hours and/or --minutes", hint="e.g. --hours 24")
+    duration_s = (hours or 0) * 3600 + (minutes or 0) * 60
+    if duration_s <= 0:
+        raise UsageError("--hours/--minutes must add up to more than 0")
+    trading = load_trading_settings(profile)
+    name = strategy or trading.strategy.name
+    params = trading.strategy.params if name == trading.strategy.name else {}
+    load_strategy(name, params)  # a bad name or parameter fails before anything starts
+    amount, asset = parse_balance(balance or trading.paper.balance)
+    settings: Any = None
+    if not replay:
+        settings = _stream_settings(profile, venue, wanted)
+        wanted = wanted or list(settings.symbols)
+        if not wanted:
+            raise UsageError("no symbols given", hint="e.g. --symbols BTCUSDT,ETHUSDT")
+        options.stream_settings = replace(settings, symbols=wanted)
+    elif venue is not None:
+        raise UsageError("--venue is for a live feed; a replay's venue comes from its data")
+    config = DryRunConfig(
+        strategy=name,
+        params=dict(params),
+        symbols=[s.upper() for s in wanted],
+        venue=settings.venue if settings is not None else "replay",
+        replay=replay,
+        speed=parse_speed(speed),
+        balance=amount,
+        quote=asset or _quote_of(wanted) or "USDT",
+        fee_bps=str(fee_bps if fee_bps is not None else trading.paper.fee_bps),
+        slippage_bps=str(trading.paper.slippage_bps),
+        duration_s=duration_s,
+        risk=asdict(trading.risk),
+    )
+    if settings is not None:
+        options.ttl_ms = settings.cache.ttl_ms
+    raise typer.Exit(run_dryrun(config, options))
+
+
+def _quote_of(symbols: list[str]) -> str | None:
+    from letrade_cli.trading.paper import split_symbol
+
+    quotes = {split_symbol(s.upper())[1] for s in symbols}
+    return quotes.pop() if len(quotes) == 1 else None
+
+
+def _stream_settings(profile: str | None, venue: str | None, symbols: list[str]) -> Any:
+    from dataclasses import replace
+
+    from letrade_cli.config.stream import apply_environment, apply_flags, load_stream_settings
+
+    settings = load_stream_settings(profile).validate()
+    settings = apply_environment(settings)
+    if venue is None and profile is None:
+        venue = "sim"
+    settings = apply_flags(settings, venue=venue, symbols=symbols or None)
+    return replace(settings, source="command line or LETRADE_* environment").validate()
+
+
+@dryrun_app.command("report")
+def report(
+    run_id: Annotated[str, typer.Argument(help="The run (see `letrade dryrun list`).")],
+    json_output: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
+    csv_output: Annotated[
+        bool, typer.Option("--csv", help="The report as metric,value CSV.")
+    ] = False,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Write a self-contained HTML page here.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """PnL, return, win rate, drawdown, Sharpe, fees, trades and latency of a run."""
+    import orjson
+
+    from letrade_cli.trading.report import build_report, to_csv, write_html
+    from letrade_cli.ui.console import err_console
+
+    ledger = _open_existing(_db(db))
+    try:
+        data = build_report(ledger, run_id)
+        if html is not None:
+            write_html(ledger, run_id, html)
+            err_console().print(f"wrote {html}", highlight=False, markup=False)
+    finally:
+        ledger.close()
+    if json_output:
+        typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+    elif csv_output:
+        typer.echo(to_csv(data), nl=False)
+    elif html is None:
+        from letrade_cli.ui.console import out_console
+        from letrade_cli.ui.dryrun import report_table
+
+        out_console().print(report_table(data))
+
+
+@dryrun_app.command("list")
+def list_runs(db: DbOption = None) -> None:
+    """Every run in the ledger, newest first."""
+    from letrade_cli.ui.console import out_console
+    from letrade_cli.ui.dryrun import runs_table
+
+    ledger = _open_existing(_db(db))
+    try:
+        runs = ledger.runs()
+    finally:
+        ledger.close()
+    out_console().print(runs_table(runs))
+
+
+def _open_existing(path: Path) -> Any:
+    from letrade_cli.errors import UsageError
+    from letrade_cli.trading.ledger import Ledger
+
+    if not path.exists():
+        raise UsageError(f"no ledger at {path}", hint="run `letrade dryrun` first, or pass --db")
+    return Ledger(path)

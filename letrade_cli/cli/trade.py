@@ -1,0 +1,292 @@
+"""`letrade trade`: place, cancel and read signed orders and balances on one venue."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+VENUE_HELP = (
+    "sim, binance-testnet, binance or upbit (default: the profile's venue, else sim). "
+    "sim talks to a running `letrade sim` when LETRADE_REST_URL (or --rest-url) is set; "
+    "otherwise it starts an embedded sim for this one command, and its orders vanish when "
+    "the command exits. binance and upbit trade real money: they need --live."
+)
+
+Venue = Annotated[str | None, typer.Option("--venue", help=VENUE_HELP)]
+RestUrl = Annotated[
+    str | None,
+    typer.Option("--rest-url", help="The venue's REST base URL (default: LETRADE_REST_URL)."),
+]
+Profile = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        "-p",
+        help="Profile (profiles/NAME.yaml or a path): venue, URLs, trading.keys variable names.",
+        envvar="LETRADE_PROFILE",
+    ),
+]
+Json = Annotated[
+    bool, typer.Option("--json", help="JSON on stdout (Decimals as strings) instead of tables.")
+]
+Live = Annotated[
+    bool,
+    typer.Option(
+        "--live", help="Allow orders on a real-money venue (binance, upbit); reads need none."
+    ),
+]
+Yes = Annotated[
+    bool,
+    typer.Option("--yes", help="Skip the typed confirmation of --live (for scripts)."),
+]
+Symbol = Annotated[str, typer.Argument(help="Symbol: BTCUSDT, btcusdt, BTC/USDT; Upbit KRW-BTC.")]
+ClientId = Annotated[str, typer.Argument(help="The order's client order id.")]
+
+trade_app = typer.Typer(
+    name="trade",
+    help=(
+        "Place, cancel and read signed orders and balances. Keys come from the environment "
+        "variables named in the profile's trading.keys (defaults: BINANCE_API_KEY/"
+        "BINANCE_API_SECRET, BINANCE_TESTNET_API_KEY/BINANCE_TESTNET_API_SECRET, "
+        "UPBIT_ACCESS_KEY/UPBIT_SECRET_KEY; the sim uses its default account) and are never "
+        "printed. Exit codes: 2 usage, 3 rejected by the venue, 4 network or unknown outcome."
+    ),
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``trade`` group to the root app."""
+    app.add_typer(trade_app)
+
+
+def _target(
+    venue: str | None, rest_url: str | None, profile: str | None, live: bool, yes: bool, js: bool
+) -> Any:
+    from letrade_cli.runtime.trade import TradeTarget
+
+    return TradeTarget(
+        venue=venue, rest_url=rest_url, profile=profile, live=live, yes=yes, json_output=js
+    )
+
+
+def _decimal(text: str, what: str) -> Any:
+    from decimal import Decimal, InvalidOperation
+
+    from letrade_cli.errors import UsageError
+
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise UsageError(f"{what} '{text}' is not a number", hint="e.g. 0.001") from None
+    if not value.is_finite() or value <= 0:
+        raise UsageError(f"{what} must be greater than 0, got {text}")
+    return value
+
+
+def _normalize(symbol: str, dialect: str) -> str:
+    from letrade_cli.exchanges.registry import dialect_for
+
+    return dialect_for(dialect).normalize_symbol(symbol)
+
+
+def _order(
+    side: str,
+    symbol: str,
+    quantity: str,
+    price: str | None,
+    order_type: str | None,
+    tif: str,
+    client_id: str | None,
+    test: bool,
+    target: Any,
+) -> None:
+    from letrade_cli.errors import UsageError
+    from letrade_cli.runtime.trade import confirm_live, resolve_venue, run_trade
+    from letrade_cli.trading.model import OrderIntent, OrderType, Side, TimeInForce
+    from letrade_cli.ui.trade import show_order, show_validated
+
+    kind = (order_type or ("limit" if price is not None else "market")).upper()
+    if kind not in OrderType.__members__:
+        raise UsageError(f"unknown --type '{order_type}'", hint="use market or limit")
+    if tif.upper() not in TimeInForce.__members__:
+        raise UsageError(f"unknown --tif '{tif}'", hint="use GTC, IOC or FOK")
+    qty = _decimal(quantity, "quantity")
+    limit_price = _decimal(price, "--price") if price is not None else None
+    spec, rest_url = resolve_venue(target)
+    intent = OrderIntent(
+        symbol=_normalize(symbol, spec.dialect),
+        side=Side(side),
+        quantity=qty,
+        type=OrderType(kind),
+        price=limit_price,
+        time_in_force=TimeInForce(tif.upper()),
+        client_order_id=client_id,
+    )
+    if not test:
+        what = f"{side.lower()} {quantity} {intent.symbol}"
+        confirm_live(spec, target, what)
+
+    async def action(manager: Any) -> Any:
+        return await manager.submit(intent, test=test)
+
+    def render(state: Any) -> None:
+        if test:
+            show_validated(state, json_output=target.json_output)
+        else:
+            show_order(state, json_output=target.json_output)
+
+    raise typer.Exit(run_trade(target, action, render, spec=spec, rest_url=rest_url))
+
+
+def _order_command(side: str) -> Any:
+    def command(
+        symbol: Symbol,
+        quantity: Annotated[str, typer.Argument(help="Quantity of the base asset (0.001).")],
+        price: Annotated[
+            str | None, typer.Option("--price", help="Limit price (implies --type limit).")
+        ] = None,
+        order_type: Annotated[
+            str | None,
+            typer.Option("--type", help="market or limit (default: limit with --price)."),
+        ] = None,
+        tif: Annotated[
+            str, typer.Option("--tif", help="Time in force of a limit order: GTC, IOC, FOK.")
+        ] = "GTC",
+        client_id: Annotated[
+            str | None,
+            typer.Option("--client-id", help="Your own client order id (default: a new one)."),
+        ] = None,
+        test: Annotated[
+            bool,
+            typer.Option("--test", help="Validate only (Binance /api/v3/order/test): no order."),
+        ] = False,
+        venue: Venue = None,
+        rest_url: RestUrl = None,
+        profile: Profile = None,
+        json_output: Json = False,
+        live: Live = False,
+        yes: Yes = False,
+    ) -> None:
+        target = _target(venue, rest_url, profile, live, yes, json_output)
+        _order(side, symbol, quantity, price, order_type, tif, client_id, test, target)
+
+    command.__doc__ = (
+        f"{side.capitalize()} QUANTITY of SYMBOL: market, or limit with --price. "
+        "Price and quantity are checked against the venue's filters before sending."
+    )
+    return command
+
+
+trade_app.command("buy")(_order_command("BUY"))
+trade_app.command("sell")(_order_command("SELL"))
+
+
+@trade_app.command("cancel")
+def cancel(
+    symbol: Symbol,
+    client_id: ClientId,
+    venue: Venue = None,
+    rest_url: RestUrl = None,
+    profile: Profile = None,
+    json_output: Json = False,
+    live: Live = False,
+    yes: Yes = False,
+) -> None:
+    """Cancel an open order by its client order id."""
+    from letrade_cli.runtime.trade import confirm_live, resolve_venue, run_trade
+    from letrade_cli.ui.trade import show_order
+
+    target = _target(venue, rest_url, profile, live, yes, json_output)
+    spec, url = resolve_venue(target)
+    sym = _normalize(symbol, spec.dialect)
+    confirm_live(spec, target, f"cancel {client_id} on {sym}")
+
+    async def action(manager: Any) -> Any:
+        return await manager.cancel(sym, client_id)
+
+    def render(state: Any) -> None:
+        show_order(state, json_output=json_output, title="canceled")
+
+    raise typer.Exit(run_trade(target, action, render, spec=spec, rest_url=url))
+
+
+@trade_app.command("status")
+def status(
+    symbol: Symbol,
+    client_id: ClientId,
+    venue: Venue = None,
+    rest_url: RestUrl = None,
+    profile: Profile = None,
+    json_output: Json = False,
+    live: Live = False,
+    yes: Yes = False,
+) -> None:
+    """Show one order by its client order id (exit 3 when the venue does not know it)."""
+    from letrade_cli.runtime.trade import resolve_venue, run_trade
+    from letrade_cli.ui.trade import show_order
+
+    target = _target(venue, rest_url, profile, live, yes, json_output)
+    spec, url = resolve_venue(target)
+    sym = _normalize(symbol, spec.dialect)
+
+    async def action(manager: Any) -> Any:
+        return await manager.status(sym, client_id)
+
+    def render(state: Any) -> None:
+        show_order(state, json_output=json_output)
+
+    raise typer.Exit(run_trade(target, action, render, spec=spec, rest_url=url))
+
+
+@trade_app.command("open")
+def open_orders(
+    symbol: Annotated[str | None, typer.Argument(help="Only this symbol.")] = None,
+    venue: Venue = None,
+    rest_url: RestUrl = None,
+    profile: Profile = None,
+    json_output: Json = False,
+    live: Live = False,
+    yes: Yes = False,
+) -> None:
+    """List open orders (of one symbol, or all)."""
+    from letrade_cli.runtime.trade import resolve_venue, run_trade
+    from letrade_cli.ui.trade import show_orders
+
+    target = _target(venue, rest_url, profile, live, yes, json_output)
+    spec, url = resolve_venue(target)
+    sym = _normalize(symbol, spec.dialect) if symbol else None
+
+    async def action(manager: Any) -> Any:
+        return await manager.open_orders(sym)
+
+    def render(orders: Any) -> None:
+        show_orders(orders, json_output=json_output)
+
+    raise typer.Exit(run_trade(target, action, render, spec=spec, rest_url=url))
+
+
+@trade_app.command("balance")
+def balance(
+    venue: Venue = None,
+    rest_url: RestUrl = None,
+    profile: Profile = None,
+    json_output: Json = False,
+    live: Live = False,
+    yes: Yes = False,
+) -> None:
+    """Show the account's non-zero balances."""
+    from letrade_cli.runtime.trade import resolve_venue, run_trade
+    from letrade_cli.ui.trade import show_balances
+
+    target = _target(venue, rest_url, profile, live, yes, json_output)
+    spec, url = resolve_venue(target)
+
+    async def action(manager: Any) -> Any:
+        return await manager.balances()
+
+    def render(balances: Any) -> None:
+        show_balances(balances, json_output=json_output)
+
+    raise typer.Exit(run_trade(target, action, render, spec=spec, rest_url=url))

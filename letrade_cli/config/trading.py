@@ -1,0 +1,85 @@
+"""Settings for `letrade trade` and `letrade dryrun`: a profile's ``trading:`` section.
+
+A profile holds the *names* of the environment variables with the keys, never the keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class KeySettings:
+    """Which environment variables hold the venue's API key and secret."""
+
+    api_key_env: str = ""
+    secret_env: str = ""
+
+
+@dataclass(slots=True)
+class OrderSettings:
+    """How orders are sent: receive window, timeouts, how many look-ups before giving up."""
+
+    recv_window_ms: int = 5000
+    timeout_s: float = 10.0
+    lookup_attempts: int = 5
+
+
+@dataclass(slots=True)
+class PaperSettings:
+    """The paper broker's costs and starting cash."""
+
+    balance: str = "10000USDT"
+    fee_bps: float = 10.0
+    slippage_bps: float = 1.0
+
+
+@dataclass(slots=True)
+class RiskSettings:
+    """Limits the risk layer enforces before an order is sent (0 = no limit)."""
+
+    order_notional: float = 100.0
+    max_position_notional: float = 1000.0
+    max_total_notional: float = 5000.0
+    max_daily_loss: float = 200.0
+    stop_loss_pct: float = 0.0
+    take_profit_pct: float = 0.0
+    cooldown_s: float = 60.0
+
+
+@dataclass(slots=True)
+class StrategySettings:
+    """Which strategy runs (a built-in name or ``module:Class``) and its parameters."""
+
+    name: str = "sma-cross"
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class TradingSettings:
+    """The ``trading:`` section of a profile."""
+
+    keys: KeySettings = field(default_factory=KeySettings)
+    orders: OrderSettings = field(default_factory=OrderSettings)
+    paper: PaperSettings = field(default_factory=PaperSettings)
+    risk: RiskSettings = field(default_factory=RiskSettings)
+    strategy: StrategySettings = field(default_factory=StrategySettings)
+
+
+def load_trading_settings(profile: str | None) -> TradingSettings:
+    """The ``trading:`` section of a profile (defaults when there is no profile or section).
+
+    Raises:
+        ConfigError: the profile is missing, or its ``trading:`` section has an unknown key or a
+            wrong type (the message names the file and the dotted key).
+    """
+    from letrade_cli.config.loader import find_profile, from_mapping, load_yaml_mapping
+
+    if profile is None:
+        return TradingSettings()
+    path = find_profile(profile)
+    section = load_yaml_mapping(path).get("trading")
+    if section is None:
+        return TradingSettings()
+    return from_mapping(TradingSettings, section, source=str(path), prefix="trading")

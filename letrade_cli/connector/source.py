@@ -1,0 +1,128 @@
+"""The ``TickSource`` seam: where a dry run's ticks come from.
+
+Every source runs the same ingest pipeline (decode -> Tick -> ``PriceCache`` -> bus): strategies
+subscribe to ``bus`` and read other prices from ``cache`` (so its hit rate is meaningful). The
+live source wraps the ``StreamService`` of ``letrade stream``; the replay source
+(``letrade_cli.trading.replay``) feeds stored data through the venue's decoders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from letrade_cli.config.stream import StreamSettings
+from letrade_cli.core.bus import Bus
+from letrade_cli.core.cache import PriceCache
+from letrade_cli.core.tick import Tick
+from letrade_cli.trading.model import SymbolRules
+
+Step = Callable[[], Awaitable[None]]
+
+
+class TickSource(Protocol):
+    """Ticks on ``bus``, latest prices in ``cache``.
+
+    Attributes:
+        venue: The venue whose symbols the ticks carry.
+        symbols: The symbols being delivered (known after ``start``).
+        position: Frames consumed so far (a replay's cursor; live: a counter).
+        replay: True when the ticks are stored data (the run's clock is the data's clock).
+    """
+
+    venue: str
+    symbols: list[str]
+    bus: Bus[Tick]
+    cache: PriceCache
+    position: int
+    replay: bool
+
+    async def start(self) -> None:
+        """Connect or open the data."""
+        ...
+
+    async def run(self, stop: asyncio.Event, step: Step) -> None:
+        """Deliver ticks until ``stop`` is set or the data ends; await ``step()`` after ticks.
+
+        A replay awaits ``step`` after every frame, so orders caused by one tick are placed
+        before the next is read (deterministic); the live source after each burst of ticks.
+        """
+        ...
+
+    async def close(self) -> None:
+        """Disconnect; safe to call twice."""
+        ...
+
+    async def market_rules(self, symbols: list[str]) -> dict[str, SymbolRules]:
+        """The venue's trading filters for these symbols, where the source can read them."""
+        ...
+
+    def summary(self) -> dict[str, Any]:
+        """Counters (frames, messages, cache hits) as a JSON-ready dict."""
+        ...
+
+
+class LiveSource:
+    """Today's ``StreamService`` as a ``TickSource``."""
+
+    replay = False
+
+    def __init__(self, settings: StreamSettings, *, backend: str = "auto") -> None:
+        from letrade_cli.connector.service import StreamService
+
+        self.service = StreamService(settings, backend=backend)
+        self.venue = self.service.spec.name
+        self.bus: Bus[Tick] = self.service.bus
+        self.cache: PriceCache = self.service.cache
+        self.symbols: list[str] = []
+        self.position = 0
+        self._arrived = asyncio.Event()
+
+    async def start(self) -> None:
+        """Start the stream (and the embedded exchange for ``--venue sim``)."""
+        self.bus.subscribe(self._on_tick)
+        try:
+            await self.service.start()
+        except BaseException:
+            await self.service.aclose()
+            raise
+        self.symbols = list(self.service.symbols)
+
+    def _on_tick(self, tick: Tick) -> None:
+        self.position += 1
+        self._arrived.set()
+
+    async def run(self, stop: asyncio.Event, step: Step) -> None:
+        """Call ``step`` after each burst of ticks until ``stop``."""
+        stopper = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                arrived = asyncio.ensure_future(self._arrived.wait())
+                await asyncio.wait({arrived, stopper}, return_when=asyncio.FIRST_COMPLETED)
+                arrived.cancel()
+                self._arrived.clear()
+                await step()
+        finally:
+            stopper.cancel()
+
+    async def close(self) -> None:
+        """Stop the stream."""
+        await self.service.aclose()
+
+    async def market_rules(self, symbols: list[str]) -> dict[str, SymbolRules]:
+        """Binance-dialect venues (binance, sim): exchangeInfo filters; others: none (permissive).
+
+        Upbit's filters come from ``/v1/orders/chance``, a signed call: a dry run needs no keys.
+        """
+        rest = self.service.rest
+        if self.service.spec.dialect != "binance" or rest is None or not symbols:
+            return {}
+        from letrade_cli.exchanges.binance.orders import BinanceOrders
+
+        orders = BinanceOrders(self.venue)
+        return orders.parse_rules(await rest.request(orders.rules_request(symbols)), symbols)
+
+    def summary(self) -> dict[str, Any]:
+        """The stream's summary (messages, gaps, latency, cache)."""
+        return self.service.summary()

@@ -1,0 +1,133 @@
+"""The dryrun command's run loop: a TickSource and a DryRun, shown live or as JSON events."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from letrade_cli.connector.source import TickSource
+from letrade_cli.runtime.jsonl import JsonLineWriter
+from letrade_cli.runtime.process import EXIT_OK, RunContext, run
+from letrade_cli.trading.dryrun import DryRun, DryRunConfig, Event
+from letrade_cli.trading.ledger import Ledger
+from letrade_cli.ui.console import err_console
+
+REFRESH_PER_S = 4
+
+
+@dataclass(slots=True)
+class DryRunOptions:
+    """What the command line adds to a config: where, how, and how to show it."""
+
+    db: Path
+    json_output: bool = False
+    resume: str | None = None
+    stream_settings: Any = None  # StreamSettings for a live feed
+    ws_backend: str = "auto"
+    ttl_ms: int = 500
+
+
+def build_source(config: DryRunConfig, options: DryRunOptions, fast_forward: int) -> TickSource:
+    """The replay source for ``config.replay``, else the live stream."""
+    if config.replay:
+        from letrade_cli.trading.replay import ReplaySource
+
+        return ReplaySource(
+            config.replay,
+            speed=config.speed,
+            symbols=config.symbols,
+            fast_forward=fast_forward,
+            ttl_ms=options.ttl_ms,
+        )
+    from letrade_cli.connector.source import LiveSource
+
+    return LiveSource(options.stream_settings, backend=options.ws_backend)
+
+
+def run_dryrun(config: DryRunConfig, options: DryRunOptions) -> int:
+    """Run (or resume) a dry run until its duration, its data's end or a signal."""
+
+    async def main(context: RunContext) -> int:
+        return await _run(context, config, options)
+
+    return run(main)
+
+
+async def _run(context: RunContext, config: DryRunConfig, options: DryRunOptions) -> int:
+    console = err_console()
+    ledger = Ledger(options.db)
+    try:
+        fast_forward = 0
+        if options.resume:
+            fast_forward = int(ledger.state(options.resume).get("cursor", 0))
+        source = build_source(config, options, fast_forward)
+        writer: JsonLineWriter | None = None
+        if options.json_output:
+            writer = JsonLineWriter(sys.stdout.buffer, context.stop)
+
+        def on_event(event: Event) -> None:
+            if writer is not None:
+                writer({"event": event.kind, "ts_ms": event.ts_ms, **event.data})
+
+        await source.start()
+        try:
+            engine = DryRun(
+                ledger,
+                source,
+                config,
+                run_id=options.resume,
+                resume=options.resume is not None,
+                on_event=on_event,
+            )
+            await engine.open()
+            if writer is not None:
+                writer({"event": "start", "run_id": engine.run_id, "config": asdict(config)})
+            show_live = not options.json_output and console.is_terminal
+            watcher = asyncio.create_task(_watch(engine, show_live))
+            try:
+                completed = await engine.run(context.stop)
+            finally:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
+            view = engine.view()
+            view["source"] = source.summary()
+        finally:
+            await source.close()
+    finally:
+        ledger.close()
+    from letrade_cli.ui.dryrun import summary_lines
+
+    if writer is not None:
+        writer({"event": "summary", "completed": completed, **view})
+        writer.flush()
+    for line in summary_lines(view, str(options.db), completed):
+        console.print(line, soft_wrap=True, highlight=False, markup=False)
+    return EXIT_OK
+
+
+async def _watch(engine: DryRun, show_live: bool) -> None:
+    """Redraw the live view (a terminal) or write a heartbeat line every minute."""
+    from letrade_cli.ui.dryrun import Heartbeat, dryrun_view
+
+    if not show_live:
+        heartbeat = Heartbeat()
+        while True:
+            await asyncio.sleep(1.0)
+            heartbeat.maybe(engine.view())
+    from rich.live import Live
+
+    title = f"letrade dryrun {engine.run_id}"
+    with Live(
+        dryrun_view(engine.view(), title),
+        console=err_console(),
+        refresh_per_second=REFRESH_PER_S,
+        transient=False,
+    ) as live:
+        while True:
+            await asyncio.sleep(1 / REFRESH_PER_S)
+            live.update(dryrun_view(engine.view(), title))

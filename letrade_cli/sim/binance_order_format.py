@@ -1,0 +1,91 @@
+"""Binance's order answers: ``POST /api/v3/order`` (ACK/RESULT/FULL), ``GET``, ``DELETE``.
+
+Decimals are 8-decimal strings (``"0.01000000"``), times integer ms, as Binance sends them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from letrade_cli.sim.orders import SimOrder
+
+
+def d8(value: Decimal) -> str:
+    """A Decimal as Binance's 8-decimal string."""
+    return f"{value.quantize(Decimal('0.00000001')):f}"
+
+
+def _base(order: SimOrder) -> dict[str, Any]:
+    return {
+        "symbol": order.symbol,
+        "orderId": order.order_id,
+        "orderListId": -1,
+        "clientOrderId": order.client_id,
+    }
+
+
+def _state(order: SimOrder) -> dict[str, Any]:
+    return {
+        "price": d8(order.price or Decimal(0)),
+        "origQty": d8(order.orig_qty),
+        "executedQty": d8(order.executed_qty),
+        "origQuoteOrderQty": d8(order.quote_qty),
+        "cummulativeQuoteQty": d8(order.cum_quote),
+        "status": order.status,
+        "timeInForce": order.tif,
+        "type": order.type,
+        "side": order.side,
+    }
+
+
+def order_response(order: SimOrder, resp_type: str) -> dict[str, Any]:
+    """The answer to ``POST /api/v3/order`` in ``ACK``, ``RESULT`` or ``FULL`` shape."""
+    out = {**_base(order), "transactTime": order.time_ms}
+    if resp_type == "ACK":
+        return out
+    out.update(_state(order))
+    out["workingTime"] = order.time_ms if order.is_open or order.executed_qty else -1
+    out["selfTradePreventionMode"] = "EXPIRE_MAKER"
+    if resp_type == "FULL":
+        out["fills"] = [
+            {
+                "price": d8(t.price),
+                "qty": d8(t.qty),
+                "commission": d8(t.commission),
+                "commissionAsset": t.commission_asset,
+                "tradeId": t.trade_id,
+            }
+            for t in order.trades
+            if not t.is_maker
+        ]
+    return out
+
+
+def order_status(order: SimOrder) -> dict[str, Any]:
+    """The answer to ``GET /api/v3/order`` (and each row of ``openOrders``)."""
+    return {
+        **_base(order),
+        **_state(order),
+        "stopPrice": "0.00000000",
+        "icebergQty": "0.00000000",
+        "time": order.time_ms,
+        "updateTime": order.update_ms,
+        "isWorking": True,
+        "workingTime": order.time_ms,
+        "selfTradePreventionMode": "EXPIRE_MAKER",
+    }
+
+
+def cancel_response(order: SimOrder, new_client_id: str | None) -> dict[str, Any]:
+    """The answer to ``DELETE /api/v3/order``."""
+    return {
+        "symbol": order.symbol,
+        "origClientOrderId": order.client_id,
+        "orderId": order.order_id,
+        "orderListId": -1,
+        "clientOrderId": new_client_id or f"sim-cancel-{order.order_id}",
+        "transactTime": order.update_ms,
+        **_state(order),
+        "selfTradePreventionMode": "EXPIRE_MAKER",
+    }

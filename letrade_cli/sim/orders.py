@@ -1,0 +1,532 @@
+"""The sim's order engine: user orders matched in the generator's books, balances, fees, trades.
+
+Both dialects (:mod:`letrade_cli.sim.binance_orders`, :mod:`letrade_cli.sim.upbit_orders`)
+validate a request in the venue's terms, then call :meth:`OrderEngine.place`. A user order goes
+into the symbol's :class:`~letrade_cli.sim.orderbook.OrderBook` with owner ``user``: a market
+order walks the levels; a limit order takes what crosses and rests (GTC) or expires (IOC; FOK
+only when it can fill completely). A resting order fills when the generator's takers or the market
+maker's requotes cross it: the feed reports every fill to :meth:`OrderEngine.on_fills`, which is
+the one place where user orders, balances and trades change. Symbols with resting user orders keep
+generating market activity (they are pinned) even when nobody subscribes to them.
+
+Balances: a limit buy locks ``price x qty`` of the quote asset (plus the fee where the fee is paid
+in quote, Upbit), a sell locks the quantity; each fill releases its share of the lock and pays the
+actual amount; a closed order releases what is left. Fees: Binance 0.1% of what is received
+(base on a buy, quote on a sell), Upbit 0.05% of the quote amount, on top of a buy; rounded down
+to 1e-8. Self-trades: on Binance a taker expires our own resting orders within its reach
+(EXPIRE_MAKER, status ``EXPIRED_IN_MATCH``; a market order reaches as deep as its quantity walks
+the book without them); Upbit orders may trade with each other.
+
+Fault injection for the order routes (for the order path's tests) lives on ``SimExchange``:
+
+- ``sim.timeout_next_orders(n=1, hold_s=30.0)``: the next ``n`` order requests are *accepted*
+  (the order is placed or cancelled) but get no answer: the response is held ``hold_s`` and the
+  connection is then dropped (a client timeout shorter than ``hold_s`` fires first).
+- ``sim.fail_next_orders(n=1, status=503, after_accept=False)``: the next ``n`` order requests
+  answer ``status``; with ``after_accept=True`` the order was placed first (the 5xx hides it).
+- ``sim.throttle_next_orders(n=1, retry_after_s=1)``: the next ``n`` order requests answer 429
+  with ``Retry-After`` (Binance ``-1015``, Upbit ``too_many_requests``); nothing is placed.
+
+"Order requests" are the routes that change orders: ``POST``/``DELETE /api/v3/order``,
+``DELETE /api/v3/openOrders``, ``POST /v1/orders``, ``DELETE /v1/order``; lookups (``GET``) are
+never faulted, so a client can always find out what happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+import uuid as uuidlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+
+from letrade_cli.sim.accounts import BINANCE, ZERO, Account, InsufficientBalance
+from letrade_cli.sim.generator import USER, MarketEngine, SymbolFeed
+from letrade_cli.sim.markets import Market
+from letrade_cli.sim.orderbook import Fill
+from letrade_cli.sim.orderbook import Order as BookOrder
+from letrade_cli.sim.orderbook import OrderType as BookType
+from letrade_cli.sim.orderbook import Side as BookSide
+
+E8 = Decimal("0.00000001")
+FEE_RATES: dict[str, Decimal] = {BINANCE: Decimal("0.001"), "upbit": Decimal("0.0005")}
+
+BUY = "BUY"
+SELL = "SELL"
+LIMIT = "LIMIT"
+MARKET = "MARKET"
+
+NEW = "NEW"
+PARTIALLY_FILLED = "PARTIALLY_FILLED"
+FILLED = "FILLED"
+CANCELED = "CANCELED"
+EXPIRED = "EXPIRED"
+EXPIRED_IN_MATCH = "EXPIRED_IN_MATCH"
+OPEN_STATES = (NEW, PARTIALLY_FILLED)
+
+
+def now_ms() -> int:
+    """Wall-clock ms."""
+    return time.time_ns() // 1_000_000
+
+
+def fee_of(amount: Decimal, rate: Decimal) -> Decimal:
+    """``amount x rate`` rounded down to 1e-8."""
+    return (amount * rate).quantize(E8, rounding=ROUND_DOWN)
+
+
+class DuplicateOrder(Exception):
+    """An open order already has this client order id."""
+
+
+@dataclass(slots=True)
+class SimTrade:
+    """One fill of a user order, as the account's trade list shows it."""
+
+    trade_id: int
+    order_id: int
+    symbol: str
+    price: Decimal
+    qty: Decimal
+    quote_qty: Decimal
+    commission: Decimal
+    commission_asset: str
+    time_ms: int
+    is_buyer: bool
+    is_maker: bool
+
+
+@dataclass(slots=True)
+class SimOrder:
+    """A user order and everything that happened to it."""
+
+    venue: str
+    order_id: int
+    uuid: str
+    client_id: str
+    market: Market
+    side: str
+    type: str
+    tif: str
+    price: Decimal | None
+    orig_qty: Decimal
+    quote_qty: Decimal
+    time_ms: int
+    update_ms: int = 0
+    executed_qty: Decimal = ZERO
+    cum_quote: Decimal = ZERO
+    paid_fee: Decimal = ZERO
+    status: str = NEW
+    book_id: int = 0
+    lock_asset: str = ""
+    locked_left: Decimal = ZERO
+    reserved_fee: Decimal = ZERO
+    trades: list[SimTrade] = field(default_factory=list)
+
+    @property
+    def symbol(self) -> str:
+        """The venue's symbol."""
+        return self.market.symbol
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the order can still fill."""
+        return self.status in OPEN_STATES
+
+    @property
+    def remaining_qty(self) -> Decimal:
+        """Quantity not filled yet."""
+        return self.orig_qty - self.executed_qty
+
+
+@dataclass(frozen=True, slots=True)
+class OrderUpdate:
+    """What listeners (the user data stream) hear: an order changed, maybe by a trade."""
+
+    order: SimOrder
+    exec_type: str
+    trade: SimTrade | None
+    assets: tuple[str, ...]
+    time_ms: int
+
+
+Listener = Callable[[OrderUpdate], None]
+
+
+class OrderEngine:
+    """Places, matches, cancels and looks up user orders on both venues."""
+
+    def __init__(self, market: MarketEngine, accounts: dict[str, Account]) -> None:
+        self.market = market
+        self.accounts = accounts
+        self.orders: dict[str, dict[int, SimOrder]] = {v: {} for v in accounts}
+        self.by_uuid: dict[str, SimOrder] = {}
+        self.trades: dict[str, list[SimTrade]] = {v: [] for v in accounts}
+        self.listeners: list[Listener] = []
+        self._resting: dict[tuple[str, int], SimOrder] = {}
+        self._ids = itertools.count(10_000)
+        self._pins_due = False
+        market.set_fill_hook(self.on_fills)
+
+    # ---- queries -------------------------------------------------------------------------
+
+    def find(
+        self,
+        venue: str,
+        *,
+        symbol: str | None = None,
+        order_id: int | None = None,
+        client_id: str | None = None,
+        uuid: str | None = None,
+    ) -> SimOrder | None:
+        """The order with this id (or the newest with this client id), on ``symbol`` if given."""
+        found: SimOrder | None = None
+        if uuid is not None:
+            found = self.by_uuid.get(uuid)
+            if found is not None and found.venue != venue:
+                found = None
+        elif order_id is not None:
+            found = self.orders[venue].get(order_id)
+        elif client_id is not None:
+            for o in reversed(self.orders[venue].values()):
+                if o.client_id == client_id and (symbol is None or o.symbol == symbol):
+                    found = o
+                    break
+        if found is not None and symbol is not None and found.symbol != symbol:
+            return None
+        if found is not None and client_id is not None and found.client_id != client_id:
+            return None
+        return found
+
+    def open_orders(self, venue: str, symbol: str | None = None) -> list[SimOrder]:
+        """Open orders, oldest first."""
+        return [
+            o
+            for o in self.orders[venue].values()
+            if o.is_open and (symbol is None or o.symbol == symbol)
+        ]
+
+    def fee_rate(self, venue: str) -> Decimal:
+        """The venue's commission rate (maker = taker)."""
+        return FEE_RATES[venue]
+
+    def levels(self, market: Market, side: str, venue: str | None = None) -> list[tuple[int, int]]:
+        """The ``(ticks, lots)`` levels a ``side`` taker meets, best first.
+
+        With ``venue`` = Binance our own resting orders are left out (self-trade prevention
+        expires them instead of trading with them).
+        """
+        feed = self.market.feed(market.symbol, now_ms())
+        bids, asks = feed.book.depth(1 << 30)
+        levels = asks if side == BUY else bids
+        if venue != BINANCE or not self._resting:
+            return levels
+        own: dict[int, int] = {}
+        for o in self._resting.values():
+            resting = feed.book.get(o.book_id) if o.symbol == market.symbol else None
+            if o.venue == venue and o.side != side and resting is not None and resting.price:
+                own[resting.price] = own.get(resting.price, 0) + resting.qty
+        if not own:
+            return levels
+        return [(p, q - own.get(p, 0)) for p, q in levels if q > own.get(p, 0)]
+
+    def walk_cost(
+        self, market: Market, side: str, lots: int, limit: int | None, venue: str | None = None
+    ) -> Decimal:
+        """Quote amount that ``lots`` would trade for against the book now (what is available)."""
+        cost = ZERO
+        for price, qty in self.levels(market, side, venue):
+            if lots <= 0 or (
+                limit is not None and (price > limit if side == BUY else price < limit)
+            ):
+                break
+            take = min(qty, lots)
+            cost += market.price_decimal(price) * market.step * take
+            lots -= take
+        return cost
+
+    def available_lots(
+        self, market: Market, side: str, limit: int | None, venue: str | None = None
+    ) -> int:
+        """Lots on the opposite side at ``limit`` or better (everything when None)."""
+        total = 0
+        for price, qty in self.levels(market, side, venue):
+            if limit is not None and (price > limit if side == BUY else price < limit):
+                break
+            total += qty
+        return total
+
+    def lots_for_quote(
+        self, market: Market, side: str, quote: Decimal, venue: str | None = None
+    ) -> int:
+        """How many lots ``quote`` of the quote asset buys (or a sell fetches) walking the book."""
+        lots = 0
+        left = quote
+        for price, qty in self.levels(market, side, venue):
+            lot_value = market.price_decimal(price) * market.step
+            n = min(qty, int(left / lot_value))
+            lots += n
+            left -= lot_value * n
+            if n < qty:
+                break
+        return lots
+
+    # ---- commands ------------------------------------------------------------------------
+
+    def place(
+        self,
+        venue: str,
+        market: Market,
+        side: str,
+        type_: str,
+        *,
+        qty: Decimal,
+        price: Decimal | None = None,
+        tif: str = "GTC",
+        client_id: str = "",
+        quote_qty: Decimal = ZERO,
+        lock: Decimal | None = None,
+    ) -> SimOrder:
+        """Accept, match and (for GTC limit orders) rest one order; returns it after matching.
+
+        ``qty`` must be a whole number of lots and ``price`` of ticks (the dialects check the
+        filters first). ``lock`` overrides the amount to lock (a market buy: its walk cost).
+
+        Raises:
+            DuplicateOrder: An open order on this venue has ``client_id``.
+            InsufficientBalance: The account cannot lock what the order needs.
+        """
+        account = self.accounts[venue]
+        if client_id and any(
+            o.client_id == client_id for o in self.orders[venue].values() if o.is_open
+        ):
+            raise DuplicateOrder(client_id)
+        rate = FEE_RATES[venue]
+        fee_in_quote = venue != BINANCE
+        if side == BUY:
+            asset = market.quote
+            if lock is None:
+                assert price is not None
+                lock = price * qty
+            reserved = fee_of(lock, rate) if fee_in_quote else ZERO
+            amount = lock + reserved
+        else:
+            asset, amount, reserved = market.base, qty, ZERO
+        account.lock(asset, amount)  # raises InsufficientBalance
+        ms = now_ms()
+        oid = next(self._ids)
+        order = SimOrder(
+            venue=venue,
+            order_id=oid,
+            uuid=str(uuidlib.uuid4()),
+            client_id=client_id or f"sim-{oid}",
+            market=market,
+            side=side,
+            type=type_,
+            tif=tif,
+            price=price,
+            orig_qty=qty,
+            quote_qty=quote_qty,
+            time_ms=ms,
+            update_ms=ms,
+            lock_asset=asset,
+            locked_left=amount,
+            reserved_fee=reserved,
+        )
+        self.orders[venue][oid] = order
+        self.by_uuid[order.uuid] = order
+        account.update_ms = ms
+        self._emit(order, "NEW", None, ms)
+        feed = self.market.feed(market.symbol, ms)
+        lots = int(qty / market.step)
+        ticks = int(price / market.tick) if price is not None else None
+        if venue == BINANCE:
+            self._prevent_self_trade(order, feed, lots, ticks, ms)
+        if tif == "FOK" and self.available_lots(market, side, ticks, venue) < lots:
+            self._close(order, EXPIRED, ms)
+            return order
+        rests = type_ != MARKET and tif == "GTC"
+        if lots <= 0:
+            self._close(order, EXPIRED, ms)
+            return order
+        order.book_id = feed.new_order_id()
+        self._resting[(market.symbol, order.book_id)] = order
+        book_order = BookOrder(
+            order.book_id,
+            BookSide.BUY if side == BUY else BookSide.SELL,
+            lots,
+            ticks,
+            BookType.LIMIT if rests else BookType.MARKET,
+            USER,
+        )
+        fills = feed.book.submit(book_order)
+        feed.record(fills, ms)  # -> on_fills for this order and any user maker it crossed
+        if order.is_open and not (rests and order.book_id in feed.book):
+            self._close(order, EXPIRED, ms)
+        self._schedule_pins()
+        return order
+
+    def _prevent_self_trade(
+        self, taker: SimOrder, feed: SymbolFeed, lots: int, ticks: int | None, ms: int
+    ) -> None:
+        """Binance's default STP (EXPIRE_MAKER): expire our own resting orders the taker reaches."""
+        buy = taker.side == BUY
+        reach = ticks
+        if reach is None:  # a market order reaches as deep as its quantity walks
+            left = lots
+            for price, qty in self.levels(taker.market, taker.side, taker.venue):
+                reach = price
+                left -= qty
+                if left <= 0:
+                    break
+        if reach is None:
+            return
+        for maker in list(self._resting.values()):
+            if maker.venue != taker.venue or maker.symbol != taker.symbol or maker is taker:
+                continue
+            resting = feed.book.get(maker.book_id)
+            if maker.side == taker.side or resting is None or resting.price is None:
+                continue
+            if (resting.price <= reach) if buy else (resting.price >= reach):
+                feed.book.cancel(maker.book_id)
+                self._close(maker, EXPIRED_IN_MATCH, ms)
+
+    def cancel(self, order: SimOrder) -> SimOrder:
+        """Cancel an open order; returns it (status CANCELED)."""
+        ms = now_ms()
+        feed = self.market.feed(order.symbol, ms)
+        feed.book.cancel(order.book_id)
+        self._close(order, CANCELED, ms)
+        self._schedule_pins()
+        return order
+
+    # ---- matching ------------------------------------------------------------------------
+
+    def on_fills(self, feed: SymbolFeed, fills: list[Fill], first_tid: int, ms: int) -> None:
+        """The feed's fill hook: apply every fill that involves a user order."""
+        if not self._resting:
+            return
+        sym = feed.market.symbol
+        resting = self._resting
+        for i, f in enumerate(fills):
+            taker = resting.get((sym, f.taker_id))
+            maker = resting.get((sym, f.maker_id)) if f.maker_owner == USER else None
+            if taker is None and maker is None:
+                continue
+            tid = first_tid + i
+            price = feed.market.price_decimal(f.price)
+            qty = feed.market.step * f.qty
+            if maker is not None:
+                self._fill(maker, tid, price, qty, True, ms)
+            if taker is not None:
+                self._fill(taker, tid, price, qty, False, ms)
+
+    def _fill(
+        self, order: SimOrder, tid: int, price: Decimal, qty: Decimal, maker: bool, ms: int
+    ) -> None:
+        account = self.accounts[order.venue]
+        m = order.market
+        rate = FEE_RATES[order.venue]
+        quote = price * qty
+        buy = order.side == BUY
+        if buy:
+            if order.venue == BINANCE:
+                fee, fee_asset = fee_of(qty, rate), m.base
+                cost, release = quote, (order.price * qty if order.price is not None else quote)
+                account.note_buy(m.base, qty - fee, price)
+                account.credit(m.base, qty - fee)
+            else:
+                fee, fee_asset = fee_of(quote, rate), m.quote
+                cost = quote + fee
+                base = order.price * qty if order.price is not None else quote
+                release = base + fee_of(base, rate)
+                account.note_buy(m.base, qty, price)
+                account.credit(m.base, qty)
+            release = min(release, order.locked_left)
+            order.locked_left -= release
+            account.spend_locked(m.quote, release)
+            account.credit(m.quote, release - cost)
+        else:
+            fee, fee_asset = fee_of(quote, rate), m.quote
+            release = min(qty, order.locked_left)
+            order.locked_left -= release
+            account.spend_locked(m.base, release)
+            account.credit(m.quote, quote - fee)
+        order.executed_qty += qty
+        order.cum_quote += quote
+        order.paid_fee += fee
+        order.update_ms = ms
+        account.update_ms = ms
+        trade = SimTrade(
+            tid, order.order_id, m.symbol, price, qty, quote, fee, fee_asset, ms, buy, maker
+        )
+        order.trades.append(trade)
+        self.trades[order.venue].append(trade)
+        if order.executed_qty >= order.orig_qty:
+            order.status = FILLED
+            self._finish(order)
+        else:
+            order.status = PARTIALLY_FILLED
+        self._emit(order, "TRADE", trade, ms)
+
+    def _close(self, order: SimOrder, status: str, ms: int) -> None:
+        order.status = status
+        order.update_ms = ms
+        self._finish(order)
+        self.accounts[order.venue].update_ms = ms
+        exec_type = {CANCELED: "CANCELED", EXPIRED_IN_MATCH: "TRADE_PREVENTION"}.get(
+            status, "EXPIRED"
+        )
+        self._emit(order, exec_type, None, ms)
+
+    def _finish(self, order: SimOrder) -> None:
+        """Release what is left of the lock; forget the book id."""
+        if order.locked_left:
+            self.accounts[order.venue].release(order.lock_asset, order.locked_left)
+            order.locked_left = ZERO
+        self._resting.pop((order.symbol, order.book_id), None)
+        self._schedule_pins()
+
+    def _emit(self, order: SimOrder, exec_type: str, trade: SimTrade | None, ms: int) -> None:
+        if not self.listeners:
+            return
+        update = OrderUpdate(order, exec_type, trade, (order.market.base, order.market.quote), ms)
+        for listener in list(self.listeners):
+            listener(update)
+
+    def _schedule_pins(self) -> None:
+        if self._pins_due:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._pins_due = True
+        loop.call_soon(self._update_pins)
+
+    def _update_pins(self) -> None:
+        self._pins_due = False
+        symbols = {o.symbol for o in self._resting.values()}
+        self.market.pin(symbols, asyncio.get_running_loop().time(), now_ms())
+
+
+__all__ = [
+    "BUY",
+    "CANCELED",
+    "EXPIRED",
+    "EXPIRED_IN_MATCH",
+    "FILLED",
+    "LIMIT",
+    "MARKET",
+    "NEW",
+    "PARTIALLY_FILLED",
+    "SELL",
+    "DuplicateOrder",
+    "InsufficientBalance",
+    "OrderEngine",
+    "OrderUpdate",
+    "SimOrder",
+    "SimTrade",
+]

@@ -1,0 +1,419 @@
+"""The dry-run ledger: one SQLite file (WAL) for runs, orders, fills and their state.
+
+It holds runs, signals, orders, fills, positions, equity snapshots and each run's state (cash,
+replay cursor, risk state).
+
+The engine writes everything one tick caused in one transaction together with the cursor, so a
+``kill -9`` loses at most the tick being processed, and ``--resume`` processes it again: nothing
+lost, nothing counted twice. WAL with ``synchronous=NORMAL`` survives a killed process (not a
+power cut, which may lose the last transactions but never corrupts the file).
+
+Schema changes go in ``MIGRATIONS`` (append only); ``schema_version`` says which ones ran.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from letrade_cli.errors import ConfigError, UsageError
+from letrade_cli.trading.model import (
+    Fill,
+    OrderState,
+    OrderStatus,
+    OrderType,
+    Side,
+    TimeInForce,
+)
+
+MIGRATIONS: list[str] = [
+    # 1: the first schema.
+    """
+    CREATE TABLE runs (
+        run_id TEXT PRIMARY KEY, created_ms INTEGER NOT NULL, strategy TEXT NOT NULL,
+        venue TEXT NOT NULL, symbols TEXT NOT NULL, quote TEXT NOT NULL,
+        initial_cash TEXT NOT NULL, config TEXT NOT NULL, status TEXT NOT NULL,
+        ended_ms INTEGER
+    );
+    CREATE TABLE state (
+        run_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+        PRIMARY KEY (run_id, key)
+    );
+    CREATE TABLE signals (
+        id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, ts_ms INTEGER NOT NULL,
+        symbol TEXT NOT NULL, side TEXT NOT NULL, reason TEXT NOT NULL,
+        accepted INTEGER NOT NULL, note TEXT NOT NULL
+    );
+    CREATE INDEX signals_run ON signals (run_id, id);
+    CREATE TABLE orders (
+        run_id TEXT NOT NULL, client_order_id TEXT NOT NULL, symbol TEXT NOT NULL,
+        side TEXT NOT NULL, type TEXT NOT NULL, quantity TEXT NOT NULL, price TEXT,
+        tif TEXT NOT NULL, status TEXT NOT NULL, filled_qty TEXT NOT NULL,
+        quote_qty TEXT NOT NULL, fee TEXT NOT NULL, created_ms INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        PRIMARY KEY (run_id, client_order_id)
+    );
+    CREATE TABLE fills (
+        run_id TEXT NOT NULL, trade_id TEXT NOT NULL, client_order_id TEXT NOT NULL,
+        symbol TEXT NOT NULL, side TEXT NOT NULL, price TEXT NOT NULL, quantity TEXT NOT NULL,
+        fee TEXT NOT NULL, fee_asset TEXT NOT NULL, ts_ms INTEGER NOT NULL,
+        is_maker INTEGER NOT NULL, realized_pnl TEXT NOT NULL,
+        PRIMARY KEY (run_id, trade_id)
+    );
+    CREATE TABLE positions (
+        run_id TEXT NOT NULL, symbol TEXT NOT NULL, quantity TEXT NOT NULL,
+        cost TEXT NOT NULL, realized TEXT NOT NULL,
+        PRIMARY KEY (run_id, symbol)
+    );
+    CREATE TABLE equity (
+        run_id TEXT NOT NULL, ts_ms INTEGER NOT NULL, equity TEXT NOT NULL,
+        cash TEXT NOT NULL, unrealized TEXT NOT NULL,
+        PRIMARY KEY (run_id, ts_ms)
+    );
+    """,
+    # 2: latency per order (signal -> ack, ms) and the marks behind each equity snapshot.
+    """
+    ALTER TABLE orders ADD COLUMN signal_to_ack_ms REAL;
+    ALTER TABLE equity ADD COLUMN marks TEXT NOT NULL DEFAULT '{}';
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def default_db_path() -> Path:
+    """``$LETRADE_DATA_DIR/dryrun.sqlite3``, else ``~/.local/share/letrade/dryrun.sqlite3``."""
+    base = os.environ.get("LETRADE_DATA_DIR")
+    root = Path(base) if base else Path.home() / ".local" / "share" / "letrade"
+    return root / "dryrun.sqlite3"
+
+
+def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
+    """Run the migrations after the database's version up to ``target``; returns the version."""
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    version = int(row[0] or 0)
+    if version > SCHEMA_VERSION:
+        raise ConfigError(
+            f"the ledger's schema version {version} is newer than this letrade ({SCHEMA_VERSION})",
+            hint="upgrade letrade, or use another --db",
+        )
+    for number in range(version + 1, target + 1):
+        with _transaction(conn):
+            for statement in MIGRATIONS[number - 1].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
+        version = number
+    return version
+
+
+@contextlib.contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating) the ledger file in WAL mode, migrated to the current schema."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+    except (OSError, sqlite3.Error) as exc:
+        raise ConfigError(
+            f"cannot open the ledger {path}: {exc}", hint="pass a writable --db PATH"
+        ) from None
+    migrate(conn)
+    return conn
+
+
+def _order_row(run_id: str, o: OrderState) -> tuple[Any, ...]:
+    latency = o.latency.as_ms()["signal_to_ack_ms"]
+    return (
+        run_id,
+        o.client_order_id,
+        o.symbol,
+        o.side.value,
+        o.type.value,
+        str(o.quantity),
+        None if o.price is None else str(o.price),
+        o.time_in_force.value,
+        o.status.value,
+        str(o.filled_qty),
+        str(o.quote_qty),
+        str(o.fee),
+        o.created_ms,
+        o.updated_ms,
+        latency,
+    )
+
+
+class Ledger:
+    """Reads and writes one ledger file. Writes happen inside :meth:`transaction`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.conn = connect(path)
+
+    def close(self) -> None:
+        """Close the connection (the WAL is checkpointed by SQLite)."""
+        self.conn.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside commit together or not at all."""
+        with _transaction(self.conn):
+            yield
+
+    # -- writes (call inside a transaction) ------------------------------------------------
+    def create_run(
+        self,
+        run_id: str,
+        *,
+        created_ms: int,
+        strategy: str,
+        venue: str,
+        symbols: Sequence[str],
+        quote: str,
+        initial_cash: Decimal,
+        config: dict[str, Any],
+    ) -> None:
+        """Record a new run."""
+        self.conn.execute(
+            "INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,NULL)",
+            (
+                run_id,
+                created_ms,
+                strategy,
+                venue,
+                json.dumps(list(symbols)),
+                quote,
+                str(initial_cash),
+                json.dumps(config, sort_keys=True),
+                "running",
+            ),
+        )
+
+    def set_status(self, run_id: str, status: str, ended_ms: int | None = None) -> None:
+        """Mark a run running / finished / interrupted."""
+        self.conn.execute(
+            "UPDATE runs SET status = ?, ended_ms = ? WHERE run_id = ?", (status, ended_ms, run_id)
+        )
+
+    def put_state(self, run_id: str, values: dict[str, str]) -> None:
+        """Upsert the run's state values (cash, cursor, counters, risk state)."""
+        self.conn.executemany(
+            "INSERT INTO state VALUES (?,?,?) ON CONFLICT (run_id, key) DO UPDATE SET "
+            "value = excluded.value",
+            [(run_id, k, v) for k, v in values.items()],
+        )
+
+    def add_signal(
+        self,
+        run_id: str,
+        ts_ms: int,
+        symbol: str,
+        side: str,
+        reason: str,
+        accepted: bool,
+        note: str,
+    ) -> None:
+        """Record a strategy signal and what the risk layer did with it."""
+        self.conn.execute(
+            "INSERT INTO signals (run_id, ts_ms, symbol, side, reason, accepted, note) "
+            "VALUES (?,?,?,?,?,?,?)",
+            (run_id, ts_ms, symbol, side, reason, int(accepted), note),
+        )
+
+    def upsert_order(self, run_id: str, order: OrderState) -> None:
+        """Insert or update an order by its client id."""
+        self.conn.execute(
+            "INSERT INTO orders (run_id, client_order_id, symbol, side, type, quantity, price, "
+            "tif, status, filled_qty, quote_qty, fee, created_ms, updated_ms, signal_to_ack_ms) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (run_id, client_order_id) DO "
+            "UPDATE SET status = excluded.status, filled_qty = excluded.filled_qty, "
+            "quote_qty = excluded.quote_qty, fee = excluded.fee, updated_ms = excluded.updated_ms, "
+            "signal_to_ack_ms = COALESCE(excluded.signal_to_ack_ms, orders.signal_to_ack_ms)",
+            _order_row(run_id, order),
+        )
+
+    def add_fill(self, run_id: str, fill: Fill, realized_pnl: Decimal) -> None:
+        """Record one execution (a repeated trade id is ignored)."""
+        self.conn.execute(
+            "INSERT OR IGNORE INTO fills VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                run_id,
+                fill.trade_id,
+                fill.client_order_id,
+                fill.symbol,
+                fill.side.value,
+                str(fill.price),
+                str(fill.quantity),
+                str(fill.fee),
+                fill.fee_asset,
+                fill.ts_ms,
+                int(fill.is_maker),
+                str(realized_pnl),
+            ),
+        )
+
+    def put_position(
+        self, run_id: str, symbol: str, quantity: Decimal, cost: Decimal, realized: Decimal
+    ) -> None:
+        """Upsert one position."""
+        self.conn.execute(
+            "INSERT INTO positions VALUES (?,?,?,?,?) ON CONFLICT (run_id, symbol) DO UPDATE SET "
+            "quantity = excluded.quantity, cost = excluded.cost, realized = excluded.realized",
+            (run_id, symbol, str(quantity), str(cost), str(realized)),
+        )
+
+    def add_equity(
+        self,
+        run_id: str,
+        ts_ms: int,
+        equity: Decimal,
+        cash: Decimal,
+        unrealized: Decimal,
+        marks: dict[str, str],
+    ) -> None:
+        """Record one equity snapshot (one per timestamp)."""
+        self.conn.execute(
+            "INSERT OR REPLACE INTO equity VALUES (?,?,?,?,?,?)",
+            (run_id, ts_ms, str(equity), str(cash), str(unrealized), json.dumps(marks)),
+        )
+
+    # -- reads -------------------------------------------------------------------------------
+    def run(self, run_id: str) -> dict[str, Any]:
+        """The run's row (``UsageError`` naming ``letrade dryrun list`` when unknown)."""
+        cur = self.conn.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,))
+        row = cur.fetchone()
+        if row is None:
+            raise UsageError(
+                f"no dry run '{run_id}' in {self.path}",
+                hint="`letrade dryrun list` shows the runs (pass the same --db)",
+            )
+        out = dict(zip([d[0] for d in cur.description], row, strict=True))
+        out["symbols"] = json.loads(out["symbols"])
+        out["config"] = json.loads(out["config"])
+        return out
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Every run, newest first, with its fill count and last equity."""
+        cur = self.conn.execute(
+            "SELECT r.run_id, r.created_ms, r.strategy, r.venue, r.symbols, r.status, "
+            "r.initial_cash, r.quote, (SELECT COUNT(*) FROM fills f WHERE f.run_id = r.run_id), "
+            "(SELECT equity FROM equity e WHERE e.run_id = r.run_id ORDER BY ts_ms DESC LIMIT 1) "
+            "FROM runs r ORDER BY r.created_ms DESC, r.run_id"
+        )
+        keys = ["run_id", "created_ms", "strategy", "venue", "symbols", "status",
+                "initial_cash", "quote", "fills", "equity"]  # fmt: skip
+        out = [dict(zip(keys, row, strict=True)) for row in cur.fetchall()]
+        for item in out:
+            item["symbols"] = json.loads(item["symbols"])
+        return out
+
+    def state(self, run_id: str) -> dict[str, str]:
+        """The run's state values."""
+        rows = self.conn.execute("SELECT key, value FROM state WHERE run_id = ?", (run_id,))
+        return dict(rows.fetchall())
+
+    def positions(self, run_id: str) -> dict[str, tuple[Decimal, Decimal, Decimal]]:
+        """Symbol -> (quantity, cost, realized)."""
+        rows = self.conn.execute(
+            "SELECT symbol, quantity, cost, realized FROM positions WHERE run_id = ? "
+            "ORDER BY symbol",
+            (run_id,),
+        )
+        return {s: (Decimal(q), Decimal(c), Decimal(r)) for s, q, c, r in rows.fetchall()}
+
+    def orders(self, run_id: str, *, open_only: bool = False) -> list[OrderState]:
+        """The run's orders (only the open ones with ``open_only``), oldest first."""
+        sql = (
+            "SELECT client_order_id, symbol, side, type, quantity, price, tif, status, "
+            "filled_qty, quote_qty, fee, created_ms, updated_ms FROM orders WHERE run_id = ?"
+        )
+        if open_only:
+            sql += " AND status IN ('NEW', 'PARTIALLY_FILLED')"
+        out = []
+        for row in self.conn.execute(sql + " ORDER BY created_ms, rowid", (run_id,)).fetchall():
+            cid, sym, side, typ, qty, price, tif, status, filled, quote, fee, cms, ums = row
+            out.append(
+                OrderState(
+                    venue="paper",
+                    symbol=sym,
+                    client_order_id=cid,
+                    side=Side(side),
+                    type=OrderType(typ),
+                    quantity=Decimal(qty),
+                    status=OrderStatus(status),
+                    price=None if price is None else Decimal(price),
+                    time_in_force=TimeInForce(tif),
+                    venue_order_id=cid,
+                    filled_qty=Decimal(filled),
+                    quote_qty=Decimal(quote),
+                    fee=Decimal(fee),
+                    created_ms=cms,
+                    updated_ms=ums,
+                )
+            )
+        return out
+
+    def fills(self, run_id: str) -> list[dict[str, Any]]:
+        """The run's fills, oldest first, as dicts (Decimal fields)."""
+        cur = self.conn.execute(
+            "SELECT trade_id, client_order_id, symbol, side, price, quantity, fee, fee_asset, "
+            "ts_ms, is_maker, realized_pnl FROM fills WHERE run_id = ? ORDER BY ts_ms, rowid",
+            (run_id,),
+        )
+        keys = [d[0] for d in cur.description]
+        out = []
+        for row in cur.fetchall():
+            item = dict(zip(keys, row, strict=True))
+            for k in ("price", "quantity", "fee", "realized_pnl"):
+                item[k] = Decimal(item[k])
+            item["is_maker"] = bool(item["is_maker"])
+            out.append(item)
+        return out
+
+    def equity(self, run_id: str) -> list[tuple[int, Decimal, dict[str, str]]]:
+        """(ts_ms, equity, marks) snapshots, oldest first."""
+        rows = self.conn.execute(
+            "SELECT ts_ms, equity, marks FROM equity WHERE run_id = ? ORDER BY ts_ms", (run_id,)
+        )
+        return [(t, Decimal(e), json.loads(m)) for t, e, m in rows.fetchall()]
+
+    def signal_counts(self, run_id: str) -> tuple[int, int]:
+        """(signals, accepted signals)."""
+        row = self.conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(accepted), 0) FROM signals WHERE run_id = ?", (run_id,)
+        ).fetchone()
+        return int(row[0]), int(row[1])
+
+    def latencies_ms(self, run_id: str) -> list[float]:
+        """Signal -> ack latency of every order that has one."""
+        rows = self.conn.execute(
+            "SELECT signal_to_ack_ms FROM orders WHERE run_id = ? AND signal_to_ack_ms IS NOT NULL",
+            (run_id,),
+        )
+        return [float(r[0]) for r in rows.fetchall()]
+
+    def last_signal_ms(self, run_id: str) -> dict[str, int]:
+        """Symbol -> time of its last accepted signal (the risk layer's cooldowns)."""
+        rows = self.conn.execute(
+            "SELECT symbol, MAX(ts_ms) FROM signals WHERE run_id = ? AND accepted = 1 "
+            "GROUP BY symbol",
+            (run_id,),
+        )
+        return {s: int(t) for s, t in rows.fetchall()}

@@ -1,0 +1,195 @@
+"""The records every part of the order path shares: intents, order states, fills, balances, rules.
+
+Money is ``Decimal`` end to end (prices, quantities, fees); times are integer ms (venue clocks)
+or ns (our ``time.perf_counter_ns`` latency stamps). A strategy emits ``Signal``s; the risk layer
+turns them into ``OrderIntent``s; the ``OrderManager`` sends intents to a ``TradingVenue`` (a real
+venue or the paper broker) and tracks the ``OrderState`` and ``Fill``s that come back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+ZERO = Decimal(0)
+
+
+class Side(StrEnum):
+    """Buy or sell."""
+
+    BUY = "BUY"
+    SELL = "SELL"
+
+
+class OrderType(StrEnum):
+    """Market (take liquidity now) or limit (at a price or better)."""
+
+    MARKET = "MARKET"
+    LIMIT = "LIMIT"
+
+
+class TimeInForce(StrEnum):
+    """What happens to an unfilled limit remainder: rest (GTC), cancel (IOC), all-or-none (FOK)."""
+
+    GTC = "GTC"
+    IOC = "IOC"
+    FOK = "FOK"
+
+
+class OrderStatus(StrEnum):
+    """Binance's order states; Upbit's are mapped onto them."""
+
+    NEW = "NEW"
+    PARTIALLY_FILLED = "PARTIALLY_FILLED"
+    FILLED = "FILLED"
+    CANCELED = "CANCELED"
+    REJECTED = "REJECTED"
+    EXPIRED = "EXPIRED"
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the order can still fill."""
+        return self in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED)
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """What a strategy wants: go long/flat/short on a symbol, with the tick that caused it.
+
+    Attributes:
+        symbol: The venue's symbol.
+        side: BUY to enter/add, SELL to exit/reduce.
+        reason: Short human text (``"sma 20/50 cross up"``), stored in the ledger.
+        strength: Optional 0..1 sizing hint; the risk layer decides the quantity.
+        tick_recv_ns: ``Tick.recv_ns`` of the tick that produced the signal (latency origin).
+        created_ns: ``time.perf_counter_ns()`` when the strategy emitted it.
+    """
+
+    symbol: str
+    side: Side
+    reason: str = ""
+    strength: float = 1.0
+    tick_recv_ns: int = 0
+    created_ns: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OrderIntent:
+    """An order as a user or the risk layer asks for it, before the venue sees it."""
+
+    symbol: str
+    side: Side
+    quantity: Decimal
+    type: OrderType = OrderType.MARKET
+    price: Decimal | None = None
+    time_in_force: TimeInForce = TimeInForce.GTC
+    client_order_id: str | None = None
+
+
+@dataclass(slots=True)
+class OrderLatency:
+    """``perf_counter_ns`` stamps along one order's path (0 = not reached)."""
+
+    signal_ns: int = 0
+    send_ns: int = 0
+    ack_ns: int = 0
+    fill_ns: int = 0
+
+    def as_ms(self) -> dict[str, float | None]:
+        """signal→send, send→ack, ack→fill and signal→ack in ms (None when a stamp is missing)."""
+
+        def span(a: int, b: int) -> float | None:
+            return (b - a) / 1e6 if a and b else None
+
+        return {
+            "signal_to_send_ms": span(self.signal_ns, self.send_ns),
+            "send_to_ack_ms": span(self.send_ns, self.ack_ns),
+            "ack_to_fill_ms": span(self.ack_ns, self.fill_ns),
+            "signal_to_ack_ms": span(self.signal_ns or self.send_ns, self.ack_ns),
+        }
+
+
+@dataclass(slots=True)
+class OrderState:
+    """An order as the venue last reported it."""
+
+    venue: str
+    symbol: str
+    client_order_id: str
+    side: Side
+    type: OrderType
+    quantity: Decimal
+    status: OrderStatus
+    price: Decimal | None = None
+    time_in_force: TimeInForce = TimeInForce.GTC
+    venue_order_id: str | None = None
+    filled_qty: Decimal = ZERO
+    quote_qty: Decimal = ZERO  # sum of price * qty over the fills
+    fee: Decimal = ZERO
+    fee_asset: str = ""
+    created_ms: int = 0
+    updated_ms: int = 0
+    latency: OrderLatency = field(default_factory=OrderLatency)
+
+    @property
+    def avg_price(self) -> Decimal | None:
+        """Average fill price, when anything filled."""
+        return self.quote_qty / self.filled_qty if self.filled_qty else None
+
+    @property
+    def remaining(self) -> Decimal:
+        """Quantity still open."""
+        return self.quantity - self.filled_qty
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """One execution of one order."""
+
+    venue: str
+    symbol: str
+    client_order_id: str
+    side: Side
+    price: Decimal
+    quantity: Decimal
+    fee: Decimal
+    fee_asset: str
+    trade_id: str
+    ts_ms: int
+    is_maker: bool = False
+
+    @property
+    def notional(self) -> Decimal:
+        """Price times quantity, in the quote asset."""
+        return self.price * self.quantity
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """One asset of an account."""
+
+    asset: str
+    free: Decimal
+    locked: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        """Free plus locked."""
+        return self.free + self.locked
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolRules:
+    """A market's trading filters (Binance PRICE_FILTER / LOT_SIZE / NOTIONAL; Upbit's chance)."""
+
+    symbol: str
+    base: str
+    quote: str
+    tick_size: Decimal
+    step_size: Decimal
+    min_qty: Decimal = ZERO
+    max_qty: Decimal | None = None
+    min_price: Decimal = ZERO
+    max_price: Decimal | None = None
+    min_notional: Decimal = ZERO

@@ -1,0 +1,162 @@
+"""The dry run on screen: a Rich live view, JSON events, a heartbeat line, the final summary."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+HEARTBEAT_S = 60.0
+
+
+def _clock(ms: int) -> str:
+    if not ms:
+        return "-"
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def dryrun_view(view: dict[str, Any], title: str) -> Group:
+    """Positions, PnL, equity, recent signals and latency as Rich renderables."""
+    head = Table.grid(padding=(0, 2))
+    head.add_row(
+        Text(title, style="bold"),
+        f"clock {_clock(view['clock_ms'])} UTC",
+        f"ticks {view['ticks']:,} ({view['ticks_per_s']:,.0f}/s)",
+        f"cache hit {view['cache']['hit_rate'] * 100:.1f}%",
+    )
+    pnl = float(view["pnl"])
+    head.add_row(
+        f"equity {float(view['equity']):,.2f}",
+        Text(f"PnL {pnl:+,.2f}", style="green" if pnl >= 0 else "red"),
+        f"fees {float(view['fees']):,.4f}",
+        Text("HALTED (daily loss)", style="bold red") if view["halted"] else "",
+    )
+    positions = Table(title="positions", expand=False)
+    for column in ("symbol", "quantity", "avg cost", "mark", "unrealized"):
+        positions.add_column(column, justify="right")
+    for symbol, p in view["positions"].items():
+        qty, cost, mark = float(p["quantity"]), float(p["avg_cost"]), float(p["mark"])
+        positions.add_row(
+            symbol, f"{qty:g}", f"{cost:,.4f}", f"{mark:,.4f}", f"{(mark - cost) * qty:+,.4f}"
+        )
+    recent = Table(title="recent signals and fills", expand=False)
+    for column in ("time", "kind", "symbol", "side", "detail"):
+        recent.add_column(column)
+    for event in view["recent"][-8:]:
+        detail = event.get("reason") or ""
+        if event["kind"] == "fill":
+            detail = f"{event['quantity']} @ {event['price']} fee {event['fee']}"
+        elif event["kind"] == "signal":
+            detail = f"{detail} -> {event['note']}"
+        recent.add_row(
+            _clock(event["ts_ms"])[11:], event["kind"], event.get("symbol", ""),
+            event.get("side", ""), detail,
+        )  # fmt: skip
+    lat = view["latency_ms"]
+    latency = Text(
+        f"signal->ack latency: p50 {lat['p50']:.3f} ms · p90 {lat['p90']:.3f} · "
+        f"p99 {lat['p99']:.3f} · max {lat['max']:.3f} ({lat['count']} orders)"
+    )
+    return Group(head, positions, recent, latency)
+
+
+def heartbeat_line(view: dict[str, Any]) -> str:
+    """One line for logs when stderr is not a terminal."""
+    return (
+        f"dryrun {view['run_id']} clock={_clock(view['clock_ms'])} ticks={view['ticks']} "
+        f"equity={float(view['equity']):.2f} pnl={float(view['pnl']):+.2f} "
+        f"positions={len(view['positions'])} cache_hit={view['cache']['hit_rate'] * 100:.1f}% "
+        f"halted={'yes' if view['halted'] else 'no'}"
+    )
+
+
+def summary_lines(view: dict[str, Any], db: str, completed: bool) -> list[str]:
+    """The final summary and the command that shows the full report."""
+    status = "finished" if completed else "stopped (resume with --resume)"
+    return [
+        f"dry run {view['run_id']} {status}: {view['ticks']:,} ticks "
+        f"({view['ticks_per_s']:,.0f}/s), equity {float(view['equity']):,.2f}, "
+        f"PnL {float(view['pnl']):+,.4f}, fees {float(view['fees']):,.4f}, "
+        f"cache hit rate {view['cache']['hit_rate'] * 100:.1f}%",
+        f"report: letrade dryrun report {view['run_id']} --db {db}",
+    ]
+
+
+class Heartbeat:
+    """Writes ``heartbeat_line`` to stderr at most once per ``every_s``."""
+
+    def __init__(self, every_s: float = HEARTBEAT_S) -> None:
+        self.every_s = every_s
+        self.next = time.monotonic() + every_s
+
+    def maybe(self, view: dict[str, Any]) -> None:
+        """Write the line if it is due."""
+        now = time.monotonic()
+        if now >= self.next:
+            self.next = now + self.every_s
+            sys.stderr.write(heartbeat_line(view) + "\n")
+            sys.stderr.flush()
+
+
+def report_table(report: dict[str, Any]) -> Table:
+    """A run's report as a two-column table."""
+    table = Table(title=f"dry run {report['run_id']} ({report['status']})", show_header=False)
+    table.add_column("metric", style="bold")
+    table.add_column("value", justify="right")
+    quote = report["quote"]
+    rows = [
+        ("strategy", report["strategy"]),
+        ("venue / symbols", f"{report['venue']} / {' '.join(report['symbols'])}"),
+        ("period (UTC)", f"{_clock(report['start_ms'])} -> {_clock(report['end_ms'])}"),
+        ("equity", f"{report['initial_equity']} -> {report['final_equity']} {quote}"),
+        ("PnL", f"{report['pnl']} {quote} ({report['return_pct']:+.4f}%)"),
+        ("fees", f"{report['fees']} {quote}"),
+        ("fills / round trips", f"{report['trades']} / {report['round_trips']}"),
+        ("win rate", "-" if report["win_rate"] is None else f"{report['win_rate'] * 100:.1f}%"),
+        ("max drawdown", f"{report['max_drawdown']} ({report['max_drawdown_pct']:.4f}%)"),
+        ("Sharpe (annualised)", "-" if report["sharpe"] is None else f"{report['sharpe']:.3f}"),
+        ("signals (accepted)", f"{report['signals']} ({report['signals_accepted']})"),
+        (
+            "price cache hit rate",
+            "no reads" if report["cache_hit_rate"] is None else f"{report['cache_hit_rate']:.1%}",
+        ),
+    ]
+    lat = report["latency_ms"]
+    rows.append(
+        (
+            "signal->ack p50/p90/p99",
+            f"{lat['signal_to_ack_p50']:.3f} / {lat['signal_to_ack_p90']:.3f} / "
+            f"{lat['signal_to_ack_p99']:.3f} ms ({lat['orders']} orders)",
+        )
+    )
+    for key, value in rows:
+        table.add_row(key, str(value))
+    return table
+
+
+def runs_table(runs: list[dict[str, Any]]) -> Table:
+    """The ledger's runs, newest first."""
+    table = Table(title="dry runs")
+    for column in (
+        "run",
+        "created (UTC)",
+        "strategy",
+        "venue",
+        "symbols",
+        "status",
+        "fills",
+        "equity",
+    ):
+        table.add_column(column)
+    for run in runs:
+        table.add_row(
+            run["run_id"], _clock(run["created_ms"]), run["strategy"], run["venue"],
+            " ".join(run["symbols"]), run["status"], str(run["fills"]),
+            f"{run['equity'] or run['initial_cash']} {run['quote']}",
+        )  # fmt: skip
+    return table
