@@ -83,7 +83,7 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix letrade_cli tests benchmarks
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/letrade bench all --out benchmarks/results/bench-all.json
 
 clean:
 	rm -rf $(VENV) .venv-3.* .cache dist build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,7 +1,9 @@
 """The `letrade` entry point: registers command groups and maps errors to exit codes.
 
-Only Typer and Rich are imported here; every command imports its heavy modules (aiohttp,
-websockets, boto3, the exchange code) inside its own function, so ``letrade --help`` stays fast.
+Only Typer is imported here; every command imports its heavy modules (aiohttp, websockets,
+boto3, the exchange code) inside its own function, so ``letrade --help`` stays fast. The
+commands in ``lazy.LAZY_COMMANDS`` are built only when run (``LazyGroup``); help is plain Click
+formatting (``HELP_MARKUP``): Typer's Rich help costs ~100 ms of imports per ``--help``.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ import sys
 import typer
 
 from letrade_cli import __version__
-from letrade_cli.cli import bench, profiles, serverless, sim, stream
-from letrade_cli.cli import dryrun as dryrun_cli
-from letrade_cli.cli import trade as trade_cli
 from letrade_cli.cli.help import hide_flag_metavars
+from letrade_cli.cli.lazy import LazyGroup
 from letrade_cli.errors import LetradeError
 
 hide_flag_metavars()
+
+# The root's own help is Click's plain text (Rich's panels would cost ~100 ms on every
+# `letrade --help`); each command, built lazily, renders its help with Rich (cli.lazy).
+HELP_MARKUP = None
 
 app = typer.Typer(
     name="letrade",
@@ -26,6 +30,8 @@ app = typer.Typer(
     add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
+    cls=LazyGroup,
+    rich_markup_mode=HELP_MARKUP,
 )
 
 
@@ -44,25 +50,24 @@ def root(
     """Letrade: stream, simulate, benchmark and deploy crypto data collectors."""
 
 
-stream.register(app)
-sim.register(app)
-bench.register(app)
-serverless.register(app)
-trade_cli.register(app)
-dryrun_cli.register(app)
-profiles.register(app)
+# Every command is registered lazily (lazy.LAZY_COMMANDS); `module.register(app)` here would
+# still work (built eagerly).
 
 
 def main() -> None:
     """Console-script entry: run the app, turning LetradeError into one line and an exit code."""
-    from letrade_cli.runtime.process import EXIT_INTERRUPTED
-    from letrade_cli.ui.console import print_error
-
+    # Imported only when needed: runtime.process loads asyncio, ui.console loads Rich (~50 ms
+    # that ``letrade --help`` would otherwise pay).
     try:
         app(prog_name="letrade")  # the same name (and completion) under python -m
     except LetradeError as exc:
+        from letrade_cli.ui.console import print_error
+
         print_error(exc.message, exc.hint)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
+        from letrade_cli.runtime.process import EXIT_INTERRUPTED
+        from letrade_cli.ui.console import print_error
+
         print_error("interrupted")
         sys.exit(EXIT_INTERRUPTED)

@@ -1,19 +1,95 @@
-"""`letrade bench` commands: reproducible throughput and latency runs, output as JSON."""
+"""`letrade bench` commands: reproducible throughput and latency runs, output as JSON.
+
+One command per mode; each parses its own sizes, calls ``letrade_cli.bench.<mode>`` and hands
+the document to ``_publish`` (tables, ``--compare``, ``--json``, ``--out``, ``--html``).
+"""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from letrade_cli.cli.help import examples
 
+if TYPE_CHECKING:
+    from letrade_cli.bench.output import OutputOptions
+
 bench_app = typer.Typer(
     help="Reproducible throughput and latency benchmarks (JSON on stdout with --json).",
     no_args_is_help=True,
 )
+
+# The flags every mode shares.
+JsonOpt = Annotated[bool, typer.Option("--json", help="Write the JSON document to stdout.")]
+OutOpt = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Also write the JSON document here.")
+]
+CompareOpt = Annotated[
+    Path | None,
+    typer.Option("--compare", help="A saved --out file: print each metric's change against it."),
+]
+FailOverOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--fail-over",
+        metavar="PCT",
+        help="With --compare: exit 1 when any metric is worse by more than PCT percent.",
+    ),
+]
+LoopOpt = Annotated[
+    str, typer.Option(help="Event loop: auto (uvloop if installed), asyncio, uvloop.")
+]
+SimPinOpt = Annotated[
+    bool, typer.Option("--pin/--no-pin", help="Pin client and sim to different CPUs.")
+]
+HtmlOpt = Annotated[
+    Path | None,
+    typer.Option("--html", help="Write one self-contained HTML page (charts, offline)."),
+]
+
+
+def _options(
+    json_output: bool,
+    out: Path | None,
+    compare: Path | None,
+    fail_over: float | None,
+    html: Path | None,
+) -> OutputOptions:
+    from letrade_cli.bench.output import OutputOptions
+
+    return OutputOptions(json_output, out, compare, fail_over, html)
+
+
+def _publish(
+    run: Callable[[Callable[[str], None]], dict[str, Any]], options: OutputOptions
+) -> dict[str, Any]:
+    """Check the shared flags, run the mode, publish; exit 1 on a regression past --fail-over."""
+    from letrade_cli.bench.output import publish
+    from letrade_cli.errors import LetradeError, UsageError
+    from letrade_cli.ui.console import err_console
+
+    try:
+        saved = options.validate()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    console = err_console()
+    try:
+        doc = run(lambda msg: console.print(msg, style="dim", highlight=False))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    except (OSError, RuntimeError, TimeoutError) as exc:
+        raise LetradeError(f"benchmark failed: {exc}") from exc
+    comparison = publish(doc, options, saved)
+    if comparison is not None and comparison.failed:
+        worse = ", ".join(c.name for c in comparison.regressions)
+        raise LetradeError(
+            f"worse than {options.compare} by more than {options.fail_over:g} %: {worse}",
+            hint="see the comparison above",
+        )
+    return doc
 
 
 INGEST_HELP = (
@@ -32,7 +108,7 @@ INGEST_HELP = (
     help=INGEST_HELP,
     epilog=examples(
         ("letrade bench ingest -n 100000 -s 50 -r 1", "a quick run, table on stderr"),
-        ("letrade bench ingest --json --out bench.json", "the full run, JSON kept"),
+        ("letrade bench ingest --json --out ingest.json", "the full run, JSON kept"),
     ),
 )
 def ingest(
@@ -45,12 +121,6 @@ def ingest(
     repeat: Annotated[
         int, typer.Option("--repeat", "-r", min=1, help="Runs per client; the median is reported.")
     ] = 3,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="Write the JSON document to stdout.")
-    ] = False,
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Also write the JSON document here.")
-    ] = None,
     markdown: Annotated[
         Path | None, typer.Option("--markdown", help="Write the table as Markdown here.")
     ] = None,
@@ -67,35 +137,185 @@ def ingest(
     pin: Annotated[
         bool, typer.Option("--pin/--no-pin", help="Pin client and server to different CPUs.")
     ] = True,
+    json_output: JsonOpt = False,
+    out: OutOpt = None,
+    compare: CompareOpt = None,
+    fail_over: FailOverOpt = None,
+    html: HtmlOpt = None,
 ) -> None:
     """Full ingest path against bare WebSocket clients (help text: ``INGEST_HELP``)."""
-    from letrade_cli.bench.ingest import ALL_CLIENTS, IngestBenchConfig, run_ingest_benchmark
-    from letrade_cli.bench.report import markdown as to_markdown
-    from letrade_cli.bench.report import render
-    from letrade_cli.errors import LetradeError, UsageError
-    from letrade_cli.ui.console import err_console
+    from letrade_cli.bench.ingest.run import ALL_CLIENTS, IngestBenchConfig, run_ingest_benchmark
 
     chosen = tuple(c.strip() for c in clients.split(",") if c.strip()) if clients else ALL_CLIENTS
     config = IngestBenchConfig(
         messages=messages, symbols=symbols, repeat=repeat, clients=chosen, loop=loop, pin=pin
     )
-    try:
-        config.validate()
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
-    console = err_console()
-    try:
-        doc = run_ingest_benchmark(config, progress=lambda msg: console.print(msg, style="dim"))
-    except (OSError, RuntimeError, TimeoutError) as exc:
-        raise LetradeError(f"benchmark failed: {exc}") from exc
-    render(doc, console)
-    text = json.dumps(doc, indent=2)
-    if out is not None:
-        out.write_text(text + "\n", encoding="utf-8")
+    options = _options(json_output, out, compare, fail_over, html)
+    doc = _publish(lambda say: run_ingest_benchmark(config, progress=say), options)
     if markdown is not None:
+        from letrade_cli.bench.ingest.report import markdown as to_markdown
+
         markdown.write_text(to_markdown(doc), encoding="utf-8")
-    if json_output:
-        typer.echo(text)
+
+
+@bench_app.command(
+    "cache",
+    epilog=examples(
+        ("letrade bench cache", "PriceCache beside cachetools.TTLCache, Zipf symbol mix"),
+        ("letrade bench cache --symbols 2000 --json", "more symbols than the cache holds"),
+    ),
+)
+def cache(
+    ops: Annotated[
+        int, typer.Option("--ops", "-n", min=1, help="Operations per timed loop.")
+    ] = 200_000,
+    symbols: Annotated[
+        int, typer.Option("--symbols", "-s", min=1, help="Distinct keys (symbols).")
+    ] = 200,
+    zipf_s: Annotated[
+        float, typer.Option("--zipf-s", help="Zipf exponent of the symbol mix (1.1: skewed).")
+    ] = 1.1,
+    repeat: Annotated[
+        int, typer.Option("--repeat", "-r", min=1, help="Rounds; the median is reported.")
+    ] = 5,
+    json_output: JsonOpt = False,
+    out: OutOpt = None,
+    compare: CompareOpt = None,
+    fail_over: FailOverOpt = None,
+    html: HtmlOpt = None,
+) -> None:
+    """PriceCache beside cachetools.TTLCache: ns per get/put and hit rate, Zipf symbol mix."""
+    from letrade_cli.bench.cache import CacheBenchConfig, run_cache_benchmark
+
+    config = CacheBenchConfig(ops=ops, symbols=symbols, zipf_s=zipf_s, repeat=repeat)
+    options = _options(json_output, out, compare, fail_over, html)
+    _publish(lambda say: run_cache_benchmark(config, progress=say), options)
+
+
+@bench_app.command(
+    "startup",
+    epilog=examples(
+        ("letrade bench startup", "letrade --help and two subcommands beside python -c pass"),
+        ("letrade bench startup --out startup.json", "keep it to --compare later"),
+    ),
+)
+def startup(
+    runs: Annotated[
+        int, typer.Option("--runs", "-n", min=1, help="Counted runs per command.")
+    ] = 10,
+    json_output: JsonOpt = False,
+    out: OutOpt = None,
+    compare: CompareOpt = None,
+    fail_over: FailOverOpt = None,
+    html: HtmlOpt = None,
+) -> None:
+    """Wall time of letrade --help (and two subcommands) beside python -c pass; their imports."""
+    from letrade_cli.bench.startup import StartupBenchConfig, run_startup_benchmark
+
+    config = StartupBenchConfig(runs=runs)
+    options = _options(json_output, out, compare, fail_over, html)
+    _publish(lambda say: run_startup_benchmark(config, progress=say), options)
+
+
+@bench_app.command(
+    "order",
+    epilog=examples(
+        ("letrade bench order", "pooled vs new connection, signed vs unsigned, to the sim"),
+        ("letrade bench order -n 5000 --compare order.json --fail-over 20", "a CI gate"),
+    ),
+)
+def order(
+    requests: Annotated[
+        int, typer.Option("--requests", "-n", min=1, help="Counted requests per series.")
+    ] = 1000,
+    warmup: Annotated[
+        int, typer.Option(min=0, help="Requests per series left out of the figures.")
+    ] = 50,
+    loop: LoopOpt = "auto",
+    pin: SimPinOpt = True,
+    json_output: JsonOpt = False,
+    out: OutOpt = None,
+    compare: CompareOpt = None,
+    fail_over: FailOverOpt = None,
+    html: HtmlOpt = None,
+) -> None:
+    """REST round trips to the sim: pooled vs a new connection, signed orders vs unsigned GETs."""
+    from letrade_cli.bench.order import OrderBenchConfig, run_order_benchmark
+
+    config = OrderBenchConfig(requests=requests, warmup=warmup, loop=loop, pin=pin)
+    options = _options(json_output, out, compare, fail_over, html)
+    _publish(lambda say: run_order_benchmark(config, progress=say), options)
+
+
+@bench_app.command(
+    "e2e",
+    epilog=examples(
+        ("letrade bench e2e --rates 0,10000 --duration 5", "two background rates, 5 s each"),
+        ("letrade bench e2e --html e2e.html", "per-stage latency histograms, one page"),
+    ),
+)
+def e2e(
+    duration: Annotated[
+        float, typer.Option("--duration", "-d", min=0.1, help="Seconds measured per level.")
+    ] = 10.0,
+    rates: Annotated[
+        str, typer.Option(help="Background rates (msg/s), comma-separated; 0: triggers only.")
+    ] = "0,1000,10000,50000",
+    order_rate: Annotated[
+        float, typer.Option(min=0.1, help="At most this many orders per second.")
+    ] = 20.0,
+    warmup: Annotated[
+        int, typer.Option(min=0, help="Orders per level left out of the figures.")
+    ] = 10,
+    loop: LoopOpt = "auto",
+    pin: SimPinOpt = True,
+    json_output: JsonOpt = False,
+    out: OutOpt = None,
+    compare: CompareOpt = None,
+    fail_over: FailOverOpt = None,
+    html: HtmlOpt = None,
+) -> None:
+    """Exchange event to sim ack through stream, cache, strategy and a signed order, per stage."""
+    from letrade_cli.bench.e2e import E2EBenchConfig, parse_rates, run_e2e_benchmark
+
+    options = _options(json_output, out, compare, fail_over, html)
+
+    def run(say: Callable[[str], None]) -> dict[str, Any]:
+        config = E2EBenchConfig(
+            rates=parse_rates(rates),
+            duration=duration,
+            order_rate=order_rate,
+            warmup=warmup,
+            loop=loop,
+            pin=pin,
+        )
+        return run_e2e_benchmark(config, progress=say)
+
+    _publish(run, options)
+
+
+@bench_app.command(
+    "all",
+    epilog=examples(
+        ("letrade bench all --quick", "every mode, small sizes, well under a minute"),
+        ("letrade bench all --out bench.json --html bench.html", "the full suite, kept"),
+    ),
+)
+def run_all(
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Small sizes: a smoke run in well under a minute.")
+    ] = False,
+    json_output: JsonOpt = False,
+    out: OutOpt = None,
+    compare: CompareOpt = None,
+    fail_over: FailOverOpt = None,
+    html: HtmlOpt = None,
+) -> None:
+    """Every mode in turn, one document, one claims table."""
+    from letrade_cli.bench.suite import run_suite
+
+    options = _options(json_output, out, compare, fail_over, html)
+    _publish(lambda say: run_suite(quick=quick, progress=say), options)
 
 
 SOAK_HELP = (
@@ -131,10 +351,8 @@ def soak(
     ws_backend: Annotated[
         str, typer.Option(help="WebSocket library: auto, picows or websockets.")
     ] = "auto",
-    json_output: Annotated[
-        bool, typer.Option("--json/--no-json", help="Write the JSON report to stdout.")
-    ] = False,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write it here.")] = None,
+    json_output: JsonOpt = False,
+    out: OutOpt = None,
 ) -> None:
     """Soak the stream path under injected faults (help text: ``SOAK_HELP``)."""
     import math
@@ -177,6 +395,8 @@ def soak(
         return 0 if result.passed else 1
 
     code = run(main)
+    import json
+
     text = json.dumps(report, indent=2)
     from letrade_cli.bench.soak import render_soak
 

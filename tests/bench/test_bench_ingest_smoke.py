@@ -10,9 +10,9 @@ from pathlib import Path
 
 import orjson
 
-from letrade_cli.bench.frames import build_stream, close_frame
-from letrade_cli.bench.ingest import ALL_CLIENTS
-from letrade_cli.bench.server import accept_key
+from letrade_cli.bench.ingest.frames import build_stream, close_frame
+from letrade_cli.bench.ingest.run import ALL_CLIENTS
+from letrade_cli.bench.ingest.server import accept_key
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_KEYS = {

@@ -1,4 +1,4 @@
-"""One benchmark client in one fresh process: ``python -m letrade_cli.bench.worker CLIENT ...``.
+"""One ingest client in one fresh process: ``python -m letrade_cli.bench.ingest.worker CLIENT``.
 
 Each client reads the whole stream once and reports msg/s between its first and last message,
 the CPU time over that window, RSS (``VmRSS``/``VmHWM`` of this process) and, for the full
@@ -31,7 +31,8 @@ from collections.abc import Callable, Coroutine
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-RESULT_PREFIX = "RESULT "
+from letrade_cli.bench.common import RESULT_PREFIX, histogram_buckets
+
 CLIENT_KINDS = {
     "server-capacity": "floor",
     "picows-noop": "floor",
@@ -251,6 +252,7 @@ async def client_letrade(url: str, meter: Meter, *, backend: str) -> dict[str, A
     latency["max"] = int(hist.max)
     latency["count"] = int(hist.count)
     extra: dict[str, Any] = {
+        "latency_buckets": histogram_buckets(hist),
         "backend": conn.backend,
         "close_reason": reason,
         "close_error": close_error,

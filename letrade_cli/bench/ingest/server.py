@@ -1,7 +1,7 @@
 """The loopback "blaster": a WebSocket server that writes pre-built frames as fast as TCP allows.
 
-It runs in its own process (``python -m letrade_cli.bench.server``) so the client under test owns
-one core and the server the other. It builds the frame stream once, prints one JSON line
+It runs in its own process (``python -m letrade_cli.bench.ingest.server``) so the client under
+test owns one core and the server the other. It builds the frame stream once, prints one JSON line
 (``{"port": ..., "stream_bytes": ...}``) when it is listening, then serves connections one at a
 time: it answers the HTTP upgrade by hand (101 + ``Sec-WebSocket-Accept``), writes the whole
 stream in large chunks with blocking ``sendall`` (no per-message work at all), sends a close
@@ -23,23 +23,15 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, Any
 
-from letrade_cli.bench.frames import build_stream, close_frame
+from letrade_cli.bench.common import child_env
+from letrade_cli.bench.ingest.frames import build_stream, close_frame
 
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 DEFAULT_CHUNK_BYTES = 256 * 1024
 MAX_REQUEST_BYTES = 64 * 1024
 CLIENT_CLOSE_TIMEOUT_S = 10.0
-
-
-def child_env() -> dict[str, str]:
-    """Our environment, with this checkout's package importable by ``python -m`` children."""
-    root = str(Path(__file__).resolve().parents[2])
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-    return env
 
 
 def accept_key(key: bytes) -> bytes:
@@ -135,7 +127,7 @@ def serve_forever(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m letrade_cli.bench.server --messages N --symbols S [--cpu C]``."""
+    """``python -m letrade_cli.bench.ingest.server --messages N --symbols S [--cpu C]``."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, required=True)
     parser.add_argument("--symbols", type=int, default=200)
@@ -204,7 +196,7 @@ class BlasterProcess:
         self._argv = [
             sys.executable,
             "-m",
-            "letrade_cli.bench.server",
+            "letrade_cli.bench.ingest.server",
             f"--messages={messages}",
             f"--symbols={symbols}",
             f"--trade-ratio={trade_ratio}",

@@ -11,19 +11,22 @@ Only the standard library is imported here: WebSocket libraries load in the work
 
 from __future__ import annotations
 
-import json
-import os
-import platform
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from importlib import metadata
 from typing import Any
 
-from letrade_cli.bench.server import DEFAULT_CHUNK_BYTES, BlasterInfo, BlasterProcess, child_env
-from letrade_cli.bench.worker import CLIENT_KINDS, RESULT_PREFIX
+from letrade_cli.bench.common import (
+    Metric,
+    Progress,
+    finish_document,
+    median_run,
+    metric,
+    new_document,
+    pick_cpus,
+)
+from letrade_cli.bench.common import run_worker as common_run_worker
+from letrade_cli.bench.ingest.server import DEFAULT_CHUNK_BYTES, BlasterInfo, BlasterProcess
+from letrade_cli.bench.ingest.worker import CLIENT_KINDS
 
 SCHEMA = "letrade.bench.ingest/1"
 ALL_CLIENTS: tuple[str, ...] = tuple(CLIENT_KINDS)
@@ -34,9 +37,6 @@ TARGET_VS_FASTEST_BARE = 0.5
 TARGET_P99_US = 20.0
 TARGET_PEAK_RSS_MB = 80.0
 TARGET_RSS_SYMBOLS = 200
-LIBRARIES = ("websockets", "picows", "orjson", "aiohttp", "uvloop", "letrade-cli")
-
-Progress = Callable[[str], None]
 
 
 @dataclass(slots=True)
@@ -73,52 +73,6 @@ class IngestBenchConfig:
             raise ValueError("loop must be auto, asyncio or uvloop")
 
 
-def machine_info() -> dict[str, Any]:
-    """Where the numbers come from: CPU, Python, library versions, load."""
-    libraries: dict[str, str | None] = {}
-    for name in LIBRARIES:
-        try:
-            libraries[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            libraries[name] = None
-    cpu_model = None
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    cpu_model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return {
-        "nproc": os.cpu_count(),
-        "affinity": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "cpu_model": cpu_model,
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "libraries": libraries,
-        "loadavg_start": _loadavg(),
-    }
-
-
-def _loadavg() -> list[float] | None:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return None
-
-
-def _pick_cpus(pin: bool) -> tuple[int | None, int | None]:
-    """(client CPU, server CPU): two distinct CPUs when pinning and at least two are ours."""
-    if not pin or not hasattr(os, "sched_getaffinity"):
-        return None, None
-    cpus = sorted(os.sched_getaffinity(0))
-    if len(cpus) < 2:
-        return None, None
-    return cpus[0], cpus[1]
-
-
 def run_worker(
     client: str,
     server: BlasterInfo,
@@ -127,9 +81,8 @@ def run_worker(
 ) -> dict[str, Any]:
     """Run one client in a fresh interpreter and return its result dict."""
     argv = [
-        sys.executable,
         "-m",
-        "letrade_cli.bench.worker",
+        "letrade_cli.bench.ingest.worker",
         client,
         f"--port={server.port}",
         f"--messages={config.messages}",
@@ -140,23 +93,10 @@ def run_worker(
         argv.append(f"--cpu={cpu}")
     # Generous: the slowest client on a loaded 2-core box is ~100k msg/s.
     timeout = config.client_timeout_s or 60.0 + config.messages / 20_000
-    try:
-        proc = subprocess.run(
-            argv,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-            env=child_env(),
-        )
-    except subprocess.TimeoutExpired:
-        return _failed(client, config, f"timed out after {timeout:g}s")
-    for line in reversed(proc.stdout.splitlines()):
-        if line.startswith(RESULT_PREFIX):
-            result: dict[str, Any] = json.loads(line[len(RESULT_PREFIX) :])
-            return result
-    tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-    return _failed(client, config, f"exit {proc.returncode}: {' | '.join(tail)}")
+    result = common_run_worker(argv, timeout)
+    if "client" not in result:
+        return _failed(client, config, str(result.get("error")))
+    return result
 
 
 def _failed(client: str, config: IngestBenchConfig, error: str) -> dict[str, Any]:
@@ -172,32 +112,23 @@ def _failed(client: str, config: IngestBenchConfig, error: str) -> dict[str, Any
     }
 
 
-def median_run(runs: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
-    """The complete run with the median msg/s (the lower middle one for an even count)."""
-    ok = sorted((r for r in runs if r.get("complete")), key=lambda r: r["msg_per_s"])
-    return ok[(len(ok) - 1) // 2] if ok else None
-
-
 def run_ingest_benchmark(
     config: IngestBenchConfig, progress: Progress | None = None
 ) -> dict[str, Any]:
     """Run every client ``config.repeat`` times against one server; return the JSON document."""
     config.validate()
     say = progress or (lambda _msg: None)
-    client_cpu, server_cpu = _pick_cpus(config.pin)
-    started = time.time()
-    doc: dict[str, Any] = {
-        "schema": SCHEMA,
-        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
-        "machine": machine_info(),
-        "config": {
+    client_cpu, server_cpu = pick_cpus(config.pin)
+    doc = new_document(
+        "ingest",
+        {
             **{k: v for k, v in asdict(config).items() if k != "clients"},
             "clients": list(config.clients),
             "client_cpu": client_cpu,
             "server_cpu": server_cpu,
             "mix": {"bookTicker": round(1 - config.trade_ratio, 3), "trade": config.trade_ratio},
         },
-    }
+    )
     say(
         f"building {config.messages:,} frames over {config.symbols} symbols "
         f"(server CPU {server_cpu}, client CPU {client_cpu})"
@@ -229,11 +160,24 @@ def run_ingest_benchmark(
                     continue
                 runs[client].append(result)
                 say(_progress_line(round_no, config.repeat, result))
-    doc["machine"]["loadavg_end"] = _loadavg()
-    doc["elapsed_s"] = round(time.time() - started, 2)
     doc["clients"] = _summarise(config, runs, skipped)
     doc["targets"] = _targets(config, doc["clients"])
-    return doc
+    return finish_document(doc, headline_metrics(doc["clients"]))
+
+
+def headline_metrics(clients: list[dict[str, Any]]) -> list[Metric]:
+    """msg/s of every client that ran and p99 decode->cache of the full path (for --compare)."""
+    out: list[Metric] = []
+    for entry in clients:
+        med = entry["median"]
+        if med is None:
+            continue
+        name = f"ingest.{entry['client']}"
+        out.append(metric(f"{name}.msg_per_s", med["msg_per_s"], "msg/s", "higher"))
+        if med.get("latency_ns"):
+            p99_us = med["latency_ns"]["p99"] / 1000
+            out.append(metric(f"{name}.p99_us", p99_us, "µs", "lower"))
+    return out
 
 
 def _progress_line(round_no: int, repeat: int, result: dict[str, Any]) -> str:
@@ -253,7 +197,7 @@ def _summarise(
     runs: dict[str, list[dict[str, Any]]],
     skipped: dict[str, str],
 ) -> list[dict[str, Any]]:
-    medians = {c: median_run(r) for c, r in runs.items()}
+    medians = {c: median_run(r, "msg_per_s") for c, r in runs.items()}
     baseline = medians.get(BASELINE)
     base_rate = baseline["msg_per_s"] if baseline else None
     bare = {

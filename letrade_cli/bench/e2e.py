@@ -1,0 +1,346 @@
+"""``letrade bench e2e``: exchange event -> receive -> decode -> cache -> signal -> order -> ack.
+
+Per background rate, ``letrade sim`` runs in its own process on one CPU at that aggregate rate
+(bookTicker + trade of ``SYMBOLS``); the client, on the other CPU, is the real path of
+``letrade trade``: the WebSocket transport and ``IngestPipeline`` (decode -> Tick -> PriceCache ->
+bus), a strategy on the bus (``SmaCross`` sees every tick), and an ``OrderManager`` on a
+``LiveVenue`` with the sim's keys. A BTCUSDT trade tick triggers a MARKET order of 0.001 BTCUSDT
+(buys and sells alternating) when none is in flight, at most ``order_rate`` per second. Right
+after each ack, one bare pooled aiohttp GET round trip to the sim is timed: the floor the target
+is set against, measured in the same conditions.
+
+Stages of one order (first ``warmup`` orders of each level left out):
+
+* ``event->recv``: the sim's event time (``E``, whole ms, events released in 5 ms slices) to our
+  receive stamp: ms resolution, shown for honesty, not in the total.
+* ``recv->bus``: receive stamp to the strategy's callback (decode, Tick, cache put, bus).
+* ``strategy``: ``SmaCross.on_tick`` and the trigger's signal.
+* ``signal->send``: order manager: filters, client id, a task hop.
+* ``send->ack``: signing, the HTTP round trip, the sim's matching, parsing the answer.
+* ``total``: receive -> ack (the sum of the four above, ns clocks).
+
+Level ``0`` subscribes to BTCUSDT trades alone at 50 msg/s: only the triggers, no background.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from letrade_cli.bench.common import (
+    Metric,
+    Progress,
+    finish_document,
+    latency_summary,
+    metric,
+    new_document,
+    pick_cpus,
+)
+from letrade_cli.bench.order import loop_factory
+from letrade_cli.bench.simproc import SimProcess
+from letrade_cli.core.histogram import LatencyHistogram
+
+SYMBOLS = (
+    *("BTC", "ETH", "BNB", "SOL", "XRP", "DOGE", "ADA", "TRX", "AVAX", "LINK"),
+    *("DOT", "LTC", "SHIB", "UNI", "ATOM", "XLM", "ETC", "FIL", "APT", "NEAR"),
+)
+TRIGGER = "BTCUSDT"
+QUANTITY = Decimal("0.001")
+STAGES = ("event->recv", "recv->bus", "strategy", "signal->send", "send->ack", "total")
+QUIET_SIM_RATE = 50.0
+TARGET_RATE = 10_000
+TARGET_P50_VS_BARE = 2.0
+TARGET_P99_MS = 3.0
+
+
+@dataclass(slots=True)
+class E2EBenchConfig:
+    """Background ``rates`` (msg/s), ``duration`` seconds each, ``order_rate`` orders/s at most."""
+
+    rates: tuple[int, ...] = (0, 1_000, 10_000, 50_000)
+    duration: float = 10.0
+    order_rate: float = 20.0
+    warmup: int = 10
+    pin: bool = True
+    loop: str = "auto"
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` for settings that cannot run."""
+        if not self.rates or any(r < 0 for r in self.rates):
+            raise ValueError("--rates must list background rates of 0 or more msg/s")
+        if self.duration <= 0 or self.order_rate <= 0 or self.warmup < 0:
+            raise ValueError("--duration and --order-rate must be positive, --warmup 0 or more")
+        if self.loop not in ("auto", "asyncio", "uvloop"):
+            raise ValueError("--loop must be auto, asyncio or uvloop")
+
+
+def parse_rates(text: str) -> tuple[int, ...]:
+    """``"0,1000,10k"`` -> ``(0, 1000, 10000)``; ``ValueError`` naming a bad entry."""
+    out = []
+    for part in text.split(","):
+        item = part.strip().lower()
+        if not item:
+            continue
+        scale = 1000 if item.endswith("k") else 1
+        try:
+            value = int(float(item.removesuffix("k")) * scale)
+        except ValueError:
+            raise ValueError(f"--rates: '{part.strip()}' is not a number of msg/s") from None
+        if value < 0:
+            raise ValueError(f"--rates: {value} is negative")
+        out.append(value)
+    if not out:
+        raise ValueError("--rates: give at least one rate, e.g. 0,1000,10000")
+    return tuple(out)
+
+
+def streams_for(rate: int) -> str:
+    """The combined-stream query for a level: the trigger alone at 0, else every symbol."""
+    if rate == 0:
+        return f"{TRIGGER.lower()}@trade"
+    names = [f"{base.lower()}usdt" for base in SYMBOLS]
+    return "/".join(f"{n}@{kind}" for n in names for kind in ("bookTicker", "trade"))
+
+
+@dataclass(slots=True)
+class LevelRun:
+    """What one level measured."""
+
+    hists: dict[str, LatencyHistogram] = field(
+        default_factory=lambda: {s: LatencyHistogram() for s in STAGES}
+    )
+    bare: LatencyHistogram = field(default_factory=LatencyHistogram)
+    triggers: int = 0
+    orders: int = 0
+    errors: int = 0
+    ticks: int = 0
+    window_s: float = 0.0
+    error_sample: str | None = None
+
+
+async def run_level(ws_url: str, rest_url: str, rate: int, config: E2EBenchConfig) -> LevelRun:
+    """Stream, trade and time for ``config.duration`` seconds against one sim."""
+    import aiohttp
+
+    from letrade_cli.connector.pipeline import IngestPipeline
+    from letrade_cli.connector.transport import open_websocket
+    from letrade_cli.core.tick import Tick
+    from letrade_cli.exchanges.binance import BinanceDialect
+    from letrade_cli.exchanges.registry import venue_spec
+    from letrade_cli.sim.accounts import DEFAULT_API_KEY, DEFAULT_API_SECRET
+    from letrade_cli.trading.keys import ApiKeys
+    from letrade_cli.trading.live import LiveVenue
+    from letrade_cli.trading.model import OrderIntent, Side
+    from letrade_cli.trading.order_manager import OrderManager
+    from letrade_cli.trading.strategies.base import StrategyContext, signal
+    from letrade_cli.trading.strategies.sma_cross import SmaCross
+
+    out = LevelRun()
+    loop = asyncio.get_running_loop()
+    pipeline = IngestPipeline.for_venue(BinanceDialect(), "sim")
+    strategy, ctx = SmaCross(), StrategyContext(pipeline.cache)
+    keys = ApiKeys(DEFAULT_API_KEY, DEFAULT_API_SECRET)
+    manager = OrderManager(LiveVenue(venue_spec("sim"), keys, rest_url=rest_url))
+    min_gap_ns = int(1e9 / config.order_rate)
+    state = {"busy": False, "last_ns": 0, "sells": 0, "measuring": False}
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def order(tick: Tick, recv_to_bus: int, bus_perf: int, sig: Any) -> None:
+        state["sells"] += 1
+        side = Side.SELL if state["sells"] % 2 else Side.BUY
+        try:
+            placed = await manager.submit(OrderIntent(TRIGGER, side, QUANTITY), signal=sig)
+            lat = placed.latency
+            start = time.perf_counter_ns()
+            async with session.get(rest_url + "/api/v3/time") as response:
+                await response.read()
+            bare = time.perf_counter_ns() - start
+        except Exception as exc:
+            out.errors += 1
+            out.error_sample = out.error_sample or f"{type(exc).__name__}: {exc}"
+            return
+        finally:
+            state["busy"] = False
+        out.orders += 1
+        if out.orders <= config.warmup or lat is None:
+            return
+        h = out.hists
+        if tick.event_time_ms:
+            h["event->recv"].record(tick.recv_ns - tick.event_time_ms * 1_000_000)
+        h["recv->bus"].record(recv_to_bus)
+        h["strategy"].record(sig.created_ns - bus_perf)
+        h["signal->send"].record(lat.send_ns - lat.signal_ns)
+        h["send->ack"].record(lat.ack_ns - lat.send_ns)
+        h["total"].record(recv_to_bus + lat.ack_ns - bus_perf)
+        out.bare.record(bare)
+
+    def on_tick(tick: Tick) -> None:
+        wall, perf = time.time_ns(), time.perf_counter_ns()
+        if state["measuring"]:
+            out.ticks += 1
+        ctx.now_ns = tick.recv_ns
+        strategy.on_tick(tick, ctx)
+        if (
+            tick.symbol != TRIGGER
+            or tick.channel != "trade"
+            or state["busy"]
+            or perf - state["last_ns"] < min_gap_ns
+        ):
+            return
+        sig = signal(TRIGGER, Side.BUY, "bench trigger", tick)
+        state["busy"], state["last_ns"] = True, perf
+        out.triggers += 1
+        task = loop.create_task(order(tick, wall - tick.recv_ns, perf, sig))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    pipeline.bus.subscribe(on_tick)
+    session = aiohttp.ClientSession()
+    conn = None
+    try:
+        await manager.start()
+        await manager.load_rules([TRIGGER])
+        url = f"{ws_url}/stream?streams={streams_for(rate)}"
+        conn = await open_websocket(url, pipeline.on_frame)
+        await asyncio.sleep(min(1.0, config.duration / 4))  # connection and sim warm-up
+        state["measuring"] = True
+        started = time.perf_counter()
+        await asyncio.sleep(config.duration)
+        out.window_s = time.perf_counter() - started
+        state["measuring"] = False
+    finally:
+        if conn is not None:
+            await conn.close()
+        if tasks:
+            await asyncio.wait(tasks, timeout=5.0)
+        await manager.close()
+        await session.close()
+    return out
+
+
+def _level_doc(rate: int, sim_rate: float, run: LevelRun) -> dict[str, Any]:
+    total, bare = run.hists["total"], run.bare
+    ratio = total.percentile(50) / bare.percentile(50) if bare.count else None
+    return {
+        "background_rate": rate,
+        "sim_rate": sim_rate,
+        "streams": "BTCUSDT trade only" if rate == 0 else f"{len(SYMBOLS)} symbols x 2",
+        "achieved_msg_per_s": round(run.ticks / run.window_s, 1) if run.window_s else 0.0,
+        "triggers": run.triggers,
+        "orders": run.orders,
+        "orders_measured": total.count,
+        "errors": run.errors,
+        "error_sample": run.error_sample,
+        "stages_ns": {name: latency_summary(h) for name, h in run.hists.items()},
+        "total_ns": latency_summary(total),
+        "bare_ns": latency_summary(bare),
+        "total_p50_vs_bare_p50": None if ratio is None else round(ratio, 2),
+    }
+
+
+def run_e2e_benchmark(config: E2EBenchConfig, progress: Progress | None = None) -> dict[str, Any]:
+    """Run every background level against a fresh sim; return the JSON document."""
+    config.validate()
+    say = progress or (lambda _msg: None)
+    client_cpu, server_cpu = pick_cpus(config.pin)
+    loop_name, factory = loop_factory(config.loop)
+    doc = new_document(
+        "e2e",
+        {
+            **asdict(config),
+            "client_cpu": client_cpu,
+            "server_cpu": server_cpu,
+            "loop": loop_name,
+            "trigger": f"{TRIGGER} trade -> MARKET {QUANTITY} (buy/sell alternating)",
+        },
+    )
+    affinity = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    levels = []
+    try:
+        for rate in config.rates:
+            sim_rate = float(rate) if rate else QUIET_SIM_RATE
+            say(f"background {rate:,} msg/s: sim at {sim_rate:g} msg/s on CPU {server_cpu}")
+            with SimProcess(rate=sim_rate, cpu=server_cpu) as sim:
+                if client_cpu is not None:
+                    os.sched_setaffinity(0, {client_cpu})
+                with asyncio.Runner(loop_factory=factory) as runner:
+                    run = runner.run(run_level(sim.ws_url, sim.rest_url, rate, config))
+                if affinity is not None:
+                    os.sched_setaffinity(0, affinity)
+            level = _level_doc(rate, sim_rate, run)
+            levels.append(level)
+            say(_progress_line(level))
+    finally:
+        if affinity is not None:
+            os.sched_setaffinity(0, affinity)
+    doc["levels"] = levels
+    doc["series"] = [
+        {"label": f"{lv['background_rate']:,}/s {stage}", "latency_ns": lv["stages_ns"][stage]}
+        for lv in levels
+        for stage in STAGES
+    ] + [
+        {"label": f"{lv['background_rate']:,}/s bare aiohttp GET", "latency_ns": lv["bare_ns"]}
+        for lv in levels
+    ]
+    doc["targets"] = targets(levels)
+    return finish_document(doc, headline_metrics(levels))
+
+
+def _progress_line(level: dict[str, Any]) -> str:
+    total = level["total_ns"]
+    line = (
+        f"  {level['orders_measured']} orders, background {level['achieved_msg_per_s']:,.0f} "
+        f"msg/s: total p50 {total['p50'] / 1e6:.2f} ms, p99 {total['p99'] / 1e6:.2f} ms, "
+        f"bare GET p50 {level['bare_ns']['p50'] / 1e6:.2f} ms"
+    )
+    if level["errors"]:
+        line += f", {level['errors']} errors ({level['error_sample']})"
+    if not level["orders_measured"]:
+        line += (
+            f" (no order measured: {level['triggers']} triggered, {level['orders']} acked "
+            "before the end; the sim is likely saturated)"
+        )
+    return line
+
+
+def targets(levels: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The issue's two targets, at the 10k msg/s level when it ran."""
+    level = next((lv for lv in levels if lv["background_rate"] == TARGET_RATE), None)
+    if level is None or not level["total_ns"]["count"]:
+        return []
+    ratio = level["total_p50_vs_bare_p50"]
+    p99_ms = level["total_ns"]["p99"] / 1e6
+    return [
+        {
+            "target": "total p50 / bare aiohttp p50 at 10k msg/s",
+            "value": ratio,
+            "op": "<=",
+            "threshold": TARGET_P50_VS_BARE,
+            "met": None if ratio is None else ratio <= TARGET_P50_VS_BARE,
+        },
+        {
+            "target": "total p99 ms at 10k msg/s",
+            "value": round(p99_ms, 3),
+            "op": "<",
+            "threshold": TARGET_P99_MS,
+            "met": p99_ms < TARGET_P99_MS,
+        },
+    ]
+
+
+def headline_metrics(levels: list[dict[str, Any]]) -> list[Metric]:
+    """Total p50/p99 per level and the bare round trip (for --compare)."""
+    out: list[Metric] = []
+    for level in levels:
+        total = level["total_ns"]
+        if not total["count"]:
+            continue
+        name = f"e2e.bg{level['background_rate']}"
+        out.append(metric(f"{name}.total_p50_us", total["p50"] / 1000, "µs", "lower"))
+        out.append(metric(f"{name}.total_p99_us", total["p99"] / 1000, "µs", "lower"))
+        out.append(metric(f"{name}.bare_p50_us", level["bare_ns"]["p50"] / 1000, "µs", "lower"))
+    return out

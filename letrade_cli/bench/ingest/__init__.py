@@ -1,0 +1,1 @@
+"""``letrade bench ingest``: the full ingest path against bare WebSocket clients (``run``)."""
