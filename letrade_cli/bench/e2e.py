@@ -128,13 +128,13 @@ async def run_level(ws_url: str, rest_url: str, rate: int, config: E2EBenchConfi
 
     from letrade_cli.connector.pipeline import IngestPipeline
     from letrade_cli.connector.transport import open_websocket
+    from letrade_cli.core.orders import OrderIntent, Side
     from letrade_cli.core.tick import Tick
     from letrade_cli.exchanges.binance import BinanceDialect
     from letrade_cli.exchanges.registry import venue_spec
     from letrade_cli.sim.accounts import DEFAULT_API_KEY, DEFAULT_API_SECRET
     from letrade_cli.trading.keys import ApiKeys
     from letrade_cli.trading.live import LiveVenue
-    from letrade_cli.trading.model import OrderIntent, Side
     from letrade_cli.trading.order_manager import OrderManager
     from letrade_cli.trading.strategies.base import StrategyContext, signal
     from letrade_cli.trading.strategies.sma_cross import SmaCross

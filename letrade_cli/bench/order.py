@@ -105,7 +105,7 @@ class Clients:
 
     def order_request(self) -> Any:
         """The next MARKET order: buys and sells alternate, so balances stay put."""
-        from letrade_cli.trading.model import OrderIntent, Side
+        from letrade_cli.core.orders import OrderIntent, Side
         from letrade_cli.trading.order_manager import new_client_order_id
 
         self._sells += 1
@@ -166,6 +166,9 @@ class Clients:
         await self.pooled.close()
 
 
+MAX_ERRORS = 100
+
+
 async def measure(rest_url: str, config: OrderBenchConfig, say: Progress) -> dict[str, Any]:
     """Run every series against the sim at ``rest_url``; return histograms and counts."""
     clients = Clients(rest_url)
@@ -181,8 +184,12 @@ async def measure(rest_url: str, config: OrderBenchConfig, say: Progress) -> dic
                     start = time.perf_counter_ns()
                     try:
                         await call()
-                    except Exception:
+                    except Exception as exc:
                         errors[label] += 1
+                        if errors[label] > MAX_ERRORS:  # a broken series must not spin forever
+                            raise RuntimeError(
+                                f"{label}: {errors[label]} failed requests, the last: {exc!r}"
+                            ) from exc
                         continue
                     elapsed = time.perf_counter_ns() - start
                     done[label] += 1

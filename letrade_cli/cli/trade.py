@@ -243,21 +243,7 @@ def cancel(
     yes: Yes = False,
 ) -> None:
     """Cancel an open order by its client order id."""
-    from letrade_cli.runtime.trade import confirm_live, resolve_venue, run_trade
-    from letrade_cli.ui.trade import show_order
-
-    target = _target(venue, rest_url, profile, live, yes, json_output)
-    spec, url = resolve_venue(target)
-    sym = _normalize(symbol, spec.dialect)
-    confirm_live(spec, target, f"cancel {client_id} on {sym}")
-
-    async def action(manager: Any) -> Any:
-        return await manager.cancel(sym, client_id)
-
-    def render(state: Any) -> None:
-        show_order(state, json_output=json_output, title="canceled")
-
-    raise typer.Exit(run_trade(target, action, render, spec=spec, rest_url=url))
+    _by_client_id("cancel", symbol, client_id, venue, rest_url, profile, json_output, live, yes)
 
 
 @trade_app.command("status", epilog=EXAMPLES["status"])
@@ -272,18 +258,39 @@ def status(
     yes: Yes = False,
 ) -> None:
     """Show one order by its client order id (exit 3 when the venue does not know it)."""
-    from letrade_cli.runtime.trade import resolve_venue, run_trade
+    _by_client_id("status", symbol, client_id, venue, rest_url, profile, json_output, live, yes)
+
+
+def _by_client_id(
+    what: str,
+    symbol: str,
+    client_id: str,
+    venue: str | None,
+    rest_url: str | None,
+    profile: str | None,
+    json_output: bool,
+    live: bool,
+    yes: bool,
+) -> None:
+    """``cancel`` or ``status`` of one order: the same target, look-up and rendering."""
+    from letrade_cli.runtime.trade import confirm_live, resolve_venue, run_trade
     from letrade_cli.ui.trade import show_order
 
     target = _target(venue, rest_url, profile, live, yes, json_output)
     spec, url = resolve_venue(target)
     sym = _normalize(symbol, spec.dialect)
+    if what == "cancel":  # only a cancel changes anything on a real-money venue
+        confirm_live(spec, target, f"cancel {client_id} on {sym}")
 
     async def action(manager: Any) -> Any:
+        if what == "cancel":
+            return await manager.cancel(sym, client_id)
         return await manager.status(sym, client_id)
 
     def render(state: Any) -> None:
-        show_order(state, json_output=json_output)
+        show_order(
+            state, json_output=json_output, title="canceled" if what == "cancel" else "order"
+        )
 
     raise typer.Exit(run_trade(target, action, render, spec=spec, rest_url=url))
 

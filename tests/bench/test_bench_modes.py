@@ -86,6 +86,15 @@ def test_html_page_is_self_contained(cache_run: tuple[dict[str, Any], Path, Path
     assert "Published claims beside ours" in text and "90 % cache hit rate" in text
 
 
+def test_html_page_renders_in_a_real_browser(
+    cache_run: tuple[dict[str, Any], Path, Path], open_page: Any
+) -> None:
+    _, _, page = cache_run
+    report = open_page(page, screenshot="bench-cache.png")
+    report.assert_clean(min_charts=2)  # put and get bars, each drawn with its traces
+    assert "Published claims beside ours" in report.text
+
+
 def test_html_page_of_a_suite_has_a_section_per_mode(
     cache_run: tuple[dict[str, Any], Path, Path],
 ) -> None:
