@@ -25,6 +25,7 @@ from aiohttp import WSMsgType, web
 from letrade_cli.sim.accounts import BINANCE
 from letrade_cli.sim.binance_order_format import d8
 from letrade_cli.sim.binance_orders import BinanceOrders
+from letrade_cli.sim.handshake import accept
 from letrade_cli.sim.orders import CANCELED, OrderEngine, OrderUpdate, now_ms
 
 log = logging.getLogger("letrade.sim")
@@ -63,7 +64,8 @@ class UserStreams:
     async def handle(self, request: web.Request, key: str) -> web.StreamResponse:
         """Serve one user data stream connection until either side closes it."""
         ws = web.WebSocketResponse(autoping=True, heartbeat=None)
-        await ws.prepare(request)
+        if not await accept(ws, request):
+            return ws
         self.sockets.add(ws)
         queue: asyncio.Queue[bytes] = asyncio.Queue()
         self.queues.setdefault(key, set()).add(queue)
