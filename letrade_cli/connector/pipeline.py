@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import time
+from time import perf_counter_ns
 
-from letrade_cli.connector.stats import DECODE_SAMPLE_EVERY, NS_PER_MS, StreamStats
+from letrade_cli.connector.stats import (
+    DECODE_SAMPLE_EVERY,
+    NS_PER_MS,
+    StreamStats,
+    SymbolStats,
+)
 from letrade_cli.core.bus import Bus
 from letrade_cli.core.cache import PriceCache
 from letrade_cli.core.gaps import GapDetector
@@ -72,7 +78,7 @@ class IngestPipeline:
         stats.frames = frames = stats.frames + 1
         timed = not frames & SAMPLE_MASK
         if timed:
-            start = time.perf_counter_ns()
+            start = perf_counter_ns()
         try:
             tick = self._decode(frame, recv_ns)
         except DecodeError:
@@ -86,40 +92,43 @@ class IngestPipeline:
             stats.control_frames += 1
             return
         symbol = tick.symbol
+        event_ms = tick.event_time_ms
+        seq = tick.seq
         # The decoders' slow paths copy JSON values as they come; a frame whose symbol, time or
         # sequence is not of the right type ("s":[] or "E":[null]) must be a counted decode
         # error, not a TypeError in the cache or the histogram (found by fuzzing).
-        if (
-            type(symbol) is not str
-            or type(tick.event_time_ms) is not int
-            or type(tick.seq) is not int
-        ):
+        if type(symbol) is not str or type(event_ms) is not int or type(seq) is not int:
             stats.decode_errors += 1
             return
         self._put(symbol, tick, recv_ns)
         if timed:
-            stats.decode_to_cache.record(time.perf_counter_ns() - start)
+            stats.decode_to_cache.record(perf_counter_ns() - start)
+        # One lookup for all of the symbol's state; its first frame takes the slow branch.
         symbol_stats = stats.symbols.get(symbol)
-        if symbol_stats is None:
-            symbol_stats = stats.symbol(symbol)
-        feed = symbol_stats.feed
-        if feed is None:  # this symbol's first frame (REST or the 24 h poll may have come first)
-            feed = symbol_stats.feed = self.new_feed(SYMBOL_CEILING_FACTOR)
-            if symbol_stats.first_price is None:
-                symbol_stats.first_price = tick.price
+        if symbol_stats is None or symbol_stats.feed is None:
+            symbol_stats = self._first_frame(symbol, tick)
         symbol_stats.messages += 1
-        feed.observe(recv_ns)
+        symbol_stats.feed.observe(recv_ns)  # type: ignore[union-attr]  # set by _first_frame
         symbol_stats.updated_ns = recv_ns
         channel = tick.channel
         symbol_stats.latest[channel] = tick
-        if tick.event_time_ms and channel in LATENCY_CHANNELS:
-            symbol_stats.latency.record(recv_ns - tick.event_time_ms * NS_PER_MS)
-        if channel in self.contiguous_channels and self.gaps.observe(
-            (symbol, channel), tick.seq, True
-        ):
-            stats.gaps = self.gaps.gaps
-            stats.missing = self.gaps.missing
+        if event_ms and channel in LATENCY_CHANNELS:
+            symbol_stats.latency.record(recv_ns - event_ms * NS_PER_MS)
+        if channel in self.contiguous_channels:
+            gaps = self.gaps
+            if gaps.observe((symbol, channel), seq, True):
+                stats.gaps = gaps.gaps
+                stats.missing = gaps.missing
         self._publish(tick)
+
+    def _first_frame(self, symbol: str, tick: Tick) -> SymbolStats:
+        """A symbol's first frame: its stats (REST or the 24 h poll may have made them) and feed."""
+        symbol_stats = self.stats.symbol(symbol)
+        if symbol_stats.feed is None:
+            symbol_stats.feed = self.new_feed(SYMBOL_CEILING_FACTOR)
+            if symbol_stats.first_price is None:
+                symbol_stats.first_price = tick.price
+        return symbol_stats
 
     def new_feed(self, ceiling_factor: float = 1.0) -> GapEstimator:
         """A gap estimator with this pipeline's stall floor, factor and (scaled) ceiling."""

@@ -225,22 +225,26 @@ class _WebsocketsConnection:
         return conn
 
     async def _read(self, on_frame: FrameHandler) -> None:
-        from websockets.exceptions import ConnectionClosed
+        from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
 
         time_ns = time.time_ns
+        # Text frames as bytes, as picows hands them: no UTF-8 decode here and no re-encode in
+        # the decoder's fast path (bad UTF-8 becomes the decoder's counted error, as on picows).
+        recv = self._ws.recv
         reason = "connection lost"
         try:
-            async for message in self._ws:
+            while True:
+                message = await recv(decode=False)
                 recv_ns = time_ns()
                 self.last_recv_ns = recv_ns
                 on_frame(message, recv_ns)
-        except ConnectionClosed as exc:
-            if exc.rcvd is not None:
-                reason = f"server closed ({exc.rcvd.code})"
-        else:
+        except ConnectionClosedOK:  # what ended `async for` quietly
             rcvd = self._ws.close_code
             if rcvd is not None:
                 reason = f"server closed ({rcvd})"
+        except ConnectionClosed as exc:
+            if exc.rcvd is not None:
+                reason = f"server closed ({exc.rcvd.code})"
         finally:
             if not self.closed.done():
                 self.closed.set_result(reason)

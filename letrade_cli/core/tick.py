@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 
-@dataclass(slots=True)
-class Tick:
+class Tick(msgspec.Struct, gc=False):
     """One market-data update, decoded once.
+
+    A ``msgspec.Struct``: built in C (a third of a slotted dataclass's ``__init__``), and
+    untracked by the garbage collector (its fields are strings and numbers only).
 
     Prices are floats: ticks feed displays, signals and latency figures. Anything that reaches an
     order is converted to ``Decimal`` and quantised to the venue's tick size in ``trading``.
