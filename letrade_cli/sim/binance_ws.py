@@ -19,7 +19,7 @@ from aiohttp import WSMsgType, web
 from letrade_cli.sim.binance_format import kline_payload, stream_payloads, ticker_24h
 from letrade_cli.sim.depth_diff import PARTIAL, DepthDiffs, partial
 from letrade_cli.sim.generator import Event, MarketEngine
-from letrade_cli.sim.handshake import accept
+from letrade_cli.sim.handshake import accept, gone
 from letrade_cli.sim.hub import BINANCE, Conn, Hub, Payloads
 from letrade_cli.sim.markets import Market
 
@@ -161,7 +161,7 @@ class BinanceStreams:
             autoping=False, compress=False, timeout=2.0, max_msg_size=1 << 16
         )
         if not await accept(ws, request):
-            return ws
+            return gone()
         conn = self.hub.new_conn(BINANCE, ws, request.transport, combined)
         self.hub.subscribe(conn, keys)
         limit = self.hub.config.inbound_limit_per_s

@@ -16,3 +16,8 @@ async def accept(ws: web.WebSocketResponse, request: web.Request) -> bool:
     except ConnectionResetError:
         return False
     return True
+
+
+def gone() -> web.Response:
+    """What a handler returns for a client that left mid-handshake (never actually sent)."""
+    return web.Response(status=499, text="client closed the connection")

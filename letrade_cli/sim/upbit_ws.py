@@ -20,7 +20,7 @@ import orjson
 from aiohttp import WSMsgType, web
 
 from letrade_cli.sim.generator import TRADE, Event, MarketEngine
-from letrade_cli.sim.handshake import accept
+from letrade_cli.sim.handshake import accept, gone
 from letrade_cli.sim.hub import OP_BINARY, UPBIT, Conn, Hub, Payloads
 from letrade_cli.sim.markets import Market
 from letrade_cli.sim.upbit_format import now_ms, orderbook_msg, simplify, ticker_msg, trade_msg
@@ -131,7 +131,7 @@ class UpbitStreams:
             return web.Response(status=503, text="stream unavailable")
         ws = web.WebSocketResponse(compress=False, timeout=2.0, max_msg_size=1 << 16)
         if not await accept(ws, request):
-            return ws
+            return gone()
         conn = self.hub.new_conn(UPBIT, ws, request.transport, False)
         limit = self.hub.config.inbound_limit_per_s
         try:

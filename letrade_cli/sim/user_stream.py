@@ -25,7 +25,7 @@ from aiohttp import WSMsgType, web
 from letrade_cli.sim.accounts import BINANCE
 from letrade_cli.sim.binance_order_format import d8
 from letrade_cli.sim.binance_orders import BinanceOrders
-from letrade_cli.sim.handshake import accept
+from letrade_cli.sim.handshake import accept, gone
 from letrade_cli.sim.orders import CANCELED, OrderEngine, OrderUpdate, now_ms
 
 log = logging.getLogger("letrade.sim")
@@ -65,7 +65,7 @@ class UserStreams:
         """Serve one user data stream connection until either side closes it."""
         ws = web.WebSocketResponse(autoping=True, heartbeat=None)
         if not await accept(ws, request):
-            return ws
+            return gone()
         self.sockets.add(ws)
         queue: asyncio.Queue[bytes] = asyncio.Queue()
         self.queues.setdefault(key, set()).add(queue)
