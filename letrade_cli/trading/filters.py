@@ -54,57 +54,56 @@ def is_multiple(value: Decimal, step: Decimal, base: Decimal = ZERO) -> bool:
 
 def check_price(price: Decimal, rules: SymbolRules) -> None:
     """Raise ``UsageError`` unless ``price`` passes the market's price filter."""
-    where = rules.symbol
-    if not price.is_finite() or price <= 0:
-        raise UsageError(f"price {price} for {where} must be a positive number")
-    if rules.min_price > 0 and price < rules.min_price:
-        raise UsageError(
-            f"price {fmt(price)} is below {where}'s minimum price {fmt(rules.min_price)}",
-            hint=f"use {fmt(rules.min_price)} or more",
-        )
-    if rules.max_price is not None and rules.max_price > 0 and price > rules.max_price:
-        raise UsageError(
-            f"price {fmt(price)} is above {where}'s maximum price {fmt(rules.max_price)}",
-            hint=f"use {fmt(rules.max_price)} or less",
-        )
-    if not is_multiple(price, rules.tick_size, rules.min_price):
-        low = floor_to_step(price, rules.tick_size, rules.min_price)
-        high = ceil_to_step(price, rules.tick_size, rules.min_price)
-        t = rules.tick_size
-        options = f"{fmt_at(low, t)} or {fmt_at(high, t)}" if low > 0 else fmt_at(high, t)
-        raise UsageError(
-            f"price {fmt(price)} is not a multiple of {where}'s tick size "
-            f"{fmt(rules.tick_size)}: use {options}"
-        )
+    _check_filter(
+        "price",
+        price,
+        rules.symbol,
+        (rules.min_price, rules.max_price),
+        rules.tick_size,
+        f"{rules.symbol}'s tick size",
+    )
 
 
 def check_quantity(quantity: Decimal, rules: SymbolRules) -> None:
     """Raise ``UsageError`` unless ``quantity`` passes the market's lot-size filter."""
-    where = rules.symbol
-    if not quantity.is_finite() or quantity <= 0:
-        raise UsageError(f"quantity {quantity} for {where} must be a positive number")
-    if rules.min_qty > 0 and quantity < rules.min_qty:
+    _check_filter(
+        "quantity",
+        quantity,
+        rules.symbol,
+        (rules.min_qty, rules.max_qty),
+        rules.step_size,
+        "the lot size",
+    )
+
+
+def _check_filter(
+    what: str,
+    value: Decimal,
+    where: str,
+    bounds: tuple[Decimal, Decimal | None],
+    step: Decimal,
+    step_name: str,
+) -> None:
+    """One Binance range-and-step filter: ``minimum <= value <= maximum`` on the step grid."""
+    minimum, maximum = bounds
+    if not value.is_finite() or value <= 0:
+        raise UsageError(f"{what} {value} for {where} must be a positive number")
+    if minimum > 0 and value < minimum:
         raise UsageError(
-            f"quantity {fmt(quantity)} is below {where}'s minimum quantity {fmt(rules.min_qty)}",
-            hint=f"use {fmt(rules.min_qty)} or more",
+            f"{what} {fmt(value)} is below {where}'s minimum {what} {fmt(minimum)}",
+            hint=f"use {fmt(minimum)} or more",
         )
-    if rules.max_qty is not None and rules.max_qty > 0 and quantity > rules.max_qty:
+    if maximum is not None and maximum > 0 and value > maximum:
         raise UsageError(
-            f"quantity {fmt(quantity)} is above {where}'s maximum quantity {fmt(rules.max_qty)}",
-            hint=f"use {fmt(rules.max_qty)} or less",
+            f"{what} {fmt(value)} is above {where}'s maximum {what} {fmt(maximum)}",
+            hint=f"use {fmt(maximum)} or less",
         )
-    if not is_multiple(quantity, rules.step_size, rules.min_qty):
-        low = floor_to_step(quantity, rules.step_size, rules.min_qty)
-        high = ceil_to_step(quantity, rules.step_size, rules.min_qty)
-        s = rules.step_size
-        options = (
-            f"{fmt_at(low, s)} or {fmt_at(high, s)}"
-            if low > 0 and low >= rules.min_qty
-            else fmt_at(high, s)
-        )
+    if not is_multiple(value, step, minimum):
+        low = floor_to_step(value, step, minimum)
+        high = ceil_to_step(value, step, minimum)
+        options = f"{fmt_at(low, step)} or {fmt_at(high, step)}" if low > 0 else fmt_at(high, step)
         raise UsageError(
-            f"quantity {fmt(quantity)} is not a multiple of the lot size "
-            f"{fmt(rules.step_size)}: use {options}"
+            f"{what} {fmt(value)} is not a multiple of {step_name} {fmt(step)}: use {options}"
         )
 
 
