@@ -23,12 +23,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qsl
 
-import orjson
 from aiohttp import web
 
 from letrade_cli.sim.accounts import BINANCE, Account, InsufficientBalance
 from letrade_cli.sim.binance_order_format import cancel_response, d8, order_response, order_status
-from letrade_cli.sim.binance_rest import WeightMeter
+from letrade_cli.sim.binance_rest import BinanceApiError, WeightMeter, json_response
 from letrade_cli.sim.faults import Fault, OrderFaults
 from letrade_cli.sim.markets import Market
 from letrade_cli.sim.orders import (
@@ -55,20 +54,6 @@ API_KEY_RE = re.compile(r"^[A-Za-z0-9\-_]{1,128}$")
 TIFS = ("GTC", "IOC", "FOK")
 LIMIT_MAKER = "LIMIT_MAKER"
 RESP_TYPES = ("ACK", "RESULT", "FULL")
-
-
-class BinanceApiError(Exception):
-    """An error answer: Binance code, message and HTTP status."""
-
-    def __init__(self, code: int, msg: str, status: int = 400) -> None:
-        super().__init__(msg)
-        self.code = code
-        self.msg = msg
-        self.status = status
-
-
-def _json(body: Any, status: int = 200) -> web.Response:
-    return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
 
 
 def _missing(name: str) -> BinanceApiError:
@@ -191,9 +176,9 @@ class BinanceOrders:
         async def answer(request: web.Request) -> web.StreamResponse:
             try:
                 params = await self._authenticate(request, signed)
-                return _json(await handler(params))
+                return json_response(await handler(params))
             except BinanceApiError as exc:
-                return _json({"code": exc.code, "msg": exc.msg}, status=exc.status)
+                return json_response({"code": exc.code, "msg": exc.msg}, status=exc.status)
 
         async def weighed(request: web.Request) -> web.StreamResponse:
             if self.meter is None:
@@ -202,7 +187,7 @@ class BinanceOrders:
             used, retry = self.meter.add(cost)
             resp: web.StreamResponse
             if retry is not None:
-                resp = _json(
+                resp = json_response(
                     {
                         "code": -1003,
                         "msg": f"Too much request weight used; current limit is "
@@ -578,7 +563,7 @@ def _without_signature(part: str) -> str:
 
 def _refuse(fault: Fault) -> web.StreamResponse:
     if fault.status == 429 or fault.kind == "throttle":
-        resp = _json(
+        resp = json_response(
             {
                 "code": -1015,
                 "msg": "Too many new orders; current limit is 100 orders per 10 SECOND.",
@@ -587,7 +572,7 @@ def _refuse(fault: Fault) -> web.StreamResponse:
         )
         resp.headers["Retry-After"] = str(fault.retry_after_s)
         return resp
-    return _json(
+    return json_response(
         {"code": -1001, "msg": "Internal error; unable to process your request. Please try again."},
         status=fault.status,
     )

@@ -51,7 +51,8 @@ class BinanceApiError(Exception):
         self.status = status
 
 
-def _json(body: Any, status: int = 200) -> web.Response:
+def json_response(body: Any, status: int = 200) -> web.Response:
+    """A JSON answer (orjson), as both the market-data and the order routes send it."""
     return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
 
 
@@ -128,7 +129,7 @@ class BinanceRest:
                 cost = 1
             used, retry = self.meter.add(cost)
             if retry is not None:
-                resp: web.StreamResponse = _json(
+                resp: web.StreamResponse = json_response(
                     {
                         "code": -1003,
                         "msg": f"Too much request weight used; current limit is "
@@ -142,7 +143,7 @@ class BinanceRest:
                 try:
                     resp = await handler(request)
                 except BinanceApiError as exc:
-                    resp = _json({"code": exc.code, "msg": exc.msg}, status=exc.status)
+                    resp = json_response({"code": exc.code, "msg": exc.msg}, status=exc.status)
             resp.headers["X-MBX-USED-WEIGHT-1M"] = str(used)
             return resp
 
@@ -189,16 +190,16 @@ class BinanceRest:
 
     async def ping(self, request: web.Request) -> web.Response:
         """``GET /api/v3/ping`` -> ``{}``."""
-        return _json({})
+        return json_response({})
 
     async def time(self, request: web.Request) -> web.Response:
         """``GET /api/v3/time`` -> ``{"serverTime": ms}``."""
-        return _json({"serverTime": _now_ms()})
+        return json_response({"serverTime": _now_ms()})
 
     async def exchange_info(self, request: web.Request) -> web.Response:
         """``GET /api/v3/exchangeInfo`` (``symbol=``, ``symbols=`` or all)."""
         syms = self._symbols(request) or list(self.markets)
-        return _json(
+        return json_response(
             {
                 "timezone": "UTC",
                 "serverTime": _now_ms(),
@@ -240,7 +241,7 @@ class BinanceRest:
         for s in syms or self.markets:
             feed = self.engine.feed(s, _now_ms())
             rows.append({"symbol": s, "price": feed.market.price_str(feed.last_price)})
-        return _json(rows[0] if syms and "symbol" in request.query else rows)
+        return json_response(rows[0] if syms and "symbol" in request.query else rows)
 
     async def book_ticker(self, request: web.Request) -> web.Response:
         """``GET /api/v3/ticker/bookTicker``."""
@@ -258,7 +259,7 @@ class BinanceRest:
                     "askQty": m.qty_str(aq),
                 }
             )
-        return _json(rows[0] if syms and "symbol" in request.query else rows)
+        return json_response(rows[0] if syms and "symbol" in request.query else rows)
 
     async def ticker_24hr(self, request: web.Request) -> web.Response:
         """``GET /api/v3/ticker/24hr``."""
@@ -292,7 +293,7 @@ class BinanceRest:
                     "count": t["n"],
                 }
             )
-        return _json(rows[0] if syms and "symbol" in request.query else rows)
+        return json_response(rows[0] if syms and "symbol" in request.query else rows)
 
     async def depth(self, request: web.Request) -> web.Response:
         """``GET /api/v3/depth?symbol=&limit=``."""
@@ -308,7 +309,7 @@ class BinanceRest:
             book = self.engine.feed(sym, _now_ms()).book
             bids, asks = book.depth(limit)
             update_id = book.update_id
-        return _json(
+        return json_response(
             {
                 "lastUpdateId": update_id,
                 "bids": [[m.price_str(p), m.qty_str(q)] for p, q in bids],
@@ -357,7 +358,7 @@ class BinanceRest:
             ]
             for c in (candles_before(m, self.seed, step, end_ms, count) if count else [])
         ]
-        return _json(rows)
+        return json_response(rows)
 
     async def avg_price(self, request: web.Request) -> web.Response:
         """``GET /api/v3/avgPrice?symbol=``: the volume-weighted price of the last 5 minutes."""
@@ -373,7 +374,7 @@ class BinanceRest:
             price = total / volume
         else:
             price = Decimal(m.price_str(self.engine.feed(sym, now).last_price))
-        return _json({"mins": 5, "price": decimal_str(price), "closeTime": now})
+        return json_response({"mins": 5, "price": decimal_str(price), "closeTime": now})
 
     async def trades(self, request: web.Request) -> web.Response:
         """``GET /api/v3/trades`` and ``/api/v3/historicalTrades`` (``fromId=``), oldest first."""
@@ -395,7 +396,7 @@ class BinanceRest:
             }
             for ev in self.tape.recent_trades(sym, limit, from_id if from_id >= 0 else None)
         ]
-        return _json(rows)
+        return json_response(rows)
 
     async def agg_trades(self, request: web.Request) -> web.Response:
         """``GET /api/v3/aggTrades?symbol=&fromId=&startTime=&endTime=&limit=``, oldest first."""
@@ -424,7 +425,7 @@ class BinanceRest:
                 end if end >= 0 else None,
             )
         ]
-        return _json(rows)
+        return json_response(rows)
 
 
 def _limit(request: web.Request, default: int, most: int) -> int:

@@ -43,33 +43,24 @@ from letrade_cli.sim.orders import (
     now_ms,
 )
 from letrade_cli.sim.upbit_order_format import num, order_json, upbit_state
+from letrade_cli.sim.upbit_rest import UpbitApiError, json_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 MAX_TOTAL = Decimal(1_000_000_000)
 
 
-class UpbitError(Exception):
-    """An Upbit error answer."""
-
-    def __init__(self, status: int, name: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.name = name
-        self.message = message
-
-
 def _json(body: Any, status: int = 200) -> web.Response:
-    resp = web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
+    resp = json_response(body, status)
     resp.headers["Remaining-Req"] = "group=default; min=1800; sec=29"
     return resp
 
 
-def _invalid(message: str) -> UpbitError:
-    return UpbitError(400, "validation_error", message)
+def _invalid(message: str) -> UpbitApiError:
+    return UpbitApiError(400, "validation_error", message)
 
 
-def _auth_error(name: str, message: str) -> UpbitError:
-    return UpbitError(401, name, message)
+def _auth_error(name: str, message: str) -> UpbitApiError:
+    return UpbitApiError(401, name, message)
 
 
 class UpbitParams:
@@ -178,7 +169,7 @@ class UpbitOrders:
                 params = await read_params(request)
                 self._authenticate(request, params)
                 return _json(await handler(params), status)
-            except UpbitError as exc:
+            except UpbitApiError as exc:
                 return _json({"error": {"name": exc.name, "message": exc.message}}, exc.status)
 
         async def wrapped(request: web.Request) -> web.StreamResponse:
@@ -242,7 +233,7 @@ class UpbitOrders:
             raise _invalid("market is missing")
         m = self.markets.get(code.upper())
         if m is None:
-            raise UpbitError(404, "market_does_not_exist", "마켓 정보가 없습니다.")
+            raise UpbitApiError(404, "market_does_not_exist", "마켓 정보가 없습니다.")
         return m
 
     def _account_row(self, asset: str) -> dict[str, Any]:
@@ -336,7 +327,7 @@ class UpbitOrders:
 
     def _check_price(self, m: Market, side: str, price: Decimal) -> None:
         if price % m.tick:
-            raise UpbitError(
+            raise UpbitApiError(
                 400,
                 f"invalid_price_{side}",
                 "주문가격 단위를 잘못 입력하셨습니다. 확인 후 시도해주세요.",
@@ -344,7 +335,7 @@ class UpbitOrders:
 
     def _check_volume(self, m: Market, side: str, volume: Decimal) -> None:
         if volume % m.step:
-            raise UpbitError(
+            raise UpbitApiError(
                 400,
                 f"invalid_volume_{side}",
                 "주문수량 단위를 잘못 입력하셨습니다. 확인 후 시도해주세요.",
@@ -352,7 +343,7 @@ class UpbitOrders:
 
     def _check_total(self, m: Market, side: str, total: Decimal) -> None:
         if total < m.min_notional:
-            raise UpbitError(
+            raise UpbitApiError(
                 400, f"under_min_total_{side}", "주문 요청 금액이 최소 주문 금액 미만입니다."
             )
 
@@ -384,7 +375,7 @@ class UpbitOrders:
             name = "bid" if side == BUY else "ask"
             if isinstance(exc, DuplicateOrder):
                 raise _invalid("identifier is already used") from None
-            raise UpbitError(
+            raise UpbitApiError(
                 400, f"insufficient_funds_{name}", "매수/매도 가능 잔고가 부족합니다."
             ) from None
         return order_json(order, with_trades=False)
@@ -396,7 +387,7 @@ class UpbitOrders:
             raise _invalid("uuid or identifier is required")
         order = self.engine.find(UPBIT, uuid=uuid, client_id=identifier)
         if order is None:
-            raise UpbitError(404, "order_not_found", "주문을 찾지 못했습니다.")
+            raise UpbitApiError(404, "order_not_found", "주문을 찾지 못했습니다.")
         return order
 
     async def get_order(self, params: UpbitParams) -> dict[str, Any]:
@@ -407,7 +398,7 @@ class UpbitOrders:
         """``DELETE /v1/order``: the order as it was when the cancel was accepted."""
         order = self._find(params)
         if not order.is_open:
-            raise UpbitError(400, "order_not_found", "주문을 찾지 못했습니다.")
+            raise UpbitApiError(400, "order_not_found", "주문을 찾지 못했습니다.")
         before = order_json(order, with_trades=False)
         self.engine.cancel(order)
         return before

@@ -34,7 +34,8 @@ class UpbitApiError(Exception):
         self.message = message
 
 
-def _json(body: Any, status: int = 200) -> web.Response:
+def json_response(body: Any, status: int = 200) -> web.Response:
+    """A JSON answer (orjson), as both the quotation and the exchange routes send it."""
     return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
 
 
@@ -83,7 +84,9 @@ class UpbitRest:
             try:
                 resp: web.StreamResponse = await handler(request)
             except UpbitApiError as exc:
-                resp = _json({"error": {"name": exc.name, "message": exc.message}}, exc.status)
+                resp = json_response(
+                    {"error": {"name": exc.name, "message": exc.message}}, exc.status
+                )
             resp.headers["Remaining-Req"] = "group=market; min=600; sec=9"
             return resp
 
@@ -128,7 +131,7 @@ class UpbitRest:
                 row["market_warning"] = "NONE"
                 row["market_event"] = {"warning": False, "caution": {}}
             rows.append(row)
-        return _json(rows)
+        return json_response(rows)
 
     async def ticker(self, request: web.Request) -> web.Response:
         """``GET /v1/ticker?markets=KRW-BTC,KRW-ETH``."""
@@ -145,7 +148,7 @@ class UpbitRest:
                     "trade_time_kst": at.strftime("%H%M%S"),
                 }
             )
-        return _json(rows)
+        return json_response(rows)
 
     async def orderbook(self, request: web.Request) -> web.Response:
         """``GET /v1/orderbook?markets=KRW-BTC``."""
@@ -163,7 +166,7 @@ class UpbitRest:
                     "level": 0,
                 }
             )
-        return _json(rows)
+        return json_response(rows)
 
     async def candles_minutes(self, request: web.Request) -> web.Response:
         """``GET /v1/candles/minutes/{unit}?market=&count=&to=`` (newest first)."""
@@ -177,7 +180,7 @@ class UpbitRest:
         rows = [
             {**self._candle(m, c), "unit": unit} for c in self._candles(m, unit * 60_000, request)
         ]
-        return _json(rows)
+        return json_response(rows)
 
     async def candles_days(self, request: web.Request) -> web.Response:
         """``GET /v1/candles/days?market=&count=&to=`` (newest first)."""
@@ -190,7 +193,7 @@ class UpbitRest:
             row["change_price"] = m.price_float(c.close - prev)
             row["change_rate"] = round((c.close - prev) / prev, 10) if prev else 0.0
             rows.append(row)
-        return _json(rows)
+        return json_response(rows)
 
     def _candles(self, m: Market, step: int, request: web.Request) -> list[Candle]:
         count = self._count(request)
