@@ -4,17 +4,8 @@ import json
 import subprocess
 import sys
 
-HEAVY = (
-    "aiohttp",
-    "websockets",
-    "picows",
-    "boto3",
-    "botocore",
-    "letrade_cli.exchanges",
-    "letrade_cli.connector",
-    "letrade_cli.sim",
-    "letrade_cli.serverless",
-)
+# One list of what `--help` must not load, shared with `letrade bench startup`.
+from letrade_cli.bench.startup import HEAVY
 
 
 def test_help_imports_no_heavy_module() -> None:
