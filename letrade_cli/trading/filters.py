@@ -13,14 +13,11 @@ from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
+from letrade_cli.core.decimals import plain
 from letrade_cli.core.orders import ZERO, OrderIntent, OrderType, SymbolRules
 from letrade_cli.errors import UsageError
 
-
-def fmt(value: Decimal) -> str:
-    """A Decimal as plain text without exponent or trailing zeros (``1E+2`` -> ``100``)."""
-    text = format(value.normalize(), "f")
-    return "0" if text in ("-0", "") else text
+fmt = plain  # messages name values the way venues spell them: no exponent, no trailing zeros
 
 
 def fmt_at(value: Decimal, step: Decimal) -> str:

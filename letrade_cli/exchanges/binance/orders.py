@@ -24,11 +24,12 @@ A FULL order answer, abridged::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import orjson
 
+from letrade_cli.core.decimals import parse_decimal, plain
 from letrade_cli.core.orders import (
     ZERO,
     Balance,
@@ -49,17 +50,8 @@ UNKNOWN_SYMBOL_CODES = (-1121,)  # "Invalid symbol."
 
 
 def dec(value: Any) -> Decimal:
-    """A venue number (string or int) as a Decimal; ``DecodeError`` when it is not one."""
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        raise DecodeError(f"binance: '{value}' is not a number") from None
-
-
-def plain(value: Decimal) -> str:
-    """A Decimal as Binance accepts it in a parameter: no exponent, no trailing zeros."""
-    text = format(value.normalize(), "f")
-    return "0" if text == "-0" else text
+    """A binance number (string or JSON number) as a Decimal; ``DecodeError`` if not one."""
+    return parse_decimal(value, "binance")
 
 
 class BinanceOrders:

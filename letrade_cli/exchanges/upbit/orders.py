@@ -25,9 +25,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
+from letrade_cli.core.decimals import parse_decimal, plain
 from letrade_cli.core.orders import (
     ZERO,
     Balance,
@@ -52,17 +53,8 @@ _KRW_TICKS = (
 
 
 def dec(value: Any) -> Decimal:
-    """A venue number (string or JSON number) as a Decimal; ``DecodeError`` when it is not one."""
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        raise DecodeError(f"upbit: '{value}' is not a number") from None
-
-
-def plain(value: Decimal) -> str:
-    """A Decimal as Upbit accepts it in a parameter: no exponent, no trailing zeros."""
-    text = format(value.normalize(), "f")
-    return "0" if text == "-0" else text
+    """A upbit number (string or JSON number) as a Decimal; ``DecodeError`` if not one."""
+    return parse_decimal(value, "upbit")
 
 
 def krw_tick(price: Decimal) -> Decimal:
