@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 import typer
+from typer._click.exceptions import NoSuchOption
+from typer.core import TyperCommand
 
 from letrade_cli.cli.help import complete_choices, complete_profile, env_note, examples
 
@@ -221,14 +224,34 @@ def _order_command(side: str) -> Any:
     return command
 
 
-# "-1" must reach the quantity check ("must be greater than 0"), not be taken for an option.
-_NUMBERS_AS_ARGS = {"ignore_unknown_options": True}
-trade_app.command("buy", context_settings=_NUMBERS_AS_ARGS, epilog=EXAMPLES["buy"])(
-    _order_command("BUY")
-)
-trade_app.command("sell", context_settings=_NUMBERS_AS_ARGS, epilog=EXAMPLES["sell"])(
-    _order_command("SELL")
-)
+class _OrderCommand(TyperCommand):
+    """``buy``/``sell``: a negative QUANTITY ("-1") is refused as a quantity, not an option.
+
+    Click reads ``-1`` as an unknown option; only that case is answered with the quantity
+    check's message, so a mistyped option (``--prise``) still gets Click's "No such option".
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Parse as Click does; an option that is really a negative number is a usage error."""
+        given = list(args)  # the parser consumes ``args``
+        try:
+            return super().parse_args(ctx, args)
+        except NoSuchOption as exc:
+            # Click names only the first "letter" of "-0.5" ("-0"): find the whole number.
+            number = next(
+                (a for a in given if _NEGATIVE.fullmatch(a) and a.startswith(exc.option_name)),
+                None,
+            )
+            if number is None:
+                raise
+            from letrade_cli.errors import UsageError
+
+            raise UsageError(f"quantity must be greater than 0, got {number}") from None
+
+
+_NEGATIVE = re.compile(r"-\d+(\.\d*)?|-\.\d+")
+trade_app.command("buy", cls=_OrderCommand, epilog=EXAMPLES["buy"])(_order_command("BUY"))
+trade_app.command("sell", cls=_OrderCommand, epilog=EXAMPLES["sell"])(_order_command("SELL"))
 
 
 @trade_app.command("cancel", epilog=EXAMPLES["cancel"])
