@@ -19,6 +19,11 @@ with ``raise ... from exc``, so callers never catch third-party types.
 
 from __future__ import annotations
 
+# Exit codes for signals (128 + signal number), here so the CLI's entry can use them without
+# importing the runtime (asyncio).
+EXIT_INTERRUPTED = 130  # SIGINT
+EXIT_TERMINATED = 143  # SIGTERM
+
 
 class LetradeError(Exception):
     """Root of every error a user can act on."""

@@ -15,7 +15,7 @@ import typer
 from letrade_cli import __version__
 from letrade_cli.cli.help import hide_flag_metavars
 from letrade_cli.cli.lazy import LazyGroup
-from letrade_cli.errors import LetradeError
+from letrade_cli.errors import EXIT_INTERRUPTED, LetradeError
 
 hide_flag_metavars()
 
@@ -56,8 +56,7 @@ def root(
 
 def main() -> None:
     """Console-script entry: run the app, turning LetradeError into one line and an exit code."""
-    # Imported only when needed: runtime.process loads asyncio, ui.console loads Rich (~50 ms
-    # that ``letrade --help`` would otherwise pay).
+    # ui.console (Rich) is imported only on an error: ``letrade --help`` does not pay for it.
     try:
         app(prog_name="letrade")  # the same name (and completion) under python -m
     except LetradeError as exc:
@@ -66,8 +65,7 @@ def main() -> None:
         print_error(exc.message, exc.hint)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        from letrade_cli.runtime.process import EXIT_INTERRUPTED
-        from letrade_cli.ui.console import print_error
-
-        print_error("interrupted")
+        # Plain text and no import: a second Ctrl-C must not land inside a slow import here.
+        sys.stderr.write("error: interrupted\n")
+        sys.stderr.flush()
         sys.exit(EXIT_INTERRUPTED)

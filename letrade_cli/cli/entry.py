@@ -11,7 +11,7 @@ import signal
 import sys
 from types import FrameType
 
-EXIT_INTERRUPTED = 130  # runtime.process.EXIT_INTERRUPTED, without importing it
+from letrade_cli.errors import EXIT_INTERRUPTED
 
 
 def _interrupted(signum: int, frame: FrameType | None) -> None:
@@ -25,8 +25,6 @@ def main() -> None:
     previous = signal.signal(signal.SIGINT, _interrupted)
     try:
         from letrade_cli.cli.app import main as app_main
-        from letrade_cli.runtime import process  # noqa: F401  (app.main imports these first)
-        from letrade_cli.ui import console  # noqa: F401
     finally:
         signal.signal(signal.SIGINT, previous)
     app_main()

@@ -148,17 +148,17 @@ class _PicowsConnection:
                 conn._resolve("connection lost")
 
         try:
-            transport, _ = await asyncio.wait_for(
-                picows.ws_connect(
+            # asyncio.timeout, not wait_for: 3.11's wait_for loses a cancellation that lands as
+            # the handshake completes, and the stream then runs on after Ctrl-C (core.waits).
+            async with asyncio.timeout(timeout):
+                transport, _ = await picows.ws_connect(
                     Listener,
                     url,
                     websocket_handshake_timeout=timeout,
                     enable_auto_pong=True,
                     disconnect_on_exception=False,
                     logger_name=_quiet_picows_logger(),
-                ),
-                timeout,
-            )
+                )
         except (OSError, TimeoutError, picows.WSError) as exc:
             raise _connect_error(url, exc) from exc
         conn._transport = transport

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Any
 
+from letrade_cli.core.waits import wait_event
+from letrade_cli.errors import EXIT_INTERRUPTED, EXIT_TERMINATED
+
 EXIT_OK = 0
-EXIT_INTERRUPTED = 130  # 128 + SIGINT
-EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 _SIGNAL_EXIT = {signal.SIGINT: EXIT_INTERRUPTED, signal.SIGTERM: EXIT_TERMINATED}
 
@@ -40,10 +42,30 @@ def run(main: Callable[[RunContext], Awaitable[int]]) -> int:
         runner: Any = uvloop.run
     except ImportError:
         runner = asyncio.run
-    return int(runner(_supervised(main)))
+    # Until the loop's own handlers are in place, a signal is only remembered. Without this,
+    # asyncio.Runner's SIGINT handler would cancel the main task wherever it stands (a Ctrl-C
+    # during start-up that some ``await`` could absorb), and SIGTERM would kill us outright.
+    early: list[int] = []
+    previous = _hold_signals(early)
+    try:
+        return int(runner(_supervised(main, early)))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
-async def _supervised(main: Callable[[RunContext], Awaitable[int]]) -> int:
+def _hold_signals(early: list[int]) -> dict[signal.Signals, Any]:
+    """Make SIGINT/SIGTERM append to ``early``; returns the handlers to restore."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}  # only the main thread may set handlers (and only it gets signals)
+
+    def remember(signum: int, frame: FrameType | None) -> None:
+        early.append(signum)
+
+    return {sig: signal.signal(sig, remember) for sig in _SIGNAL_EXIT}
+
+
+async def _supervised(main: Callable[[RunContext], Awaitable[int]], early: list[int]) -> int:
     context = RunContext()
     loop = asyncio.get_running_loop()
 
@@ -54,6 +76,8 @@ async def _supervised(main: Callable[[RunContext], Awaitable[int]]) -> int:
 
     for sig in _SIGNAL_EXIT:
         loop.add_signal_handler(sig, on_signal, sig)
+    for signum in early:  # arrived while the loop was starting
+        on_signal(signal.Signals(signum))
     try:
         code = await main(context)
     finally:
@@ -65,5 +89,4 @@ async def _supervised(main: Callable[[RunContext], Awaitable[int]]) -> int:
 async def wait_for_stop(stop: asyncio.Event, deadline: float | None) -> None:
     """Wait until ``stop`` is set or the monotonic ``deadline`` passes (None: no deadline)."""
     timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout)
+    await wait_event(stop, timeout)

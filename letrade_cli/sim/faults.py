@@ -8,12 +8,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
+
+from letrade_cli.core.waits import wait_event
 
 TIMEOUT = "timeout"
 FAIL = "fail"
@@ -84,8 +85,7 @@ class OrderFaults:
         await handler()
         if fault.kind == FAIL:
             return refuse(fault)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), fault.hold_s)
+        await wait_event(self._stopping, fault.hold_s)
         if request.transport is not None:
             request.transport.abort()
         return web.Response(status=504)  # never reaches the client: the connection is gone

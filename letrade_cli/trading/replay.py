@@ -36,6 +36,7 @@ from letrade_cli.core.bus import Bus
 from letrade_cli.core.cache import PriceCache
 from letrade_cli.core.orders import SymbolRules
 from letrade_cli.core.tick import Tick
+from letrade_cli.core.waits import wait_event
 from letrade_cli.errors import ConfigError, DecodeError, UsageError
 
 KEY_RE = re.compile(
@@ -289,12 +290,8 @@ class ReplaySource:
                     if not wall0:
                         first_ns, wall0 = recv_ns, time.monotonic()
                     delay = wall0 + (recv_ns - first_ns) / 1e9 / speed - time.monotonic()
-                    if delay > 0:
-                        try:
-                            await asyncio.wait_for(stop.wait(), delay)
-                            return
-                        except TimeoutError:
-                            pass
+                    if delay > 0 and await wait_event(stop, delay):
+                        return
                 on_frame(frame, recv_ns)
                 await step()
             await asyncio.sleep(0)
