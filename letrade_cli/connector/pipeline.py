@@ -32,6 +32,12 @@ SYMBOL_CEILING_FACTOR = 6.0
 # decode->cache is timed on one message in DECODE_SAMPLE_EVERY: two clock reads and a record
 # cost about as much as the cache put they measure; a 1-in-8 sample still gives sound percentiles.
 SAMPLE_MASK = DECODE_SAMPLE_EVERY - 1  # a power of two
+# The gap estimators (core.stall) learn from the same one message in eight; every message still
+# stamps the feed's last arrival, so silence is measured exactly. A sampled gap is still the gap
+# between two consecutive messages, so the estimate keeps its mean and spread; it reacts over 8x
+# more messages, which at any rate that matters is well under a second. A feed learns every gap
+# of its first LEARN_ALL_FIRST messages, so a slow one does not sit on its ceiling for long.
+LEARN_ALL_FIRST = 16
 
 
 class IngestPipeline:
@@ -74,10 +80,14 @@ class IngestPipeline:
         except on sampled frames.
         """
         stats = self.stats
-        self._observe(recv_ns)
         stats.frames = frames = stats.frames + 1
-        timed = not frames & SAMPLE_MASK
-        if timed:
+        # One frame in SAMPLE_EVERY is timed (decode->cache) and teaches the connection's gap
+        # estimator; the others only stamp its last arrival (see SAMPLE_MASK).
+        if frames & SAMPLE_MASK and frames > LEARN_ALL_FIRST:
+            self.feed.last_ns = recv_ns
+            start = 0
+        else:
+            self._observe(recv_ns)
             start = perf_counter_ns()
         try:
             tick = self._decode(frame, recv_ns)
@@ -101,15 +111,18 @@ class IngestPipeline:
             stats.decode_errors += 1
             return
         self._put(symbol, tick, recv_ns)
-        if timed:
+        if start:
             stats.decode_to_cache.record(perf_counter_ns() - start)
         # One lookup for all of the symbol's state; its first frame takes the slow branch.
         symbol_stats = stats.symbols.get(symbol)
         if symbol_stats is None or symbol_stats.feed is None:
             symbol_stats = self._first_frame(symbol, tick)
-        symbol_stats.messages += 1
-        symbol_stats.feed.observe(recv_ns)  # type: ignore[union-attr]  # set by _first_frame
-        symbol_stats.updated_ns = recv_ns
+        symbol_stats.messages = messages = symbol_stats.messages + 1
+        feed: GapEstimator = symbol_stats.feed  # type: ignore[assignment]  # set by _first_frame
+        if messages & SAMPLE_MASK and messages > LEARN_ALL_FIRST:
+            feed.last_ns = recv_ns
+        else:
+            feed.observe(recv_ns)
         channel = tick.channel
         symbol_stats.latest[channel] = tick
         if event_ms and channel in LATENCY_CHANNELS:

@@ -28,12 +28,13 @@ class SymbolStats:
     first_price: float | None = None
     latency: LatencyHistogram = field(default_factory=LatencyHistogram)
     feed: GapEstimator | None = None  # this symbol's rhythm on the stream (None: no frame yet)
-    updated_ns: int = 0  # when its price last changed hands, from the stream or REST
+    updated_ns: int = 0  # its last REST update (the stream's is feed.last_ns)
     change_24h_pct: float | None = None  # the venue's own 24 h change (REST, every 30 s)
 
     def age_s(self, now_ns: int) -> float | None:
         """Seconds since this symbol's last update (stream or REST), None before the first."""
-        return None if not self.updated_ns else max(0.0, (now_ns - self.updated_ns) / 1e9)
+        stamp = max(self.updated_ns, self.feed.last_ns if self.feed is not None else 0)
+        return None if not stamp else max(0.0, (now_ns - stamp) / 1e9)
 
     def is_stale(self, now_ns: int, warmup: int = 8) -> bool:
         """Its stream has been silent past its own threshold (see ``core.stall``).

@@ -114,3 +114,24 @@ async def test_a_quiet_feed_is_not_declared_stalled(sim: SimExchange) -> None:
         assert service.stats.stalls == 0 and service.stats.reconnects == 0
         assert not any(service.stats.symbols[s].is_stale(now) for s in ("BTCUSDT", "ETHUSDT"))
         assert service.pipeline.feed.threshold_ns() > 1_000_000_000
+
+
+def test_a_steady_feed_is_learnt_from_sampled_gaps_and_its_silence_is_exact() -> None:
+    """The estimators learn one gap in eight (after the first few) and still get the rhythm."""
+    from letrade_cli.connector.pipeline import IngestPipeline
+    from letrade_cli.exchanges.binance import BinanceDialect
+
+    pipeline = IngestPipeline.for_venue(BinanceDialect(), "binance")
+    gap_ns = 10_000_000
+    stamps = [1_000_000_000 + i * gap_ns for i in range(2000)]
+    for i, stamp in enumerate(stamps):
+        pipeline.on_frame(b'{"u":%d,"s":"BTCUSDT","b":"1.5","B":"1","a":"1.6","A":"1"}' % i, stamp)
+    symbol_feed = pipeline.stats.symbols["BTCUSDT"].feed
+    assert symbol_feed is not None
+    for feed in (pipeline.feed, symbol_feed):
+        assert feed.last_ns == stamps[-1]  # every frame stamps the silence clock
+        assert abs(feed.gap_ns - gap_ns) < gap_ns * 0.01
+        assert 16 + 1900 // 8 <= feed.samples < 16 + 2000 // 8
+    # Silence is judged against that rhythm: 0.4 s of it is fine, 0.6 s is a stall (the floor).
+    assert not pipeline.feed.is_stalled(stamps[-1] + 400_000_000)
+    assert pipeline.feed.is_stalled(stamps[-1] + 600_000_000)
