@@ -1,7 +1,9 @@
 """The console-script entry: Ctrl-C while Python is still importing the CLI exits 130 quietly.
 
-Importing Typer, Rich and the command modules takes a few hundred milliseconds; a SIGINT in
-that window would otherwise print a KeyboardInterrupt traceback from deep inside an import.
+Importing Typer and the root group takes about 100 ms; a SIGINT in that window would otherwise
+print a KeyboardInterrupt traceback from deep inside an import. After it, ``cli.app.main`` turns
+a KeyboardInterrupt into the same line and 130 (importing nothing), and ``runtime.run`` takes
+SIGINT/SIGTERM over for the commands that run an event loop.
 """
 
 from __future__ import annotations
