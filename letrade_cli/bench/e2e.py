@@ -24,8 +24,9 @@ The sim's ``--rate`` counts its bookTicker, trade and aggTrade messages; the cli
 bookTicker and trade, so the sim is asked for ``SIM_RATE_PER_MSG`` times the level's rate.
 
 Each level also records, for the client and the sim, the time they were ready to run but waited
-for a CPU (``cpu_wait``, from ``/proc/PID/schedstat``): the share of the latency that belongs to
-the machine (other processes, virtual CPUs waking up), not to our code.
+for a CPU (``cpu_wait``, from ``/proc/PID/schedstat``), and how much CPU every other process used
+meanwhile (``others_cpu_pct``, from ``/proc/stat``): the share of the latency that belongs to
+the machine, not to our code.
 """
 
 from __future__ import annotations
@@ -131,6 +132,7 @@ class LevelRun:
     window_s: float = 0.0
     error_sample: str | None = None
     cpu_wait: dict[str, dict[str, float] | None] = field(default_factory=dict)
+    others_cpu_pct: float | None = None
 
 
 async def run_level(
@@ -225,13 +227,16 @@ async def run_level(
         state["measuring"] = True
         pids: dict[str, int | str] = {"client": "self", **({"sim": sim_pid} if sim_pid else {})}
         sched_before = {who: schedstat.sample(pid) for who, pid in pids.items()}
+        busy_before = schedstat.machine_busy_ns()
         started = time.perf_counter()
         await asyncio.sleep(config.duration)
         out.window_s = time.perf_counter() - started
         state["measuring"] = False
-        for who, pid in pids.items():
-            after = schedstat.sample(pid)
-            out.cpu_wait[who] = schedstat.summary(sched_before[who], after, out.window_s)
+        busy_after = schedstat.machine_busy_ns()
+        pairs = [(sched_before[who], schedstat.sample(pid)) for who, pid in pids.items()]
+        for who, (before, after) in zip(pids, pairs, strict=True):
+            out.cpu_wait[who] = schedstat.summary(before, after, out.window_s)
+        out.others_cpu_pct = schedstat.others_cpu_pct(busy_before, busy_after, pairs, out.window_s)
     finally:
         release_heap()
         if conn is not None:
@@ -261,6 +266,7 @@ def _level_doc(rate: int, sim_rate: float, run: LevelRun) -> dict[str, Any]:
         "bare_ns": latency_summary(bare),
         "total_p50_vs_bare_p50": None if ratio is None else round(ratio, 2),
         "cpu_wait": run.cpu_wait,
+        "others_cpu_pct": run.others_cpu_pct,
     }
 
 
@@ -327,6 +333,8 @@ def _progress_line(level: dict[str, Any]) -> str:
     ]
     if waits:
         line += f"; waited for a CPU: {', '.join(waits)}"
+    if level.get("others_cpu_pct") is not None:
+        line += f"; other processes used {level['others_cpu_pct']:.0f}% of a CPU"
     if level["errors"]:
         line += f", {level['errors']} errors ({level['error_sample']})"
     if not level["orders_measured"]:

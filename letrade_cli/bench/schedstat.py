@@ -9,6 +9,7 @@ shared or virtual machine reports the wait beside its figures: time no code of o
 from __future__ import annotations
 
 import glob
+import os
 from dataclasses import dataclass
 
 
@@ -35,6 +36,37 @@ def sample(pid: int | str = "self") -> SchedSample | None:
             continue  # a thread that ended meanwhile
         run, wait, runs = run + int(a), wait + int(b), runs + int(c)
     return SchedSample(run, wait, runs)
+
+
+def machine_busy_ns() -> int | None:
+    """CPU time the whole machine has spent busy since boot, all CPUs (``/proc/stat``), in ns.
+
+    Busy is user + nice + system + irq + softirq + steal (steal: the host ran something else
+    while this machine's virtual CPU wanted to run). None where ``/proc/stat`` does not exist.
+    """
+    try:
+        with open("/proc/stat", encoding="ascii") as f:
+            fields = f.readline().split()
+    except OSError:
+        return None
+    if not fields or fields[0] != "cpu" or len(fields) < 9:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[1:9])
+    ticks = user + nice + system + irq + softirq + steal
+    return ticks * 1_000_000_000 // os.sysconf("SC_CLK_TCK")
+
+
+def others_cpu_pct(
+    busy_before: int | None,
+    busy_after: int | None,
+    ours: list[tuple[SchedSample | None, SchedSample | None]],
+    seconds: float,
+) -> float | None:
+    """Percent of one CPU that everything but ``ours`` (before/after pairs) used meanwhile."""
+    if busy_before is None or busy_after is None or seconds <= 0:
+        return None
+    used = sum(a.run_ns - b.run_ns for b, a in ours if a is not None and b is not None)
+    return round(max(0.0, 100 * (busy_after - busy_before - used) / 1e9 / seconds), 1)
 
 
 def summary(

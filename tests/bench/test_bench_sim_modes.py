@@ -73,6 +73,7 @@ def test_e2e_mode_measures_every_stage_per_level() -> None:
             for who in ("client", "sim"):
                 wait = level["cpu_wait"][who]
                 assert wait["cpu_pct"] > 0 and wait["wait_ms_per_s"] >= 0, level["cpu_wait"]
+            assert level["others_cpu_pct"] >= 0
     assert "0.86 ms total" in proc.stderr  # the published claim beside ours
 
 
