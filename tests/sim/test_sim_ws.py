@@ -257,9 +257,9 @@ async def test_a_combined_stream_interleaves_symbols_in_event_time_order(
     # the first symbol's trade would otherwise always wait for every other symbol's frames.
     symbols = ("btcusdt", "ethusdt", "solusdt", "xrpusdt", "bnbusdt")
     streams = "/".join(f"{s}@trade" for s in symbols)
-    async with SimExchange(SimConfig(rate=20_000.0, seed=3, port=0)) as sim:
-        async with http.ws_connect(f"{sim.ws_url}/stream?streams={streams}") as ws:
-            events = [(await recv_json(ws))["data"] for _ in range(600)]
+    sim = SimExchange(SimConfig(rate=20_000.0, seed=3, port=0))
+    async with sim, http.ws_connect(f"{sim.ws_url}/stream?streams={streams}") as ws:
+        events = [(await recv_json(ws))["data"] for _ in range(600)]
     times = [e["E"] for e in events]
     assert times == sorted(times)
     assert len({e["s"] for e in events[:100]}) == len(symbols)  # interleaved, not one by one
