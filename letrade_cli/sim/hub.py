@@ -248,7 +248,14 @@ class Hub:
                 await asyncio.sleep(0)
             now = loop.time()
             try:
-                self._slice(now)
+                events = self.engine.step(now, self.wall_offset)
+                if events and not light:
+                    # Requests that arrived during the generation are answered before the
+                    # formatting and sending: an order waits for one phase, not both.
+                    await asyncio.sleep(0)
+                    await asyncio.sleep(0)
+                if events and not self.paused:
+                    self._send(*self._build(events, now + self.wall_offset))
                 if now >= next_periodic:
                     next_periodic += PERIODIC_S
                     if not self.paused and self.conns:
@@ -256,11 +263,6 @@ class Hub:
                 self._housekeeping()
             except Exception:
                 log.exception("sim slice failed")
-
-    def _slice(self, now: float) -> None:
-        events = self.engine.step(now, self.wall_offset)
-        if events and not self.paused:
-            self._send(*self._build(events, now + self.wall_offset))
 
     def _send(self, payloads: Payloads, times: Times | None = None) -> None:
         if not payloads:
