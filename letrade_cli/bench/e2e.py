@@ -20,6 +20,13 @@ Stages of one order (first ``warmup`` orders of each level left out):
 * ``total``: receive -> ack (the sum of the four above, ns clocks).
 
 Level ``0`` subscribes to BTCUSDT trades alone at 50 msg/s: only the triggers, no background.
+The sim's ``--rate`` counts its bookTicker, trade and aggTrade messages; the client takes
+bookTicker and trade, so the sim is asked for ``SIM_RATE_PER_MSG`` times the level's rate.
+
+Each level also records, for the client and the sim, the time they were ready to run but waited
+for a CPU (``cpu_wait``, from ``/proc/PID/schedstat``), and how much CPU every other process used
+meanwhile (``others_cpu_pct``, from ``/proc/stat``): the share of the latency that belongs to
+the machine, not to our code.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from letrade_cli.bench import schedstat
 from letrade_cli.bench.common import (
     Metric,
     Progress,
@@ -52,6 +60,9 @@ TRIGGER = "BTCUSDT"
 QUANTITY = Decimal("0.001")
 STAGES = ("event->recv", "recv->bus", "strategy", "signal->send", "send->ack", "total")
 QUIET_SIM_RATE = 50.0
+# The sim makes 0.6 x --rate generator steps a second; a step yields ~1.2 bookTicker + trade
+# messages on average (measured: --rate 10000 -> 7,200-7,600 msg/s of them), so 1 / 0.73.
+SIM_RATE_PER_MSG = 1.37
 TARGET_RATE = 10_000
 TARGET_P50_VS_BARE = 2.0
 TARGET_P99_MS = 3.0
@@ -120,9 +131,13 @@ class LevelRun:
     ticks: int = 0
     window_s: float = 0.0
     error_sample: str | None = None
+    cpu_wait: dict[str, dict[str, float] | None] = field(default_factory=dict)
+    others_cpu_pct: float | None = None
 
 
-async def run_level(ws_url: str, rest_url: str, rate: int, config: E2EBenchConfig) -> LevelRun:
+async def run_level(
+    ws_url: str, rest_url: str, rate: int, config: E2EBenchConfig, sim_pid: int | None = None
+) -> LevelRun:
     """Stream, trade and time for ``config.duration`` seconds against one sim."""
     import aiohttp
 
@@ -132,6 +147,7 @@ async def run_level(ws_url: str, rest_url: str, rate: int, config: E2EBenchConfi
     from letrade_cli.core.tick import Tick
     from letrade_cli.exchanges.binance import BinanceDialect
     from letrade_cli.exchanges.registry import venue_spec
+    from letrade_cli.runtime.heap import release_heap, settle_heap
     from letrade_cli.sim.accounts import DEFAULT_API_KEY, DEFAULT_API_SECRET
     from letrade_cli.trading.keys import ApiKeys
     from letrade_cli.trading.live import LiveVenue
@@ -206,13 +222,23 @@ async def run_level(ws_url: str, rest_url: str, rate: int, config: E2EBenchConfi
         await manager.load_rules([TRIGGER])
         url = f"{ws_url}/stream?streams={streams_for(rate)}"
         conn = await open_websocket(url, pipeline.on_frame)
+        settle_heap()  # as `letrade sim` does after start-up: short full GC passes
         await asyncio.sleep(min(1.0, config.duration / 4))  # connection and sim warm-up
         state["measuring"] = True
+        pids: dict[str, int | str] = {"client": "self", **({"sim": sim_pid} if sim_pid else {})}
+        sched_before = {who: schedstat.sample(pid) for who, pid in pids.items()}
+        busy_before = schedstat.machine_busy_ns()
         started = time.perf_counter()
         await asyncio.sleep(config.duration)
         out.window_s = time.perf_counter() - started
         state["measuring"] = False
+        busy_after = schedstat.machine_busy_ns()
+        pairs = [(sched_before[who], schedstat.sample(pid)) for who, pid in pids.items()]
+        for who, (before, after) in zip(pids, pairs, strict=True):
+            out.cpu_wait[who] = schedstat.summary(before, after, out.window_s)
+        out.others_cpu_pct = schedstat.others_cpu_pct(busy_before, busy_after, pairs, out.window_s)
     finally:
+        release_heap()
         if conn is not None:
             await conn.close()
         if tasks:
@@ -239,6 +265,8 @@ def _level_doc(rate: int, sim_rate: float, run: LevelRun) -> dict[str, Any]:
         "total_ns": latency_summary(total),
         "bare_ns": latency_summary(bare),
         "total_p50_vs_bare_p50": None if ratio is None else round(ratio, 2),
+        "cpu_wait": run.cpu_wait,
+        "others_cpu_pct": run.others_cpu_pct,
     }
 
 
@@ -262,13 +290,14 @@ def run_e2e_benchmark(config: E2EBenchConfig, progress: Progress | None = None) 
     levels = []
     try:
         for rate in config.rates:
-            sim_rate = float(rate) if rate else QUIET_SIM_RATE
-            say(f"background {rate:,} msg/s: sim at {sim_rate:g} msg/s on CPU {server_cpu}")
-            with SimProcess(rate=sim_rate, cpu=server_cpu) as sim:
+            sim_rate = round(rate * SIM_RATE_PER_MSG) if rate else QUIET_SIM_RATE
+            say(f"background {rate:,} msg/s: sim --rate {sim_rate:g} on CPU {server_cpu}")
+            process = SimProcess(rate=sim_rate, cpu=server_cpu)
+            with process as sim:
                 if client_cpu is not None:
                     os.sched_setaffinity(0, {client_cpu})
                 with asyncio.Runner(loop_factory=factory) as runner:
-                    run = runner.run(run_level(sim.ws_url, sim.rest_url, rate, config))
+                    run = runner.run(run_level(sim.ws_url, sim.rest_url, rate, config, process.pid))
                 if affinity is not None:
                     os.sched_setaffinity(0, affinity)
             level = _level_doc(rate, sim_rate, run)
@@ -297,6 +326,15 @@ def _progress_line(level: dict[str, Any]) -> str:
         f"msg/s: total p50 {total['p50'] / 1e6:.2f} ms, p99 {total['p99'] / 1e6:.2f} ms, "
         f"bare GET p50 {level['bare_ns']['p50'] / 1e6:.2f} ms"
     )
+    waits = [
+        f"{who} {w['wait_ms_per_s']:.0f} ms/s"
+        for who, w in level.get("cpu_wait", {}).items()
+        if w is not None
+    ]
+    if waits:
+        line += f"; waited for a CPU: {', '.join(waits)}"
+    if level.get("others_cpu_pct") is not None:
+        line += f"; other processes used {level['others_cpu_pct']:.0f}% of a CPU"
     if level["errors"]:
         line += f", {level['errors']} errors ({level['error_sample']})"
     if not level["orders_measured"]:

@@ -71,6 +71,11 @@ class SimProcess:
             self.stop()
             raise
 
+    @property
+    def pid(self) -> int | None:
+        """The sim's process id while it runs."""
+        return None if self._proc is None else self._proc.pid
+
     def __exit__(self, *exc: object) -> None:
         self.stop()
 

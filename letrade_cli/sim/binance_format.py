@@ -19,12 +19,25 @@ DAY_MS = 86_400_000
 
 
 def stream_payloads(
-    market: Market, events: list[Event], want_book: bool, want_trade: bool, want_agg: bool
+    market: Market,
+    events: list[Event],
+    want_book: bool,
+    want_trade: bool,
+    want_agg: bool,
+    times: dict[str, list[int]] | None = None,
+    keys: tuple[str, str, str] = ("bookTicker", "trade", "aggTrade"),
 ) -> tuple[list[bytes], list[bytes], list[bytes]]:
-    """``(bookTicker, trade, aggTrade)`` payloads for one symbol's events, only those wanted."""
+    """``(bookTicker, trade, aggTrade)`` payloads for one symbol's events, only those wanted.
+
+    With ``times``, each payload's event time (ms) is appended to ``times[key]`` (``keys``:
+    the three stream keys), so a connection can send several streams in time order.
+    """
     book: list[bytes] = []
     trades: list[bytes] = []
     aggs: list[bytes] = []
+    book_ms: list[int] = []
+    trade_ms: list[int] = []
+    agg_ms: list[int] = []
     s = market.symbol
     pe = market.price_e8
     qe = market.qty_e8
@@ -40,7 +53,8 @@ def stream_payloads(
         kind = ev[0]
         if kind == QUOTE:
             if want_book:
-                _, _, u, b, bq, a, aq = ev
+                _, ms, u, b, bq, a, aq = ev
+                book_ms.append(ms)
                 book.append(
                     f'{{"u":{u},"s":"{s}","b":"{fmt(b * pe)}","B":"{fmt(bq * qe)}",'
                     f'"a":"{fmt(a * pe)}","A":"{fmt(aq * qe)}"}}'.encode()
@@ -48,6 +62,7 @@ def stream_payloads(
         elif kind == TRADE:
             if want_trade:
                 _, ms, t, p, q, m = ev
+                trade_ms.append(ms)
                 trades.append(
                     f'{{"e":"trade","E":{ms},"s":"{s}","t":{t},"p":"{fmt(p * pe)}",'
                     f'"q":"{fmt(q * qe)}","T":{ms},"m":{"true" if m else "false"},'
@@ -55,11 +70,16 @@ def stream_payloads(
                 )
         elif kind == AGG and want_agg:
             _, ms, a_id, p, q, f, last, m = ev
+            agg_ms.append(ms)
             aggs.append(
                 f'{{"e":"aggTrade","E":{ms},"s":"{s}","a":{a_id},"p":"{fmt(p * pe)}",'
                 f'"q":"{fmt(q * qe)}","f":{f},"l":{last},"T":{ms},'
                 f'"m":{"true" if m else "false"},"M":true}}'.encode()
             )
+    if times is not None:
+        for key, stamps in zip(keys, (book_ms, trade_ms, agg_ms), strict=True):
+            if stamps:
+                times[key] = stamps
     return book, trades, aggs
 
 

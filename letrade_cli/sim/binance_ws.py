@@ -20,7 +20,7 @@ from letrade_cli.sim.binance_format import kline_payload, stream_payloads, ticke
 from letrade_cli.sim.depth_diff import PARTIAL, DepthDiffs, partial
 from letrade_cli.sim.generator import Event, MarketEngine
 from letrade_cli.sim.handshake import accept, gone
-from letrade_cli.sim.hub import BINANCE, Conn, Hub, Payloads
+from letrade_cli.sim.hub import BINANCE, Conn, Hub, Payloads, Times
 from letrade_cli.sim.markets import Market
 
 log = logging.getLogger("letrade.sim")
@@ -76,8 +76,13 @@ class BinanceStreams:
         self._names: dict[str, tuple[str, str, str]] = {}
         self._periodic_calls = 0
 
-    def build(self, events: dict[str, list[Event]], now_s: float) -> Payloads:
-        """Payloads per stream key for the Binance symbols among ``events``."""
+    def build(
+        self, events: dict[str, list[Event]], now_s: float, times: Times | None = None
+    ) -> Payloads:
+        """Payloads per stream key for the Binance symbols among ``events``.
+
+        ``times`` (when given) receives each payload's event time (ms), per stream key.
+        """
         refs = self.hub.refs
         out: Payloads = {}
         for sym, evs in events.items():
@@ -89,7 +94,9 @@ class BinanceStreams:
                 low = sym.lower()
                 names = self._names[sym] = (f"{low}@bookTicker", f"{low}@trade", f"{low}@aggTrade")
             bt, tr, ag = names
-            book, trades, aggs = stream_payloads(market, evs, bt in refs, tr in refs, ag in refs)
+            book, trades, aggs = stream_payloads(
+                market, evs, bt in refs, tr in refs, ag in refs, times, names
+            )
             if book:
                 out[bt] = book
             if trades:

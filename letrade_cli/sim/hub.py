@@ -2,7 +2,8 @@
 
 Under a light load each event is sent when it is due; under a heavy one, every ``slice_s`` the
 hub asks the engine for the events due, formats each wanted stream's payloads once, and writes
-each connection's frames with a single ``transport.write``. Frames
+each connection's frames with a single ``transport.write``, in event-time order across its
+streams (as a venue's combined stream interleaves them), not stream by stream. Frames
 are built here (server frames are unmasked and uncompressed), which is what lets one Python
 process push 100k+ messages per second; aiohttp still handles the handshake and what clients
 send. A connection whose unsent bytes pile up past ``max_write_buffer`` is dropped.
@@ -31,6 +32,8 @@ BINANCE = "binance"
 UPBIT = "upbit"
 
 Payloads = dict[str, list[bytes]]
+Times = dict[str, list[int]]
+"""Per stream key, the event time (ms) of each of its payloads, in the same order."""
 
 LIGHT_RATE_PER_S = 2000.0  # up to this aggregate rate every event is sent when it is due
 MAX_IDLE_S = 0.05  # a light loop still wakes this often (new subscriptions, housekeeping)
@@ -78,9 +81,14 @@ class Conn:
         self.transport.write(buf)
         self.frames += len(payloads)
 
-    def push(self, payloads: Payloads) -> None:
-        """Write every payload of this slice that belongs to one of our streams."""
+    def push(self, payloads: Payloads, times: Times | None = None) -> None:
+        """Write every payload of this slice that belongs to one of our streams.
+
+        Payloads with event times (``times``) go out in time order across streams (ties in
+        subscription order; each stream's own order kept), after those without.
+        """
         parts: list[bytes] = []
+        by_ms: dict[int, list[bytes]] = {}
         for stream in self.streams:
             items = payloads.get(stream)
             if not items:
@@ -89,9 +97,23 @@ class Conn:
                 prefix = self._prefixes.get(stream)
                 if prefix is None:
                     prefix = self._prefixes[stream] = b'{"stream":"%s","data":' % stream.encode()
-                parts.extend(prefix + p + b"}" for p in items)
-            else:
+                items = [prefix + p + b"}" for p in items]
+            stamps = times.get(stream) if times else None
+            if stamps is None:
                 parts.extend(items)
+                continue
+            last = 0
+            for ms, item in zip(stamps, items, strict=True):
+                # Never ahead of this stream's earlier payloads: each stream keeps its own
+                # order (trade ids stay increasing) whatever the time stamps say.
+                last = ms = ms if ms > last else last
+                bucket = by_ms.get(ms)
+                if bucket is None:
+                    by_ms[ms] = [item]
+                else:
+                    bucket.append(item)
+        for ms in sorted(by_ms):
+            parts.extend(by_ms[ms])
         if parts:
             self.write(parts, OP_BINARY if self.dialect == UPBIT else OP_TEXT)
 
@@ -118,7 +140,7 @@ class Hub:
         self,
         config: SimConfig,
         engine: MarketEngine,
-        build: Callable[[dict[str, list[tuple[int, ...]]], float], Payloads],
+        build: Callable[[dict[str, list[tuple[int, ...]]], float], tuple[Payloads, Times]],
         build_periodic: Callable[[float], Payloads],
     ) -> None:
         self.config = config
@@ -226,7 +248,14 @@ class Hub:
                 await asyncio.sleep(0)
             now = loop.time()
             try:
-                self._slice(now)
+                events = self.engine.step(now, self.wall_offset)
+                if events and not light:
+                    # Requests that arrived during the generation are answered before the
+                    # formatting and sending: an order waits for one phase, not both.
+                    await asyncio.sleep(0)
+                    await asyncio.sleep(0)
+                if events and not self.paused:
+                    self._send(*self._build(events, now + self.wall_offset))
                 if now >= next_periodic:
                     next_periodic += PERIODIC_S
                     if not self.paused and self.conns:
@@ -235,17 +264,12 @@ class Hub:
             except Exception:
                 log.exception("sim slice failed")
 
-    def _slice(self, now: float) -> None:
-        events = self.engine.step(now, self.wall_offset)
-        if events and not self.paused:
-            self._send(self._build(events, now + self.wall_offset))
-
-    def _send(self, payloads: Payloads) -> None:
+    def _send(self, payloads: Payloads, times: Times | None = None) -> None:
         if not payloads:
             return
         limit = self.config.max_write_buffer
         for conn in list(self.conns.values()):
-            conn.push(payloads)
+            conn.push(payloads, times)
             t = conn.transport
             if t is not None and t.get_write_buffer_size() > limit:
                 log.warning("dropping slow consumer %s", conn.id)

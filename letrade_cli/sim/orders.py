@@ -163,6 +163,8 @@ class OrderEngine:
         self.accounts = accounts
         self.orders: dict[str, dict[int, SimOrder]] = {v: {} for v in accounts}
         self.by_uuid: dict[str, SimOrder] = {}
+        # venue -> client id -> the open order that has it (oldest first): O(1) duplicate checks
+        self._open: dict[str, dict[str, SimOrder]] = {v: {} for v in accounts}
         self.trades: dict[str, list[SimTrade]] = {v: [] for v in accounts}
         self.listeners: list[Listener] = []
         self._resting: dict[tuple[str, int], SimOrder] = {}
@@ -202,11 +204,7 @@ class OrderEngine:
 
     def open_orders(self, venue: str, symbol: str | None = None) -> list[SimOrder]:
         """Open orders, oldest first."""
-        return [
-            o
-            for o in self.orders[venue].values()
-            if o.is_open and (symbol is None or o.symbol == symbol)
-        ]
+        return [o for o in self._open[venue].values() if symbol is None or o.symbol == symbol]
 
     def fee_rate(self, venue: str) -> Decimal:
         """The venue's commission rate (maker = taker)."""
@@ -299,9 +297,7 @@ class OrderEngine:
             InsufficientBalance: The account cannot lock what the order needs.
         """
         account = self.accounts[venue]
-        if client_id and any(
-            o.client_id == client_id for o in self.orders[venue].values() if o.is_open
-        ):
+        if client_id and client_id in self._open[venue]:
             raise DuplicateOrder(client_id)
         rate = FEE_RATES[venue]
         fee_in_quote = venue != BINANCE
@@ -337,6 +333,7 @@ class OrderEngine:
         )
         self.orders[venue][oid] = order
         self.by_uuid[order.uuid] = order
+        self._open[venue][order.client_id] = order
         account.update_ms = ms
         self._emit(order, "NEW", None, ms)
         feed = self.market.feed(market.symbol, ms)
@@ -482,7 +479,8 @@ class OrderEngine:
         self._emit(order, exec_type, None, ms)
 
     def _finish(self, order: SimOrder) -> None:
-        """Release what is left of the lock; forget the book id."""
+        """Release what is left of the lock; forget the book id and the open client id."""
+        self._open[order.venue].pop(order.client_id, None)
         if order.locked_left:
             self.accounts[order.venue].release(order.lock_asset, order.locked_left)
             order.locked_left = ZERO

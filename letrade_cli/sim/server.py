@@ -33,7 +33,7 @@ from letrade_cli.sim.binance_ws import BinanceStreams
 from letrade_cli.sim.config import SimConfig, SimStats
 from letrade_cli.sim.faults import FAIL, THROTTLE, TIMEOUT, Fault, OrderFaults
 from letrade_cli.sim.generator import Event, MarketEngine
-from letrade_cli.sim.hub import Hub, Payloads
+from letrade_cli.sim.hub import Hub, Payloads, Times
 from letrade_cli.sim.markets import all_markets, binance_markets, upbit_markets
 from letrade_cli.sim.orders import OrderEngine
 from letrade_cli.sim.trade_tape import TradeTape
@@ -215,11 +215,12 @@ class SimExchange:
         """Wait until at least ``n`` WebSocket connections are open (TimeoutError otherwise)."""
         await self.hub.wait_for(n, timeout)
 
-    def _build(self, events: dict[str, list[Event]], now_s: float) -> Payloads:
+    def _build(self, events: dict[str, list[Event]], now_s: float) -> tuple[Payloads, Times]:
         self.tape.record(events)
-        out = self.binance.build(events, now_s)
+        times: Times = {}
+        out = self.binance.build(events, now_s, times)
         out.update(self.upbit.build(events, now_s))
-        return out
+        return out, times
 
     def _build_periodic(self, now_s: float) -> Payloads:
         return self.binance.build_periodic(now_s)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 from tests.bench.test_bench_modes import bench, check_envelope
@@ -55,6 +56,8 @@ def test_e2e_mode_measures_every_stage_per_level() -> None:
     doc = json.loads(proc.stdout)
     check_envelope(doc, "e2e")
     assert [lv["background_rate"] for lv in doc["levels"]] == [0, 1000]
+    # The sim's --rate counts aggTrade too, which the client does not take: it is asked for more.
+    assert [lv["sim_rate"] for lv in doc["levels"]] == [50.0, 1370]
     for level in doc["levels"]:
         assert level["errors"] == 0, level["error_sample"]
         assert level["achieved_msg_per_s"] > 0
@@ -66,6 +69,11 @@ def test_e2e_mode_measures_every_stage_per_level() -> None:
         for stage in ("recv->bus", "strategy", "signal->send", "send->ack"):
             check_latency(stages[stage], count=measured)
             assert stages[stage]["p50"] <= level["total_ns"]["max"]
+        if sys.platform == "linux":  # time ready to run but waiting for a CPU, both processes
+            for who in ("client", "sim"):
+                wait = level["cpu_wait"][who]
+                assert wait["cpu_pct"] > 0 and wait["wait_ms_per_s"] >= 0, level["cpu_wait"]
+            assert level["others_cpu_pct"] >= 0
     assert "0.86 ms total" in proc.stderr  # the published claim beside ours
 
 

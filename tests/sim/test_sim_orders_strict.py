@@ -207,3 +207,27 @@ async def test_order_routes_count_request_weight(
     ) as resp:
         # the meter is per wall-clock minute: a minute may have just begun
         assert int(resp.headers["X-MBX-USED-WEIGHT-1M"]) in (first + 20, 20)
+
+
+async def test_a_filled_orders_client_id_is_free_at_once_and_open_orders_stay_exact(
+    binance: BinanceAccount,
+) -> None:
+    # Many orders through one account: the open-order index must agree with what is open.
+    market = {"symbol": "BTCUSDT", "type": "MARKET", "quantity": "0.001"}
+    for i in range(30):
+        side = "BUY" if i % 2 else "SELL"
+        params = {**market, "side": side, "newClientOrderId": "reused"}
+        body = await binance.ok("POST", "/api/v3/order", params)
+        assert body["status"] == "FILLED"  # filled at once: the id is free for the next one
+    resting = [await binance.ok("POST", "/api/v3/order", with_(newClientOrderId=f"rest-{i}"))
+               for i in range(3)]  # fmt: skip
+    await expect(binance, -2010, "Duplicate order sent.", "POST", "/api/v3/order",
+                 with_(newClientOrderId="rest-1"))  # fmt: skip
+    await binance.ok(
+        "DELETE", "/api/v3/order", {"symbol": "BTCUSDT", "origClientOrderId": "rest-1"}
+    )
+    open_ids = [o["clientOrderId"] for o in await binance.ok("GET", "/api/v3/openOrders")]
+    assert open_ids == ["rest-0", "rest-2"]  # oldest first, the cancelled and filled ones gone
+    assert [r["clientOrderId"] for r in resting] == ["rest-0", "rest-1", "rest-2"]
+    again = await binance.ok("POST", "/api/v3/order", with_(newClientOrderId="rest-1"))
+    assert again["status"] == "NEW"

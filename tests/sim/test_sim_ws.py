@@ -247,3 +247,22 @@ async def test_upbit_simple_format_and_ping(sim: SimExchange, http: aiohttp.Clie
         await ws.send_str("[1,2")
         err = await until(ws, lambda d: "error" in d)
         assert err["error"]["name"] == "WRONG_FORMAT"
+
+
+async def test_a_combined_stream_interleaves_symbols_in_event_time_order(
+    http: aiohttp.ClientSession,
+) -> None:
+    # Heavy load: the sim batches 5 ms of events per write. Within a batch, frames must follow
+    # event time across streams (as on Binance), not come stream by stream: a client acting on
+    # the first symbol's trade would otherwise always wait for every other symbol's frames.
+    symbols = ("btcusdt", "ethusdt", "solusdt", "xrpusdt", "bnbusdt")
+    streams = "/".join(f"{s}@trade" for s in symbols)
+    sim = SimExchange(SimConfig(rate=20_000.0, seed=3, port=0))
+    async with sim, http.ws_connect(f"{sim.ws_url}/stream?streams={streams}") as ws:
+        events = [(await recv_json(ws))["data"] for _ in range(600)]
+    times = [e["E"] for e in events]
+    assert times == sorted(times)
+    assert len({e["s"] for e in events[:100]}) == len(symbols)  # interleaved, not one by one
+    for symbol in symbols:
+        ids = [e["t"] for e in events if e["s"] == symbol.upper()]
+        assert ids == sorted(set(ids))  # each stream keeps its own order

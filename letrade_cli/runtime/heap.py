@@ -1,0 +1,28 @@
+"""Keep the cyclic garbage collector's full passes short in a long-running process.
+
+A full (generation 2) collection walks every object the collector tracks. After start-up those
+are mostly the imported modules, classes and tables that live until exit: about 45,000 objects
+in ``letrade sim``, a 20-25 ms pause on a shared 2-CPU machine, during which no order is
+answered and no frame is read. :func:`settle_heap` collects once, then moves what survived into
+the permanent generation (:func:`gc.freeze`), so later full passes only walk what the process
+allocated since (about 1 ms in the sim at 10k msg/s).
+
+Frozen objects are still freed by reference counting; only a reference cycle among them would
+stay until exit, which is why the collection runs first.
+"""
+
+from __future__ import annotations
+
+import gc
+
+
+def settle_heap() -> int:
+    """Collect, then freeze every surviving object; return how many are frozen now."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
+
+
+def release_heap() -> None:
+    """Undo :func:`settle_heap` (the frozen objects are collected normally again)."""
+    gc.unfreeze()
