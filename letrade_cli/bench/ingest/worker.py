@@ -220,6 +220,7 @@ async def client_letrade(url: str, meter: Meter, *, backend: str) -> dict[str, A
         from letrade_cli.connector.transport import available_backends, open_websocket
         from letrade_cli.core.tick import Tick
         from letrade_cli.exchanges.binance import BinanceDialect
+        from letrade_cli.runtime.heap import settle_heap
     except ImportError as exc:
         raise Skip(f"Letrade ingest path not importable yet: {exc}") from exc
     if backend not in available_backends():
@@ -239,6 +240,7 @@ async def client_letrade(url: str, meter: Meter, *, backend: str) -> dict[str, A
             meter.last()
 
     bus.subscribe(consumer)
+    settle_heap()  # as `letrade stream` does once connected (runtime/heap.py)
     conn = await open_websocket(url, pipeline.on_frame, backend=backend)
     reason = await conn.closed
     close_error = None
