@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 if TYPE_CHECKING:
+    import asyncio
+
     from letrade_cli.core.histogram import LatencyHistogram
 
 RESULT_PREFIX = "RESULT "
@@ -131,6 +133,19 @@ def finish_document(doc: dict[str, Any], metrics: list[Metric]) -> dict[str, Any
     doc["elapsed_s"] = round(time.time() - doc.pop("_t0", time.time()), 2)
     doc["metrics"] = metrics
     return doc
+
+
+def loop_factory(loop: str) -> tuple[str, Callable[[], asyncio.AbstractEventLoop] | None]:
+    """(name, factory) of the event loop to run on: uvloop for ``auto`` when installed."""
+    if loop in ("auto", "uvloop"):
+        try:
+            import uvloop
+        except ImportError:
+            if loop == "uvloop":
+                raise ValueError("--loop uvloop: uvloop is not installed") from None
+        else:
+            return "uvloop", uvloop.new_event_loop
+    return "asyncio", None
 
 
 def pick_cpus(pin: bool) -> tuple[int | None, int | None]:

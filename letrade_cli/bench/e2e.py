@@ -44,11 +44,11 @@ from letrade_cli.bench.common import (
     Progress,
     finish_document,
     latency_summary,
+    loop_factory,
     metric,
     new_document,
     pick_cpus,
 )
-from letrade_cli.bench.order import loop_factory
 from letrade_cli.bench.simproc import SimProcess
 from letrade_cli.core.histogram import LatencyHistogram
 

@@ -29,6 +29,7 @@ from letrade_cli.bench.common import (
     Progress,
     finish_document,
     latency_summary,
+    loop_factory,
     metric,
     new_document,
     pick_cpus,
@@ -67,19 +68,6 @@ class OrderBenchConfig:
             raise ValueError("--warmup must be 0 or more and the batch at least 1")
         if self.loop not in ("auto", "asyncio", "uvloop"):
             raise ValueError("--loop must be auto, asyncio or uvloop")
-
-
-def loop_factory(loop: str) -> tuple[str, Callable[[], asyncio.AbstractEventLoop] | None]:
-    """(name, factory) of the event loop to run on: uvloop for ``auto`` when installed."""
-    if loop in ("auto", "uvloop"):
-        try:
-            import uvloop
-        except ImportError:
-            if loop == "uvloop":
-                raise ValueError("--loop uvloop: uvloop is not installed") from None
-        else:
-            return "uvloop", uvloop.new_event_loop
-    return "asyncio", None
 
 
 class Clients:

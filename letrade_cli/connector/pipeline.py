@@ -81,8 +81,8 @@ class IngestPipeline:
         """
         stats = self.stats
         stats.frames = frames = stats.frames + 1
-        # One frame in SAMPLE_EVERY is timed (decode->cache) and teaches the connection's gap
-        # estimator; the others only stamp its last arrival (see SAMPLE_MASK).
+        # One frame in DECODE_SAMPLE_EVERY is timed (decode->cache) and teaches the connection's
+        # gap estimator; the others only stamp its last arrival (see LEARN_ALL_FIRST).
         if frames & SAMPLE_MASK and frames > LEARN_ALL_FIRST:
             self.feed.last_ns = recv_ns
             start = 0

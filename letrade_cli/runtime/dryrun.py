@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from letrade_cli.connector.source import TickSource
-from letrade_cli.runtime.heap import release_heap, settle_heap
+from letrade_cli.runtime.heap import settled_heap
 from letrade_cli.runtime.jsonl import JsonLineWriter
 from letrade_cli.runtime.process import EXIT_OK, RunContext, run
 from letrade_cli.trading.dryrun import DryRun, DryRunConfig, Event
@@ -89,11 +89,10 @@ async def _run(context: RunContext, config: DryRunConfig, options: DryRunOptions
                 writer({"event": "start", "run_id": engine.run_id, "config": asdict(config)})
             show_live = not options.json_output and console.is_terminal
             watcher = asyncio.create_task(_watch(engine, show_live))
-            settle_heap()  # start-up objects out of the collector's full passes (runtime/heap.py)
             try:
-                completed = await engine.run(context.stop)
+                with settled_heap():  # start-up objects out of the collector's full passes
+                    completed = await engine.run(context.stop)
             finally:
-                release_heap()
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher

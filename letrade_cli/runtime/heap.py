@@ -14,6 +14,8 @@ stay until exit, which is why the collection runs first.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 def settle_heap() -> int:
@@ -26,3 +28,13 @@ def settle_heap() -> int:
 def release_heap() -> None:
     """Undo :func:`settle_heap` (the frozen objects are collected normally again)."""
     gc.unfreeze()
+
+
+@contextmanager
+def settled_heap() -> Iterator[None]:
+    """:func:`settle_heap` for the ``with`` block (a command's steady state), then release it."""
+    settle_heap()
+    try:
+        yield
+    finally:
+        release_heap()

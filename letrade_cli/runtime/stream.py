@@ -14,7 +14,7 @@ from letrade_cli.config.stream import StreamSettings
 from letrade_cli.connector.service import StreamService
 from letrade_cli.core.tick import Tick
 from letrade_cli.errors import NetworkUnavailableError
-from letrade_cli.runtime.heap import release_heap, settle_heap
+from letrade_cli.runtime.heap import settled_heap
 from letrade_cli.runtime.jsonl import JsonLineWriter
 from letrade_cli.runtime.process import EXIT_OK, RunContext, run, wait_for_stop
 from letrade_cli.ui.console import err_console
@@ -103,14 +103,11 @@ async def _run(
         await _first_outcome(service, stop)
         deadline = None if duration is None else time.monotonic() + duration
         show_live = not json_output and console.is_terminal
-        settle_heap()  # start-up objects out of the collector's full passes (runtime/heap.py)
-        try:
+        with settled_heap():  # start-up objects out of the collector's full passes
             if show_live:
                 await _live_table(service, stop, deadline)
             else:
                 await wait_for_stop(stop, deadline)
-        finally:
-            release_heap()
         if unsubscribe is not None:
             # Frames still arriving while the service shuts down must not be printed after the
             # summary was taken: the printed lines and the summary's count then agree.

@@ -31,7 +31,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from letrade_cli.bench.common import RESULT_PREFIX, histogram_buckets
+from letrade_cli.bench.common import RESULT_PREFIX, histogram_buckets, loop_factory
 
 CLIENT_KINDS = {
     "server-capacity": "floor",
@@ -333,18 +333,6 @@ def client_raw_socket(port: int, meter: Meter, stream_bytes: int) -> dict[str, A
 # --- runner ----------------------------------------------------------------------------------
 
 
-def _loop_factory(loop: str) -> tuple[str, Callable[[], asyncio.AbstractEventLoop] | None]:
-    if loop in ("auto", "uvloop"):
-        try:
-            import uvloop
-        except ImportError:
-            if loop == "uvloop":
-                raise Skip("uvloop not installed") from None
-        else:
-            return "uvloop", uvloop.new_event_loop
-    return "asyncio", None
-
-
 def run_client(
     client: str, port: int, messages: int, *, stream_bytes: int = 0, loop: str = "auto"
 ) -> RunResult:
@@ -353,7 +341,10 @@ def run_client(
     url = f"ws://127.0.0.1:{port}/stream"
     meter = Meter(expected=messages)
     try:
-        result.loop, factory = _loop_factory(loop)
+        try:
+            result.loop, factory = loop_factory(loop)
+        except ValueError as exc:  # uvloop asked for and not installed
+            raise Skip(str(exc)) from None
         coro_fn: Callable[[], Coroutine[Any, Any, dict[str, Any]]] | None = {
             "websockets-json": lambda: client_websockets(url, meter, use_orjson=False),
             "websockets-orjson": lambda: client_websockets(url, meter, use_orjson=True),
