@@ -1,9 +1,7 @@
 """Latest tick per key: an LRU bounded in size, with a time-to-live.
 
-``put`` runs once per decoded message, so it does two dict stores and one ``move_to_end`` and
-allocates nothing the garbage collector tracks (a ``(value, stamp)`` tuple per put used to set off
-a collection every 700 messages); expiry is checked lazily by ``get`` (an expired entry is
-removed and counted as a miss).
+``put`` runs once per decoded message, so it does one dict store and one ``move_to_end``;
+expiry is checked lazily by ``get`` (an expired entry is removed and counted as a miss).
 """
 
 from __future__ import annotations
@@ -50,7 +48,6 @@ class PriceCache:
     __slots__ = (
         "_clock",
         "_data",
-        "_stamps",
         "evictions",
         "expirations",
         "hits",
@@ -70,8 +67,7 @@ class PriceCache:
         self.max_size = max_size
         self.ttl_ns = ttl_ns
         self._clock = clock
-        self._data: OrderedDict[str, Tick] = OrderedDict()  # least recently used first
-        self._stamps: dict[str, int] = {}  # when each key was stored
+        self._data: OrderedDict[str, tuple[Tick, int]] = OrderedDict()
         self.hits = 0
         self.misses = 0
         self.expirations = 0
@@ -80,42 +76,43 @@ class PriceCache:
     def put(self, key: str, value: Tick, now_ns: int | None = None) -> None:
         """Store ``value`` as the newest entry, evicting the least recently used on overflow."""
         data = self._data
-        data[key] = value
+        # A 2-tuple comes from CPython's free list: no real allocation on the hot path.
+        data[key] = (value, self._clock() if now_ns is None else now_ns)
         data.move_to_end(key)
-        self._stamps[key] = self._clock() if now_ns is None else now_ns
         if len(data) > self.max_size:
-            del self._stamps[data.popitem(last=False)[0]]
+            data.popitem(last=False)
             self.evictions += 1
 
     def get(self, key: str, now_ns: int | None = None) -> Tick | None:
         """The fresh value for ``key`` (marking it recently used), or None."""
         data = self._data
-        value = data.get(key)
-        if value is None:
+        entry = data.get(key)
+        if entry is None:
             self.misses += 1
             return None
         ttl = self.ttl_ns
         if ttl is not None:
             now = self._clock() if now_ns is None else now_ns
-            if now - self._stamps[key] > ttl:
-                del data[key], self._stamps[key]
+            if now - entry[1] > ttl:
+                del data[key]
                 self.misses += 1
                 self.expirations += 1
                 return None
         data.move_to_end(key)
         self.hits += 1
-        return value
+        return entry[0]
 
     def peek(self, key: str) -> Tick | None:
         """The stored value even if expired, without counting or touching the LRU order."""
-        return self._data.get(key)
+        entry = self._data.get(key)
+        return None if entry is None else entry[0]
 
     def age_ns(self, key: str, now_ns: int | None = None) -> int | None:
         """Nanoseconds since ``key`` was stored, or None when absent."""
-        stamp = self._stamps.get(key)
-        if stamp is None:
+        entry = self._data.get(key)
+        if entry is None:
             return None
-        return (self._clock() if now_ns is None else now_ns) - stamp
+        return (self._clock() if now_ns is None else now_ns) - entry[1]
 
     def purge_expired(self, now_ns: int | None = None) -> int:
         """Remove every expired entry (housekeeping); returns how many, counted as expirations."""
@@ -123,20 +120,20 @@ class PriceCache:
         if ttl is None:
             return 0
         now = self._clock() if now_ns is None else now_ns
-        stale = [k for k, stamp in self._stamps.items() if now - stamp > ttl]
+        stale = [k for k, (_, stamp) in self._data.items() if now - stamp > ttl]
         for k in stale:
-            del self._data[k], self._stamps[k]
+            del self._data[k]
         self.expirations += len(stale)
         return len(stale)
 
     def items(self) -> Iterator[tuple[str, Tick]]:
         """(key, value) from least to most recently used, expired included, without counting."""
-        yield from list(self._data.items())
+        for key, (value, _) in list(self._data.items()):
+            yield key, value
 
     def clear(self) -> None:
         """Drop every entry (counters are kept)."""
         self._data.clear()
-        self._stamps.clear()
 
     @property
     def size(self) -> int:
