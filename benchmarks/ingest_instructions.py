@@ -50,8 +50,8 @@ def run_stage(stage: str, messages: int) -> None:
     from letrade_cli.bench.ingest.frames import build_stream
     from letrade_cli.connector.pipeline import IngestPipeline
     from letrade_cli.core.tick import Tick
-    from letrade_cli.exchanges.binance import BinanceDialect
-    from letrade_cli.exchanges.binance.fast import (
+    from letrade_cli.venues.binance import BinanceDialect
+    from letrade_cli.venues.binance.fast import (
         decode_combined_book_ticker,
         decode_combined_trade,
     )

@@ -145,8 +145,6 @@ async def run_level(
     from letrade_cli.connector.transport import open_websocket
     from letrade_cli.core.orders import OrderIntent, Side
     from letrade_cli.core.tick import Tick
-    from letrade_cli.exchanges.binance import BinanceDialect
-    from letrade_cli.exchanges.registry import venue_spec
     from letrade_cli.runtime.heap import release_heap, settle_heap
     from letrade_cli.sim.accounts import DEFAULT_API_KEY, DEFAULT_API_SECRET
     from letrade_cli.trading.keys import ApiKeys
@@ -154,6 +152,8 @@ async def run_level(
     from letrade_cli.trading.order_manager import OrderManager
     from letrade_cli.trading.strategies.base import StrategyContext, signal
     from letrade_cli.trading.strategies.sma_cross import SmaCross
+    from letrade_cli.venues.binance import BinanceDialect
+    from letrade_cli.venues.registry import venue_spec
 
     out = LevelRun()
     loop = asyncio.get_running_loop()

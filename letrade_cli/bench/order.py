@@ -77,10 +77,10 @@ class Clients:
         import aiohttp
 
         from letrade_cli.connector.rest import RestClient
-        from letrade_cli.exchanges.base import RestRequest
-        from letrade_cli.exchanges.binance.auth import BinanceSigner
-        from letrade_cli.exchanges.binance.orders import BinanceOrders
         from letrade_cli.sim.accounts import DEFAULT_API_KEY, DEFAULT_API_SECRET
+        from letrade_cli.venues.base import RestRequest
+        from letrade_cli.venues.binance.auth import BinanceSigner
+        from letrade_cli.venues.binance.orders import BinanceOrders
 
         self.rest_url = rest_url
         self.signer = BinanceSigner(DEFAULT_API_KEY, DEFAULT_API_SECRET)

@@ -30,7 +30,7 @@ HEAVY = (
     "boto3",
     "botocore",
     "uvloop",
-    "letrade_cli.exchanges",
+    "letrade_cli.venues",
     "letrade_cli.connector",
     "letrade_cli.sim",
     "letrade_cli.serverless",

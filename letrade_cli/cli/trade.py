@@ -131,7 +131,7 @@ def _decimal(text: str, what: str) -> Any:
 
 
 def _normalize(symbol: str, dialect: str) -> str:
-    from letrade_cli.exchanges.registry import dialect_for
+    from letrade_cli.venues.registry import dialect_for
 
     return dialect_for(dialect).normalize_symbol(symbol)
 

@@ -11,15 +11,15 @@ from letrade_cli.errors import ConfigError
 
 
 def venue_names() -> tuple[str, ...]:
-    """The venues of the registry (``exchanges.registry.VENUES``: the one list of them)."""
-    from letrade_cli.exchanges.registry import VENUES
+    """The venues of the registry (``venues.registry.VENUES``: the one list of them)."""
+    from letrade_cli.venues.registry import VENUES
 
     return tuple(VENUES)
 
 
 def channel_names(venue: str) -> tuple[str, ...]:
     """The channels ``venue``'s dialect can stream (the dialect's ``channels``)."""
-    from letrade_cli.exchanges.registry import dialect_for, venue_spec
+    from letrade_cli.venues.registry import dialect_for, venue_spec
 
     return tuple(dialect_for(venue_spec(venue).dialect).channels)
 

@@ -1,4 +1,4 @@
 """Network I/O and orchestration: WebSocket transport, supervisor, REST client, stream service.
 
-Depends on ``core`` (pure logic) and ``exchanges`` (dialects); the CLI depends on it.
+Depends on ``core`` (pure logic) and ``venues`` (dialects); the CLI depends on it.
 """

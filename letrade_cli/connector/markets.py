@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Sequence
 
 from letrade_cli.errors import UnknownSymbolError, UsageError
-from letrade_cli.exchanges.base import Dialect, MarketInfo
+from letrade_cli.venues.base import Dialect, MarketInfo
 
 
 def resolve_symbols(

@@ -17,7 +17,7 @@ from letrade_cli.core.gaps import GapDetector
 from letrade_cli.core.stall import GapEstimator
 from letrade_cli.core.tick import Tick
 from letrade_cli.errors import DecodeError, ExchangeRejectedError
-from letrade_cli.exchanges.base import Dialect, FrameDecoder
+from letrade_cli.venues.base import Dialect, FrameDecoder
 
 # Channels whose event time is when the exchange produced the event. Never @ticker (a 1 s
 # statistics stream) or klines (their E is the push time of a rolling candle).

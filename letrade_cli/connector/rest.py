@@ -28,7 +28,7 @@ from letrade_cli.errors import (
     OutcomeUnknownError,
     RateLimitedError,
 )
-from letrade_cli.exchanges.base import RequestSigner, RestRequest, SignedRequest
+from letrade_cli.venues.base import RequestSigner, RestRequest, SignedRequest
 
 WEIGHT_HEADER = "X-MBX-USED-WEIGHT-1M"
 

@@ -23,8 +23,8 @@ from letrade_cli.core.bus import Bus
 from letrade_cli.core.cache import PriceCache
 from letrade_cli.core.tick import Tick
 from letrade_cli.errors import NetworkUnavailableError
-from letrade_cli.exchanges.base import Dialect, VenueSpec
-from letrade_cli.exchanges.registry import dialect_for, venue_spec
+from letrade_cli.venues.base import Dialect, VenueSpec
+from letrade_cli.venues.registry import dialect_for, venue_spec
 
 DAY_CHANGE_REFRESH_S = 30.0  # the venue's 24 h change, refreshed this often (weight 2-80)
 
@@ -130,7 +130,7 @@ class StreamService:
     async def _day_changes(self) -> None:
         """Keep each symbol's 24 h change from the venue (its own figure, not since start)."""
         from letrade_cli.errors import DecodeError, ExchangeRejectedError
-        from letrade_cli.exchanges.day_change import change_request, parse_changes
+        from letrade_cli.venues.day_change import change_request, parse_changes
 
         request = change_request(self.spec.dialect, self.symbols)
         if request is None or self.rest is None:

@@ -118,7 +118,7 @@ class LiveSource:
         rest = self.service.rest
         if self.service.spec.dialect != "binance" or rest is None or not symbols:
             return {}
-        from letrade_cli.exchanges.binance.orders import BinanceOrders
+        from letrade_cli.venues.binance.orders import BinanceOrders
 
         orders = BinanceOrders(self.venue)
         return orders.parse_rules(await rest.request(orders.rules_request(symbols)), symbols)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from letrade_cli.errors import UsageError
-from letrade_cli.exchanges.base import VenueSpec
+from letrade_cli.venues.base import VenueSpec
 
 EMBEDDED_NOTE = (
     "note: no LETRADE_REST_URL: using an embedded sim for this one command; its orders and "
@@ -40,7 +40,7 @@ def resolve_venue(
     target: TradeTarget, env: dict[str, str] | None = None
 ) -> tuple[VenueSpec, str | None]:
     """The venue spec and REST URL override: flag > environment > profile > ``sim``."""
-    from letrade_cli.exchanges.registry import venue_spec
+    from letrade_cli.venues.registry import venue_spec
 
     env = dict(os.environ) if env is None else env
     venue, rest_url = target.venue, target.rest_url

@@ -1,6 +1,6 @@
 """The sim's order engine: user orders matched in the generator's books, balances, fees, trades.
 
-Both dialects (:mod:`letrade_cli.sim.binance_orders`, :mod:`letrade_cli.sim.upbit_orders`)
+Both dialects (:mod:`letrade_cli.venues.binance.sim.orders`, :mod:`letrade_cli.venues.upbit.sim.orders`)
 validate a request in the venue's terms, then call :meth:`OrderEngine.place`. A user order goes
 into the symbol's :class:`~letrade_cli.sim.orderbook.OrderBook` with owner ``user``: a market
 order walks the levels; a limit order takes what crosses and rests (GTC) or expires (IOC; FOK

@@ -27,20 +27,20 @@ from types import TracebackType
 from aiohttp import web
 
 from letrade_cli.sim.accounts import BINANCE, UPBIT, Account
-from letrade_cli.sim.binance_orders import BinanceOrders
-from letrade_cli.sim.binance_rest import BinanceRest
-from letrade_cli.sim.binance_ws import BinanceStreams
 from letrade_cli.sim.config import SimConfig, SimStats
 from letrade_cli.sim.faults import FAIL, THROTTLE, TIMEOUT, Fault, OrderFaults
 from letrade_cli.sim.generator import Event, MarketEngine
 from letrade_cli.sim.hub import Hub, Payloads, Times
 from letrade_cli.sim.markets import all_markets, binance_markets, upbit_markets
 from letrade_cli.sim.orders import OrderEngine
-from letrade_cli.sim.trade_tape import TradeTape
-from letrade_cli.sim.upbit_orders import UpbitOrders
-from letrade_cli.sim.upbit_rest import UpbitRest
-from letrade_cli.sim.upbit_ws import UpbitStreams
-from letrade_cli.sim.user_stream import UserStreams
+from letrade_cli.venues.binance.sim.orders import BinanceOrders
+from letrade_cli.venues.binance.sim.rest import BinanceRest
+from letrade_cli.venues.binance.sim.trade_tape import TradeTape
+from letrade_cli.venues.binance.sim.user_stream import UserStreams
+from letrade_cli.venues.binance.sim.ws import BinanceStreams
+from letrade_cli.venues.upbit.sim.orders import UpbitOrders
+from letrade_cli.venues.upbit.sim.rest import UpbitRest
+from letrade_cli.venues.upbit.sim.ws import UpbitStreams
 
 __all__ = ["SimConfig", "SimExchange", "SimStats"]
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from letrade_cli.config.trading import KeySettings
 from letrade_cli.errors import ConfigError
-from letrade_cli.exchanges.base import VenueSpec
+from letrade_cli.venues.base import VenueSpec
 
 SIM_DEFAULT_KEY = "letrade-sim-key"  # the sim's documented, not-secret default account
 SIM_DEFAULT_SECRET = "letrade-sim-secret"

@@ -1,6 +1,6 @@
 """``LiveVenue``: a ``TradingVenue`` over a venue's signed REST API (Binance, Upbit, the sim).
 
-The venue's order API (``exchanges/binance/orders.py`` or ``exchanges/upbit/orders.py``) builds
+The venue's order API (``venues/binance/orders.py`` or ``venues/upbit/orders.py``) builds
 the requests and parses the answers; the pooled ``RestClient`` with the venue's signer sends them
 and translates every failure into the Letrade error tree. ``start()`` measures the server clock
 (Binance ``GET /api/v3/time``: offset = server time - the midpoint of our request) and applies it
@@ -32,15 +32,15 @@ from letrade_cli.core.orders import (
     SymbolRules,
 )
 from letrade_cli.errors import ExchangeRejectedError, UnknownSymbolError
-from letrade_cli.exchanges.base import RestRequest, VenueSpec
-from letrade_cli.exchanges.binance.auth import BinanceSigner
-from letrade_cli.exchanges.binance.orders import UNKNOWN_SYMBOL_CODES, BinanceOrders
 from letrade_cli.trading.keys import ApiKeys
 from letrade_cli.trading.venue import OrderListener
+from letrade_cli.venues.base import RestRequest, VenueSpec
+from letrade_cli.venues.binance.auth import BinanceSigner
+from letrade_cli.venues.binance.orders import UNKNOWN_SYMBOL_CODES, BinanceOrders
 
 if TYPE_CHECKING:  # Upbit's modules (and PyJWT) load only for an Upbit venue
-    from letrade_cli.exchanges.upbit.auth import UpbitSigner
-    from letrade_cli.exchanges.upbit.orders import UpbitOrders
+    from letrade_cli.venues.upbit.auth import UpbitSigner
+    from letrade_cli.venues.upbit.orders import UpbitOrders
 
 
 class OrderApi(Protocol):
@@ -79,8 +79,8 @@ class LiveVenue:
         self._signer: BinanceSigner | None = None
         api: OrderApi
         if spec.dialect == "upbit":
-            from letrade_cli.exchanges.upbit.auth import UpbitSigner
-            from letrade_cli.exchanges.upbit.orders import UpbitOrders
+            from letrade_cli.venues.upbit.auth import UpbitSigner
+            from letrade_cli.venues.upbit.orders import UpbitOrders
 
             self._upbit = api = UpbitOrders(spec.name)
             signer: BinanceSigner | UpbitSigner = UpbitSigner(keys.api_key, keys.secret)

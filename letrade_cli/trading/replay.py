@@ -223,7 +223,7 @@ class ReplaySource:
             self.kind = "recorded"
             self._path = Path(source)
             self.venue = await asyncio.to_thread(_recorded_venue, self._path)
-            from letrade_cli.exchanges.registry import dialect_for
+            from letrade_cli.venues.registry import dialect_for
 
             dialect = dialect_for(self.venue)
             decoder = dialect.decoder(self.venue)

@@ -354,6 +354,6 @@ def test_trade_help_is_light() -> None:
         )
         assert "Usage" in done.stdout
         modules = json.loads(done.stderr.strip().splitlines()[-1])
-        heavy = ("aiohttp", "websockets", "picows", "boto3", "letrade_cli.exchanges",
+        heavy = ("aiohttp", "websockets", "picows", "boto3", "letrade_cli.venues",
                  "letrade_cli.connector", "letrade_cli.sim", "letrade_cli.trading")  # fmt: skip
         assert [m for m in modules if m.startswith(heavy)] == []

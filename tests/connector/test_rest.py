@@ -10,7 +10,7 @@ from aiohttp import web
 
 from letrade_cli.connector.rest import RestClient
 from letrade_cli.errors import ExchangeRejectedError, NetworkUnavailableError, RateLimitedError
-from letrade_cli.exchanges.base import RestRequest
+from letrade_cli.venues.base import RestRequest
 
 
 @pytest.fixture

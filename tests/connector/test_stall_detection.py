@@ -89,7 +89,7 @@ async def test_the_24h_change_is_the_venues_own(sim: SimExchange) -> None:
 def test_a_symbol_seen_first_over_rest_still_streams() -> None:
     """REST (or the 24 h poll) may create a symbol's stats before its first frame."""
     from letrade_cli.connector.pipeline import IngestPipeline
-    from letrade_cli.exchanges.binance import BinanceDialect
+    from letrade_cli.venues.binance import BinanceDialect
 
     pipeline = IngestPipeline.for_venue(BinanceDialect(), "binance")
     pipeline.ingest_tick(Tick("binance", "BTCUSDT", "rest", 1.0, 2.0, None, 1.0, 0, 5))
@@ -119,7 +119,7 @@ async def test_a_quiet_feed_is_not_declared_stalled(sim: SimExchange) -> None:
 def test_a_steady_feed_is_learnt_from_sampled_gaps_and_its_silence_is_exact() -> None:
     """The estimators learn one gap in eight (after the first few) and still get the rhythm."""
     from letrade_cli.connector.pipeline import IngestPipeline
-    from letrade_cli.exchanges.binance import BinanceDialect
+    from letrade_cli.venues.binance import BinanceDialect
 
     pipeline = IngestPipeline.for_venue(BinanceDialect(), "binance")
     gap_ns = 10_000_000

@@ -6,11 +6,11 @@ import pytest
 
 from letrade_cli.connector.rest import RestClient
 from letrade_cli.errors import ExchangeRejectedError, OutcomeUnknownError, RateLimitedError
-from letrade_cli.exchanges.base import RestRequest
-from letrade_cli.exchanges.binance.auth import BinanceSigner
-from letrade_cli.exchanges.upbit.auth import UpbitSigner
 from letrade_cli.sim.accounts import DEFAULT_API_KEY, DEFAULT_API_SECRET
 from letrade_cli.sim.server import SimExchange
+from letrade_cli.venues.base import RestRequest
+from letrade_cli.venues.binance.auth import BinanceSigner
+from letrade_cli.venues.upbit.auth import UpbitSigner
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:jwt")
 

@@ -7,12 +7,12 @@ from decimal import Decimal
 
 from letrade_cli.config.trading import OrderSettings
 from letrade_cli.core.orders import Fill, OrderState
-from letrade_cli.exchanges.base import RestRequest
-from letrade_cli.exchanges.registry import venue_spec
 from letrade_cli.sim.server import SimExchange
 from letrade_cli.trading.keys import ApiKeys
 from letrade_cli.trading.live import LiveVenue
 from letrade_cli.trading.order_manager import OrderManager
+from letrade_cli.venues.base import RestRequest
+from letrade_cli.venues.registry import venue_spec
 
 SIM_KEYS = ApiKeys("letrade-sim-key", "letrade-sim-secret")
 FAST = OrderSettings(recv_window_ms=5000, timeout_s=0.5, lookup_attempts=3)

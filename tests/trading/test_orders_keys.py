@@ -6,13 +6,13 @@ import pytest
 
 from letrade_cli.config.trading import KeySettings, load_trading_settings
 from letrade_cli.errors import ConfigError
-from letrade_cli.exchanges.registry import venue_spec
 from letrade_cli.trading.keys import load_keys, mask
 from letrade_cli.trading.order_manager import (
     CLIENT_ID_RE,
     check_client_order_id,
     new_client_order_id,
 )
+from letrade_cli.venues.registry import venue_spec
 
 KEY = "AKIAkey-0123456789abcdef"
 SECRET = "shh-secret-0123456789abcdef"

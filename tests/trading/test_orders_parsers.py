@@ -8,8 +8,8 @@ import pytest
 
 from letrade_cli.core.orders import OrderIntent, OrderStatus, OrderType, Side, TimeInForce
 from letrade_cli.errors import DecodeError, ExchangeRejectedError, UnknownSymbolError, UsageError
-from letrade_cli.exchanges.binance.orders import BinanceOrders
-from letrade_cli.exchanges.upbit.orders import UpbitOrders, krw_tick
+from letrade_cli.venues.binance.orders import BinanceOrders
+from letrade_cli.venues.upbit.orders import UpbitOrders, krw_tick
 
 BINANCE_FULL = {  # POST /api/v3/order, newOrderRespType=FULL (Binance's documented example)
     "symbol": "BTCUSDT",

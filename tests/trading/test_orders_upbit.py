@@ -9,10 +9,10 @@ import pytest
 
 from letrade_cli.core.orders import OrderIntent, OrderStatus, OrderType, Side
 from letrade_cli.errors import UsageError
-from letrade_cli.exchanges.base import RestRequest
 from letrade_cli.sim.server import SimConfig, SimExchange
 from letrade_cli.trading.filters import floor_to_step
 from letrade_cli.trading.order_manager import OrderManager
+from letrade_cli.venues.base import RestRequest
 
 from .orders_support import Recorder, make_manager
 

@@ -219,8 +219,8 @@ async def client_letrade(url: str, meter: Meter, *, backend: str) -> dict[str, A
         from letrade_cli.connector.pipeline import IngestPipeline
         from letrade_cli.connector.transport import available_backends, open_websocket
         from letrade_cli.core.tick import Tick
-        from letrade_cli.exchanges.binance import BinanceDialect
         from letrade_cli.runtime.heap import settle_heap
+        from letrade_cli.venues.binance import BinanceDialect
     except ImportError as exc:
         raise Skip(f"Letrade ingest path not importable yet: {exc}") from exc
     if backend not in available_backends():

@@ -1,5 +1,0 @@
-"""Binance spot: the market-data dialect (``dialect``, ``fast``) and request signing (``auth``)."""
-
-from letrade_cli.exchanges.binance.dialect import BinanceDecoder, BinanceDialect
-
-__all__ = ["BinanceDecoder", "BinanceDialect"]

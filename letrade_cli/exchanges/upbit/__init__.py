@@ -1,5 +1,0 @@
-"""Upbit: the market-data dialect (``dialect``) and JWT request signing (``auth``)."""
-
-from letrade_cli.exchanges.upbit.dialect import QUOTES, UpbitDecoder, UpbitDialect
-
-__all__ = ["QUOTES", "UpbitDecoder", "UpbitDialect"]

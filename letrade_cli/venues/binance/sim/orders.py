@@ -1,0 +1,583 @@
+"""Binance spot trading routes of the sim, checked the way Binance checks them.
+
+``POST/GET/DELETE /api/v3/order``, ``POST /api/v3/order/test``, ``GET/DELETE
+/api/v3/openOrders``, ``GET /api/v3/allOrders``, ``GET /api/v3/account``, ``GET
+/api/v3/myTrades`` (``SIGNED``, counted in the REST request-weight budget), and
+``POST/PUT/DELETE /api/v3/userDataStream`` (API key only).
+
+A ``SIGNED`` request carries ``X-MBX-APIKEY`` (-2014 malformed, -2015 unknown), ``timestamp`` and
+an optional ``recvWindow`` (default 5000, at most 60000; -1021 outside), and ``signature``: the hex
+HMAC-SHA256, keyed by the secret, of *totalParams* = the query string (as sent) concatenated
+with the body (-1022 otherwise). Errors are ``{"code":-1013,"msg":"Filter failure: LOT_SIZE"}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from letrade_cli.sim.accounts import BINANCE, Account, InsufficientBalance
+from letrade_cli.sim.faults import Fault, OrderFaults
+from letrade_cli.sim.markets import Market
+from letrade_cli.sim.orders import (
+    BUY,
+    LIMIT,
+    MARKET,
+    SELL,
+    DuplicateOrder,
+    OrderEngine,
+    SimOrder,
+    now_ms,
+)
+from letrade_cli.venues.binance.sim.order_format import (
+    cancel_response,
+    d8,
+    order_response,
+    order_status,
+)
+from letrade_cli.venues.binance.sim.rest import BinanceApiError, WeightMeter, json_response
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+MAX_RECV_WINDOW = 60_000
+DEFAULT_RECV_WINDOW = 5_000
+LISTEN_KEY_TTL_S = 3600.0
+DECIMAL_RE = re.compile(r"^([0-9]{1,20})(\.[0-9]{1,20})?$")
+DECIMAL_RANGE = "^([0-9]{1,20})(\\.[0-9]{1,20})?$"
+INT_RANGE = "^[0-9]{1,20}$"
+CLIENT_ID_RE = re.compile(r"^[a-zA-Z0-9-_]{1,36}$")
+API_KEY_RE = re.compile(r"^[A-Za-z0-9\-_]{1,128}$")
+TIFS = ("GTC", "IOC", "FOK")
+LIMIT_MAKER = "LIMIT_MAKER"
+RESP_TYPES = ("ACK", "RESULT", "FULL")
+
+
+def _missing(name: str) -> BinanceApiError:
+    return BinanceApiError(
+        -1102, f"Mandatory parameter '{name}' was not sent, was empty/null, or malformed."
+    )
+
+
+def _illegal(name: str, legal: str) -> BinanceApiError:
+    return BinanceApiError(
+        -1100, f"Illegal characters found in parameter '{name}'; legal range is '{legal}'."
+    )
+
+
+def _not_required(name: str) -> BinanceApiError:
+    return BinanceApiError(-1106, f"Parameter '{name}' sent when not required.")
+
+
+def _either(a: str, b: str) -> BinanceApiError:
+    return BinanceApiError(-1102, f"Param '{a}' or '{b}' must be sent, but both were empty/null!")
+
+
+class Params:
+    """The parameters of one request (query string then body), each sent at most once."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self.values: dict[str, str] = {}
+        for k, v in pairs:
+            if k in self.values:
+                raise BinanceApiError(-1101, "Duplicate values for a parameter detected.")
+            self.values[k] = v
+
+    def get(self, name: str) -> str | None:
+        """The value, or None when absent or empty."""
+        v = self.values.get(name)
+        return v if v else None
+
+    def required(self, name: str) -> str:
+        """The value; -1102 when absent or empty."""
+        v = self.get(name)
+        if v is None:
+            raise _missing(name)
+        return v
+
+    def decimal(self, name: str) -> Decimal | None:
+        """A non-negative decimal parameter; -1100 when malformed."""
+        v = self.get(name)
+        if v is None:
+            return None
+        if not DECIMAL_RE.match(v):
+            raise _illegal(name, DECIMAL_RANGE)
+        try:
+            return Decimal(v)
+        except InvalidOperation:  # pragma: no cover - the regex admits only decimals
+            raise _illegal(name, DECIMAL_RANGE) from None
+
+    def integer(self, name: str) -> int | None:
+        """A non-negative integer parameter; -1100 when malformed."""
+        v = self.get(name)
+        if v is None:
+            return None
+        if not v.isdigit() or len(v) > 20:
+            raise _illegal(name, INT_RANGE)
+        return int(v)
+
+
+class BinanceOrders:
+    """The signed trading routes and the listen-key routes."""
+
+    def __init__(
+        self,
+        engine: OrderEngine,
+        markets: dict[str, Market],
+        api_key: str,
+        api_secret: str,
+        faults: OrderFaults,
+    ) -> None:
+        self.engine = engine
+        self.markets = markets
+        self.api_key = api_key
+        self._secret = api_secret.encode()
+        self.faults = faults
+        self.listen_keys: dict[str, float] = {}
+        self.meter: WeightMeter | None = None  # the REST routes' meter, shared by the server
+
+    @property
+    def account(self) -> Account:
+        """The one Binance account."""
+        return self.engine.accounts[BINANCE]
+
+    def routes(self) -> list[web.RouteDef]:
+        """The aiohttp routes."""
+        w = self._wrap
+        return [
+            web.post("/api/v3/order", w(self.new_order, 1, fault=True)),
+            web.post("/api/v3/order/test", w(self.test_order, 1)),
+            web.get("/api/v3/order", w(self.get_order, 4)),
+            web.delete("/api/v3/order", w(self.cancel_order, 1, fault=True)),
+            web.get("/api/v3/openOrders", w(self.open_orders, 6, all_weight=80)),
+            web.delete("/api/v3/openOrders", w(self.cancel_open_orders, 1, fault=True)),
+            web.get("/api/v3/allOrders", w(self.all_orders, 20)),
+            web.get("/api/v3/account", w(self.account_info, 20)),
+            web.get("/api/v3/myTrades", w(self.my_trades, 20)),
+            web.post("/api/v3/userDataStream", w(self.new_listen_key, 2, signed=False)),
+            web.put("/api/v3/userDataStream", w(self.keepalive_listen_key, 2, signed=False)),
+            web.delete("/api/v3/userDataStream", w(self.close_listen_key, 2, signed=False)),
+        ]
+
+    # ---- plumbing ----------------------------------------------------------------------------
+
+    def _wrap(
+        self,
+        handler: Callable[[Params], Awaitable[Any]],
+        weight: int,
+        *,
+        all_weight: int | None = None,
+        signed: bool = True,
+        fault: bool = False,
+    ) -> Handler:
+        async def answer(request: web.Request) -> web.StreamResponse:
+            try:
+                params = await self._authenticate(request, signed)
+                return json_response(await handler(params))
+            except BinanceApiError as exc:
+                return json_response({"code": exc.code, "msg": exc.msg}, status=exc.status)
+
+        async def weighed(request: web.Request) -> web.StreamResponse:
+            if self.meter is None:
+                return await answer(request)
+            cost = weight if all_weight is None or "symbol" in request.query else all_weight
+            used, retry = self.meter.add(cost)
+            resp: web.StreamResponse
+            if retry is not None:
+                resp = json_response(
+                    {
+                        "code": -1003,
+                        "msg": f"Too much request weight used; current limit is "
+                        f"{self.meter.limit} request weight per 1 MINUTE.",
+                    },
+                    status=429,
+                )
+                resp.headers["Retry-After"] = str(int(retry))
+            else:
+                resp = await answer(request)
+            resp.headers["X-MBX-USED-WEIGHT-1M"] = str(used)
+            return resp
+
+        async def wrapped(request: web.Request) -> web.StreamResponse:
+            if fault:
+                return await self.faults.apply(request, lambda: weighed(request), _refuse)
+            return await weighed(request)
+
+        return wrapped
+
+    async def _authenticate(self, request: web.Request, signed: bool) -> Params:
+        key = request.headers.get("X-MBX-APIKEY")
+        if not key or not API_KEY_RE.match(key):
+            raise BinanceApiError(-2014, "API-key format invalid.", 401)
+        if not hmac.compare_digest(key.encode(), self.api_key.encode()):
+            raise BinanceApiError(-2015, "Invalid API-key, IP, or permissions for action.", 401)
+        raw_query = request.rel_url.raw_query_string
+        body = (await request.read()).decode("utf-8", "replace") if request.body_exists else ""
+        pairs = parse_qsl(raw_query, keep_blank_values=True) + parse_qsl(
+            body, keep_blank_values=True
+        )
+        params = Params(pairs)
+        if not signed:
+            return params
+        signature = params.get("signature")
+        ts = params.integer("timestamp")
+        if ts is None:
+            raise _missing("timestamp")
+        window = params.integer("recvWindow")
+        window = DEFAULT_RECV_WINDOW if window is None else window
+        if window > MAX_RECV_WINDOW:
+            raise BinanceApiError(-1131, "recvWindow must be less than 60000.")
+        server = now_ms()
+        if ts >= server + 1000:
+            raise BinanceApiError(
+                -1021, "Timestamp for this request was 1000ms ahead of the server's time."
+            )
+        if server - ts > window:
+            raise BinanceApiError(-1021, "Timestamp for this request is outside of the recvWindow.")
+        if signature is None:
+            raise _missing("signature")
+        total = _without_signature(raw_query) + _without_signature(body)
+        expected = hmac.new(self._secret, total.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, signature.lower()):
+            raise BinanceApiError(-1022, "Signature for this request is not valid.")
+        return params
+
+    def _market(self, params: Params) -> Market:
+        sym = params.required("symbol").upper()
+        m = self.markets.get(sym)
+        if m is None:
+            raise BinanceApiError(-1121, "Invalid symbol.")
+        return m
+
+    # ---- orders ------------------------------------------------------------------------------
+
+    def _validate(self, params: Params) -> dict[str, Any]:
+        """Everything a new order needs, checked in Binance's order (no state is changed)."""
+        m = self._market(params)
+        side = params.required("side")
+        if side not in (BUY, SELL):
+            raise BinanceApiError(-1117, "Invalid side.")
+        type_ = params.required("type")
+        if type_ not in (LIMIT, MARKET, LIMIT_MAKER):
+            raise BinanceApiError(-1116, "Invalid orderType.")
+        tif = params.get("timeInForce")
+        qty = params.decimal("quantity")
+        quote_qty = params.decimal("quoteOrderQty")
+        price = params.decimal("price")
+        client_id = params.get("newClientOrderId") or ""
+        if client_id and not CLIENT_ID_RE.match(client_id):
+            raise _illegal("newClientOrderId", "^[a-zA-Z0-9-_]{1,36}$")
+        resp_type = params.get("newOrderRespType") or "FULL"
+        if resp_type not in RESP_TYPES:
+            raise _illegal("newOrderRespType", "^(ACK|RESULT|FULL)$")
+        if type_ == LIMIT:
+            if tif is None:
+                raise _missing("timeInForce")
+            if tif not in TIFS:
+                raise BinanceApiError(-1115, "Invalid timeInForce.")
+            if qty is None:
+                raise _missing("quantity")
+            if price is None:
+                raise _missing("price")
+            if quote_qty is not None:
+                raise _not_required("quoteOrderQty")
+        elif type_ == LIMIT_MAKER:
+            if tif is not None:
+                raise _not_required("timeInForce")
+            if qty is None:
+                raise _missing("quantity")
+            if price is None:
+                raise _missing("price")
+        else:
+            if tif is not None:
+                raise _not_required("timeInForce")
+            if price is not None:
+                raise _not_required("price")
+            if qty is None and quote_qty is None:
+                raise _either("quantity", "quoteOrderQty")
+            if qty is not None and quote_qty is not None:
+                raise _not_required("quoteOrderQty")
+        filters = _Filters(m)
+        if price is not None:
+            filters.price(price)
+        if qty is not None:
+            filters.lot(qty)
+        if type_ != MARKET:
+            assert price is not None and qty is not None
+            filters.notional(price * qty)
+        elif qty is not None:
+            last = m.price_decimal(self.engine.market.feed(m.symbol, now_ms()).last_price)
+            filters.notional(last * qty)
+        elif quote_qty is not None:
+            filters.notional(quote_qty)
+        return {
+            "market": m,
+            "side": side,
+            "type": type_,
+            "tif": tif or "GTC",
+            "qty": qty,
+            "quote_qty": quote_qty,
+            "price": price,
+            "client_id": client_id,
+            "resp_type": resp_type,
+        }
+
+    async def test_order(self, params: Params) -> dict[str, Any]:
+        """``POST /api/v3/order/test``: every check, nothing placed -> ``{}``."""
+        self._validate(params)
+        return {}
+
+    async def new_order(self, params: Params) -> dict[str, Any]:
+        """``POST /api/v3/order`` -> ACK, RESULT or FULL (the default for MARKET and LIMIT)."""
+        v = self._validate(params)
+        m: Market = v["market"]
+        side: str = v["side"]
+        qty: Decimal | None = v["qty"]
+        lock: Decimal | None = None
+        quote_qty = v["quote_qty"] or Decimal(0)
+        if v["type"] == MARKET:
+            if qty is None:
+                lots = self.engine.lots_for_quote(m, side, quote_qty, BINANCE)
+                qty = m.step * lots
+            lots = int(qty / m.step)
+            if side == BUY:
+                lock = self.engine.walk_cost(m, side, lots, None, BINANCE)
+        elif v["type"] == LIMIT_MAKER and self._would_take(m, side, v["price"]):
+            raise BinanceApiError(-2010, "Order would immediately match and take.")
+        assert qty is not None
+        try:
+            order = self.engine.place(
+                BINANCE,
+                m,
+                side,
+                v["type"],
+                qty=qty,
+                price=v["price"],
+                tif=v["tif"],
+                client_id=v["client_id"],
+                quote_qty=quote_qty,
+                lock=lock,
+            )
+        except DuplicateOrder:
+            raise BinanceApiError(-2010, "Duplicate order sent.") from None
+        except InsufficientBalance:
+            raise BinanceApiError(
+                -2010, "Account has insufficient balance for requested action."
+            ) from None
+        return order_response(order, v["resp_type"])
+
+    def _would_take(self, m: Market, side: str, price: Decimal) -> bool:
+        book = self.engine.market.feed(m.symbol, now_ms()).book
+        ticks = int(price / m.tick)
+        best = book.best_ask() if side == BUY else book.best_bid()
+        return best is not None and (ticks >= best if side == BUY else ticks <= best)
+
+    def _find(self, params: Params) -> tuple[Market, SimOrder | None]:
+        m = self._market(params)
+        oid = params.integer("orderId")
+        cid = params.get("origClientOrderId")
+        if oid is None and cid is None:
+            raise _either("origClientOrderId", "orderId")
+        order = self.engine.find(BINANCE, symbol=m.symbol, order_id=oid, client_id=cid)
+        return m, order
+
+    async def get_order(self, params: Params) -> dict[str, Any]:
+        """``GET /api/v3/order`` (orderId or origClientOrderId); -2013 when unknown."""
+        _, order = self._find(params)
+        if order is None:
+            raise BinanceApiError(-2013, "Order does not exist.")
+        return order_status(order)
+
+    async def cancel_order(self, params: Params) -> dict[str, Any]:
+        """``DELETE /api/v3/order``; -2011 when unknown or no longer open."""
+        _, order = self._find(params)
+        if order is None or not order.is_open:
+            raise BinanceApiError(-2011, "Unknown order sent.")
+        self.engine.cancel(order)
+        return cancel_response(order, params.get("newClientOrderId"))
+
+    async def open_orders(self, params: Params) -> list[dict[str, Any]]:
+        """``GET /api/v3/openOrders[?symbol=]``."""
+        sym = self._market(params).symbol if params.get("symbol") else None
+        return [order_status(o) for o in self.engine.open_orders(BINANCE, sym)]
+
+    async def all_orders(self, params: Params) -> list[dict[str, Any]]:
+        """``GET /api/v3/allOrders?symbol=[&orderId=&startTime=&endTime=&limit=]``, oldest first."""
+        m = self._market(params)
+        from_id = params.integer("orderId")
+        start = params.integer("startTime")
+        end = params.integer("endTime")
+        limit = params.integer("limit") or 500
+        if limit > 1000:
+            raise _illegal("limit", "^([1-9]|[1-9][0-9]{1,2}|1000)$")
+        rows = [
+            o
+            for o in self.engine.orders[BINANCE].values()
+            if o.symbol == m.symbol
+            and (from_id is None or o.order_id >= from_id)
+            and (start is None or o.time_ms >= start)
+            and (end is None or o.time_ms <= end)
+        ]
+        rows = rows[:limit] if from_id is not None else rows[-limit:]
+        return [order_status(o) for o in rows]
+
+    async def cancel_open_orders(self, params: Params) -> list[dict[str, Any]]:
+        """``DELETE /api/v3/openOrders?symbol=``: cancel all on a symbol (-2011 when none)."""
+        m = self._market(params)
+        orders = self.engine.open_orders(BINANCE, m.symbol)
+        if not orders:
+            raise BinanceApiError(-2011, "Unknown order sent.")
+        return [cancel_response(self.engine.cancel(o), None) for o in orders]
+
+    async def account_info(self, params: Params) -> dict[str, Any]:
+        """``GET /api/v3/account``."""
+        acct = self.account
+        fee = d8(self.engine.fee_rate(BINANCE))
+        balances = [
+            {"asset": a, "free": d8(f), "locked": d8(lk)} for a, (f, lk) in acct.snapshot().items()
+        ]
+        if params.get("omitZeroBalances") == "true":
+            balances = [
+                b for b in balances if b["free"] != d8(Decimal(0)) or b["locked"] != d8(Decimal(0))
+            ]
+        return {
+            "makerCommission": 10,
+            "takerCommission": 10,
+            "buyerCommission": 0,
+            "sellerCommission": 0,
+            "commissionRates": {
+                "maker": fee,
+                "taker": fee,
+                "buyer": "0.00000000",
+                "seller": "0.00000000",
+            },
+            "canTrade": True,
+            "canWithdraw": True,
+            "canDeposit": True,
+            "brokered": False,
+            "requireSelfTradePrevention": False,
+            "preventSor": False,
+            "updateTime": acct.update_ms,
+            "accountType": "SPOT",
+            "balances": balances,
+            "permissions": ["SPOT"],
+            "uid": 354937868,
+        }
+
+    async def my_trades(self, params: Params) -> list[dict[str, Any]]:
+        """``GET /api/v3/myTrades?symbol=[&orderId=&fromId=&startTime=&endTime=&limit=]``."""
+        m = self._market(params)
+        oid = params.integer("orderId")
+        from_id = params.integer("fromId")
+        start = params.integer("startTime")
+        end = params.integer("endTime")
+        limit = params.integer("limit") or 500
+        if limit > 1000:
+            raise _illegal("limit", "^([1-9]|[1-9][0-9]{1,2}|1000)$")
+        rows = []
+        for t in self.engine.trades[BINANCE]:
+            if t.symbol != m.symbol or (oid is not None and t.order_id != oid):
+                continue
+            if from_id is not None and t.trade_id < from_id:
+                continue
+            if (start is not None and t.time_ms < start) or (end is not None and t.time_ms > end):
+                continue
+            rows.append(
+                {
+                    "symbol": t.symbol,
+                    "id": t.trade_id,
+                    "orderId": t.order_id,
+                    "orderListId": -1,
+                    "price": d8(t.price),
+                    "qty": d8(t.qty),
+                    "quoteQty": d8(t.quote_qty),
+                    "commission": d8(t.commission),
+                    "commissionAsset": t.commission_asset,
+                    "time": t.time_ms,
+                    "isBuyer": t.is_buyer,
+                    "isMaker": t.is_maker,
+                    "isBestMatch": True,
+                }
+            )
+        return rows[:limit] if from_id is not None else rows[-limit:]
+
+    # ---- listen keys -------------------------------------------------------------------------
+
+    async def new_listen_key(self, params: Params) -> dict[str, Any]:
+        """``POST /api/v3/userDataStream`` -> ``{"listenKey": ...}`` (valid 60 minutes)."""
+        key = secrets.token_urlsafe(45)[:60]
+        self.listen_keys[key] = time.monotonic() + LISTEN_KEY_TTL_S
+        return {"listenKey": key}
+
+    def _listen_key(self, params: Params) -> str:
+        key = params.required("listenKey")
+        if not self.listen_key_valid(key):
+            raise BinanceApiError(-1125, "This listenKey does not exist.")
+        return key
+
+    async def keepalive_listen_key(self, params: Params) -> dict[str, Any]:
+        """``PUT /api/v3/userDataStream?listenKey=``: 60 more minutes."""
+        key = self._listen_key(params)
+        self.listen_keys[key] = time.monotonic() + LISTEN_KEY_TTL_S
+        return {}
+
+    async def close_listen_key(self, params: Params) -> dict[str, Any]:
+        """``DELETE /api/v3/userDataStream?listenKey=``."""
+        del self.listen_keys[self._listen_key(params)]
+        return {}
+
+    def listen_key_valid(self, key: str) -> bool:
+        """Whether ``key`` was issued, not closed, and kept alive within the hour."""
+        expires = self.listen_keys.get(key)
+        return expires is not None and expires > time.monotonic()
+
+
+class _Filters:
+    """exchangeInfo's PRICE_FILTER, LOT_SIZE and NOTIONAL for one symbol."""
+
+    def __init__(self, m: Market) -> None:
+        self.m = m
+        self.max_price = m.tick * 10**7 if m.tick < 1 else m.tick * 10**4
+
+    def price(self, price: Decimal) -> None:
+        if price < self.m.tick or price > self.max_price or price % self.m.tick:
+            raise BinanceApiError(-1013, "Filter failure: PRICE_FILTER")
+
+    def lot(self, qty: Decimal) -> None:
+        if qty < self.m.step or qty > Decimal(9_000_000) or qty % self.m.step:
+            raise BinanceApiError(-1013, "Filter failure: LOT_SIZE")
+
+    def notional(self, value: Decimal) -> None:
+        if value < self.m.min_notional:
+            raise BinanceApiError(-1013, "Filter failure: NOTIONAL")
+
+
+def _without_signature(part: str) -> str:
+    if "signature=" not in part:
+        return part
+    return "&".join(p for p in part.split("&") if not p.startswith("signature="))
+
+
+def _refuse(fault: Fault) -> web.StreamResponse:
+    if fault.status == 429 or fault.kind == "throttle":
+        resp = json_response(
+            {
+                "code": -1015,
+                "msg": "Too many new orders; current limit is 100 orders per 10 SECOND.",
+            },
+            status=429,
+        )
+        resp.headers["Retry-After"] = str(fault.retry_after_s)
+        return resp
+    return json_response(
+        {"code": -1001, "msg": "Internal error; unable to process your request. Please try again."},
+        status=fault.status,
+    )
