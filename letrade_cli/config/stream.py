@@ -11,10 +11,17 @@ from letrade_cli.errors import ConfigError
 
 
 def venue_names() -> tuple[str, ...]:
-    """The venues of the registry (``venues.registry.VENUES``: the one list of them)."""
-    from letrade_cli.venues.registry import VENUES
+    """The venues of the registry (``venues.registry.specs()``: the one list of them)."""
+    from letrade_cli.venues.registry import specs
 
-    return tuple(VENUES)
+    return tuple(specs())
+
+
+def default_venue() -> str:
+    """The venue a stream uses when neither flag, environment nor profile names one."""
+    from letrade_cli.venues.registry import DEFAULT_VENUE
+
+    return DEFAULT_VENUE
 
 
 def channel_names(venue: str) -> tuple[str, ...]:
@@ -87,7 +94,7 @@ class EndpointSettings:
 class StreamSettings:
     """Everything `letrade stream` needs, after defaults < profile < env < flags."""
 
-    venue: str = "binance"
+    venue: str = field(default_factory=default_venue)
     symbols: list[str] = field(default_factory=list)
     channels: list[str] = field(default_factory=lambda: ["bookTicker", "trade"])
     endpoints: EndpointSettings = field(default_factory=EndpointSettings)

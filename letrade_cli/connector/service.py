@@ -130,14 +130,13 @@ class StreamService:
     async def _day_changes(self) -> None:
         """Keep each symbol's 24 h change from the venue (its own figure, not since start)."""
         from letrade_cli.errors import DecodeError, ExchangeRejectedError
-        from letrade_cli.venues.day_change import change_request, parse_changes
 
-        request = change_request(self.spec.dialect, self.symbols)
+        request = self.dialect.change_request(self.symbols)
         if request is None or self.rest is None:
             return
         while True:
             try:
-                changes = parse_changes(self.spec.dialect, await self.rest.get_json(request))
+                changes = self.dialect.parse_changes(await self.rest.get_json(request))
             except (NetworkUnavailableError, ExchangeRejectedError, DecodeError):
                 changes = {}
             for symbol, pct in changes.items():
@@ -149,7 +148,7 @@ class StreamService:
 
     async def _endpoints(self) -> tuple[str, str]:
         endpoints = self.settings.endpoints
-        if self.spec.name == "sim" and not (endpoints.ws_url and endpoints.rest_url):
+        if self.spec.embedded and not (endpoints.ws_url and endpoints.rest_url):
             from letrade_cli.sim.server import SimConfig, SimExchange
 
             self.sim = SimExchange(

@@ -123,7 +123,7 @@ def run_trade(
 
         sim = None
         url = rest_url
-        if spec.name == "sim" and not url:
+        if spec.embedded and not url:
             from letrade_cli.sim.server import SimConfig, SimExchange
 
             # The embedded sim opens its account with whatever keys this command uses.

@@ -1,17 +1,21 @@
-"""What every venue dialect provides, and the registry of venues as data.
+"""The interfaces the engine uses to talk to a venue, and a venue's capabilities as data.
 
-A venue (``binance``, ``binance-testnet``, ``upbit``, ``sim``) is endpoints + limits + a dialect.
-A dialect (``binance``, ``upbit``) knows the venue's symbols, subscriptions, frames and REST
-payloads. The stream supervisor talks only to this interface, never to venue code directly.
+A venue package (``venues/<name>/``) declares one ``Venue``: its ``VenueSpec`` endpoints (a main
+network, a test network), its ``Capabilities`` and ``SymbolFormat``, and factories for its
+market-data ``Dialect``, its ``OrderApi``, its ``RequestSigner`` and its simulator dialect. The
+supervisor, the order path and the sim engine read these; none of them names a venue.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Protocol
 
+from letrade_cli.core.orders import Balance, Fill, OrderIntent, OrderState, SymbolRules
 from letrade_cli.core.tick import Tick
+from letrade_cli.errors import ExchangeRejectedError, UsageError
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,7 @@ class VenueSpec:
     live_money: bool = False
     api_key_env: str = ""
     secret_env: str = ""
+    embedded: bool = False  # served by the embedded exchange (URLs filled in when it starts)
 
 
 class FrameDecoder(Protocol):
@@ -134,3 +139,250 @@ class Dialect(Protocol):
     def parse_prices(self, payload: Any, venue: str, recv_ns: int) -> list[Tick]:
         """Ticks from the price_request answer."""
         ...
+
+    def change_request(self, symbols: Sequence[str]) -> RestRequest | None:
+        """The REST call for these symbols' 24 h change (None: the venue has none)."""
+        ...
+
+    def parse_changes(self, payload: Any) -> dict[str, float]:
+        """Symbol -> 24 h change in percent, from ``change_request``'s answer."""
+        ...
+
+
+# -- capabilities as data -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolFormat:
+    """How a venue spells a market: ``BTCUSDT`` (no separator, base first) or ``KRW-BTC``.
+
+    Attributes:
+        separator: Between the two assets (``""`` when they are written together).
+        quote_first: True when the quote comes first (``KRW-BTC``).
+        quotes: Quote assets, most specific first, used to split a concatenated symbol when no
+            market list is at hand (``BTCFDUSD`` -> ``BTC`` + ``FDUSD``).
+    """
+
+    separator: str = ""
+    quote_first: bool = False
+    quotes: tuple[str, ...] = ()
+
+    def join(self, base: str, quote: str) -> str:
+        """The venue's spelling of ``base``/``quote``."""
+        first, second = (quote, base) if self.quote_first else (base, quote)
+        return f"{first}{self.separator}{second}"
+
+    def split(
+        self, symbol: str, markets: Mapping[str, MarketInfo] | None = None
+    ) -> tuple[str, str]:
+        """``(base, quote)`` of one of the venue's symbols; the market list wins when given.
+
+        Raises:
+            UsageError: The symbol is not in this format (no separator, or no known quote).
+        """
+        if markets is not None and symbol in markets:
+            info = markets[symbol]
+            return info.base, info.quote
+        if self.separator:
+            first, sep, second = symbol.partition(self.separator)
+            if not sep or not first or not second:
+                raise UsageError(
+                    f"{symbol!r} is not written {self.join('BASE', 'QUOTE')}",
+                    hint=f"write it like {self.join('BTC', self.quotes[0] if self.quotes else 'USDT')}",
+                )
+            return (second, first) if self.quote_first else (first, second)
+        for quote in sorted(self.quotes, key=len, reverse=True):
+            if symbol.endswith(quote) and len(symbol) > len(quote):
+                return symbol[: -len(quote)], quote
+        raise UsageError(
+            f"cannot tell the quote asset of {symbol!r}",
+            hint=f"known quotes: {', '.join(self.quotes) or 'none'}",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """One of a venue's request limits: at most ``limit`` units per ``interval_s``.
+
+    Attributes:
+        name: What is counted (``request_weight``, ``orders``, ``requests``, ``ws_messages``).
+        limit: Units allowed per interval (request weight, or a count).
+        interval_s: The window in seconds.
+        scope: Who shares the budget: ``ip``, ``account`` or ``connection``.
+        applies_to: Which calls count (``all``, ``orders``, ``public``, ``private``, ``ws``).
+    """
+
+    name: str
+    limit: int
+    interval_s: float
+    scope: str = "ip"
+    applies_to: str = "all"
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a venue's API can do, read by the engine instead of ``if venue == ...``.
+
+    Attributes:
+        server_clock_sync: Signed requests carry our timestamp: measure the server clock at
+            start and sign with the offset (Binance ``recvWindow``); False for nonce signing.
+        market_buy_by_quote: A market buy is sent as an amount of the quote asset (the engine
+            sizes it from the last price); False: by base quantity.
+        cancel_completes_later: The cancel answer may still show the order open; read it back.
+        fills_in_order_answer: The new-order answer carries the fills of what crossed.
+        fills_in_order_query: An order query carries its fills; False: they come from a
+            separate trades query (``trades_request``).
+        market_order_settles_later: A market order's answer is not final: read it back once.
+        public_rules: Trading filters can be read without keys (a dry run uses them).
+        test_orders: The venue validates an order without placing it (``--test``).
+        order_types: Order types accepted (``OrderType`` values).
+        times_in_force: Times in force accepted for limit orders (``TimeInForce`` values).
+        weighted_requests: Requests cost a weight (``RestRequest.weight``) against a budget.
+        rate_limits: The venue's documented limits.
+    """
+
+    server_clock_sync: bool = False
+    market_buy_by_quote: bool = False
+    cancel_completes_later: bool = False
+    fills_in_order_answer: bool = True
+    fills_in_order_query: bool = True
+    market_order_settles_later: bool = False
+    public_rules: bool = True
+    test_orders: bool = False
+    order_types: frozenset[str] = frozenset({"MARKET", "LIMIT"})
+    times_in_force: frozenset[str] = frozenset({"GTC"})
+    weighted_requests: bool = False
+    rate_limits: tuple[RateLimit, ...] = ()
+
+
+# -- the order API and the venue package ------------------------------------------------------------
+
+
+class OrderApi(Protocol):
+    """A venue's order API: requests as data, answers parsed into ``core.orders`` records.
+
+    Optional parts, used when the capabilities say so: ``time_request``/``parse_time``
+    (``server_clock_sync``), ``last_price_request``/``parse_last_prices``
+    (``market_buy_by_quote``), ``trades_request``/``parse_trades`` (no fills in a query).
+    """
+
+    venue: str
+
+    def rules_requests(self, symbols: Sequence[str]) -> list[RestRequest]:
+        """The calls whose answers hold these symbols' trading filters."""
+        ...
+
+    def parse_rules_answers(
+        self, answers: Sequence[Any], symbols: Sequence[str]
+    ) -> dict[str, SymbolRules]:
+        """``SymbolRules`` per symbol from the answers of ``rules_requests`` (same order)."""
+        ...
+
+    def is_unknown_symbol(self, error: ExchangeRejectedError) -> bool:
+        """Whether a rejection of ``rules_requests`` means "no such market"."""
+        ...
+
+    def place_request(
+        self, intent: OrderIntent, *, test: bool = False, last_price: Decimal | None = None
+    ) -> RestRequest:
+        """The new-order call (``last_price`` sizes a market buy by quote amount)."""
+        ...
+
+    def get_request(self, symbol: str, client_order_id: str) -> RestRequest:
+        """One order by its client id."""
+        ...
+
+    def cancel_request(self, symbol: str, client_order_id: str) -> RestRequest:
+        """Cancel one order by its client id."""
+        ...
+
+    def open_orders_request(self, symbol: str | None) -> RestRequest:
+        """Open orders (all symbols when ``symbol`` is None)."""
+        ...
+
+    def balances_request(self) -> RestRequest:
+        """The account's balances."""
+        ...
+
+    def is_unknown_order(self, error: ExchangeRejectedError) -> bool:
+        """Whether the venue says it has never seen the order."""
+        ...
+
+    def parse_order(self, payload: Any) -> OrderState:
+        """An order answer as an ``OrderState``."""
+        ...
+
+    def parse_fills(self, payload: Any, state: OrderState) -> list[Fill]:
+        """The fills an order answer carries (may be empty)."""
+        ...
+
+    def parse_orders(self, payload: Any) -> list[OrderState]:
+        """A list of order answers."""
+        ...
+
+    def parse_balances(self, payload: Any) -> list[Balance]:
+        """Non-zero balances."""
+        ...
+
+    # Optional, by capability.
+    def time_request(self) -> RestRequest:
+        """The server-clock call (``server_clock_sync``)."""
+        ...
+
+    def parse_time(self, payload: Any) -> int:
+        """Server time in ms."""
+        ...
+
+    def last_price_request(self, symbols: Sequence[str]) -> RestRequest:
+        """Last trade prices (``market_buy_by_quote``)."""
+        ...
+
+    def parse_last_prices(self, payload: Any) -> dict[str, Decimal]:
+        """Symbol -> last price."""
+        ...
+
+    def trades_request(self, symbol: str, venue_order_id: str) -> RestRequest:
+        """One order's executions (when an order query carries no fills)."""
+        ...
+
+    def parse_trades(self, payload: Any, state: OrderState) -> list[Fill]:
+        """The executions of ``state``'s order."""
+        ...
+
+
+class ClockedSigner(RequestSigner, Protocol):
+    """A signer whose timestamps are corrected by the measured server clock offset."""
+
+    time_offset_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class Venue:
+    """One venue package as the engine sees it: data plus lazy factories.
+
+    ``venues/<name>/__init__.py`` defines ``VENUE = Venue(...)``; the factories import the
+    package's heavier modules only when called, so listing venues stays cheap.
+
+    Attributes:
+        name: The package's (and dialect's) name.
+        specs: The venues it serves (endpoints and limits), e.g. a main and a test network.
+        capabilities: What its API can do.
+        symbols: How it spells a market.
+        dialect: A new market-data ``Dialect``.
+        order_api: ``order_api(venue_name)`` -> its ``OrderApi``.
+        signer: ``signer(api_key, secret, recv_window_ms)`` -> its ``RequestSigner``.
+        sim: ``sim(context)`` -> its dialect of the embedded exchange (None: not simulated).
+        recorded_hosts: Substrings of a recorded stream URL that mark this venue's traffic.
+        example_symbol: How the venue's symbols look, for help and error messages.
+    """
+
+    name: str
+    specs: tuple[VenueSpec, ...]
+    capabilities: Capabilities
+    symbols: SymbolFormat
+    dialect: Callable[[], Dialect]
+    order_api: Callable[[str], OrderApi]
+    signer: Callable[[str, str, int], RequestSigner]
+    sim: Callable[[Any], Any] | None = None
+    recorded_hosts: tuple[str, ...] = ()
+    example_symbol: str = "BTCUSDT"

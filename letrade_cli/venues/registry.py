@@ -1,81 +1,123 @@
-"""Venues as data, and the lookup from a venue name to its dialect."""
+"""Venue name -> its package, imported lazily; the one list of venues.
+
+Built-in venue packages are named in ``BUILTIN``; more come from the ``letrade.venues`` entry
+point group (an installed plugin) or from ``LETRADE_VENUES`` (comma-separated module names, for a
+venue under development or in tests). Each package defines ``VENUE`` (:class:`~letrade_cli.venues.base.Venue`).
+Nothing is imported until a venue is looked up, so ``letrade --help`` loads no venue code.
+"""
 
 from __future__ import annotations
 
-from letrade_cli.errors import UsageError
-from letrade_cli.venues.base import Dialect, VenueSpec
+import importlib
+import os
+from collections.abc import Iterator
 
-VENUES: dict[str, VenueSpec] = {
-    "binance": VenueSpec(
-        name="binance",
-        dialect="binance",
-        ws_url="wss://stream.binance.com:9443",
-        rest_url="https://api.binance.com",
-        inbound_msgs_per_s=5,
-        max_connection_age_s=24 * 3600,
-        description="Binance spot (real market data)",
-        live_money=True,
-        api_key_env="BINANCE_API_KEY",
-        secret_env="BINANCE_API_SECRET",
-    ),
-    "binance-testnet": VenueSpec(
-        name="binance-testnet",
-        dialect="binance",
-        ws_url="wss://stream.testnet.binance.vision",
-        rest_url="https://testnet.binance.vision",
-        inbound_msgs_per_s=5,
-        max_connection_age_s=24 * 3600,
-        description="Binance spot testnet",
-        api_key_env="BINANCE_TESTNET_API_KEY",
-        secret_env="BINANCE_TESTNET_API_SECRET",
-    ),
-    "upbit": VenueSpec(
-        name="upbit",
-        dialect="upbit",
-        ws_url="wss://api.upbit.com/websocket/v1",
-        rest_url="https://api.upbit.com",
-        inbound_msgs_per_s=5,
-        max_connection_age_s=24 * 3600,
-        description="Upbit (KRW, BTC and USDT markets)",
-        live_money=True,
-        api_key_env="UPBIT_ACCESS_KEY",
-        secret_env="UPBIT_SECRET_KEY",
-    ),
-    # URLs are filled in when the embedded exchange starts (it picks a free port).
-    "sim": VenueSpec(
-        name="sim",
-        dialect="binance",
-        ws_url="ws://127.0.0.1:0",
-        rest_url="http://127.0.0.1:0",
-        inbound_msgs_per_s=5,
-        max_connection_age_s=24 * 3600,
-        description="letrade sim: the embedded exchange on 127.0.0.1 (Binance dialect)",
-        # Unset: the sim's default account (letrade_cli.sim.accounts); set them for
-        # `letrade sim --api-key/--api-secret`.
-        api_key_env="LETRADE_SIM_API_KEY",
-        secret_env="LETRADE_SIM_API_SECRET",
-    ),
-}
+from letrade_cli.errors import ConfigError, UsageError
+from letrade_cli.venues.base import Dialect, Venue, VenueSpec
+
+BUILTIN: tuple[str, ...] = ("letrade_cli.venues.binance", "letrade_cli.venues.upbit")
+DEFAULT_VENUE = "binance"  # what `letrade stream` reads when nothing names a venue
+ENTRY_POINT_GROUP = "letrade.venues"
+PLUGINS_ENV = "LETRADE_VENUES"
+
+_loaded: dict[str, Venue] | None = None
+_extra: list[str] = []
+
+
+def register(module: str) -> None:
+    """Add a venue package by module name (it must define ``VENUE``); takes effect at once."""
+    global _loaded
+    if module not in _extra:
+        _extra.append(module)
+    _loaded = None
+
+
+def _modules() -> Iterator[str]:
+    yield from BUILTIN
+    yield from _extra
+    for name in os.environ.get(PLUGINS_ENV, "").split(","):
+        if name.strip():
+            yield name.strip()
+    from importlib.metadata import entry_points
+
+    for point in entry_points(group=ENTRY_POINT_GROUP):
+        yield point.value
+
+
+def _load(module: str) -> Venue:
+    try:
+        venue = importlib.import_module(module).VENUE
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(
+            f"venue package {module!r} cannot be loaded: {exc}",
+            hint=f"check {PLUGINS_ENV} or the installed {ENTRY_POINT_GROUP} plugins",
+        ) from None
+    if not isinstance(venue, Venue):
+        raise ConfigError(f"{module}.VENUE is not a letrade_cli.venues.base.Venue")
+    return venue
+
+
+def venues() -> dict[str, Venue]:
+    """Every venue package by its name (loaded once; ``register`` reloads)."""
+    global _loaded
+    if _loaded is None:
+        loaded: dict[str, Venue] = {}
+        seen: set[str] = set()
+        for module in _modules():
+            if module in seen:
+                continue
+            seen.add(module)
+            venue = _load(module)
+            loaded.setdefault(venue.name, venue)
+        _loaded = loaded
+    return _loaded
+
+
+def specs() -> dict[str, VenueSpec]:
+    """Every venue (endpoints and limits) by name: registration order, the embedded one last."""
+    listed = [spec for venue in venues().values() for spec in venue.specs]
+    return {spec.name: spec for spec in sorted(listed, key=lambda spec: spec.embedded)}
 
 
 def venue_spec(name: str) -> VenueSpec:
     """The spec of a venue, or a UsageError listing the known ones."""
+    known = specs()
     try:
-        return VENUES[name]
+        return known[name]
     except KeyError:
         raise UsageError(
-            f"unknown venue '{name}'", hint=f"use one of: {', '.join(VENUES)}"
+            f"unknown venue '{name}'", hint=f"use one of: {', '.join(known)}"
+        ) from None
+
+
+def venue_of(spec: VenueSpec | str) -> Venue:
+    """The venue package that speaks ``spec``'s dialect (a spec, or a dialect name)."""
+    dialect = spec if isinstance(spec, str) else spec.dialect
+    try:
+        return venues()[dialect]
+    except KeyError:
+        raise UsageError(
+            f"unknown dialect '{dialect}'", hint=f"use one of: {', '.join(venues())}"
         ) from None
 
 
 def dialect_for(name: str) -> Dialect:
-    """The dialect object for ``binance`` or ``upbit`` (imported on demand)."""
-    if name == "binance":
-        from letrade_cli.venues.binance import BinanceDialect
+    """A new market-data dialect for a dialect name (``spec.dialect``)."""
+    return venue_of(name).dialect()
 
-        return BinanceDialect()
-    if name == "upbit":
-        from letrade_cli.venues.upbit import UpbitDialect
 
-        return UpbitDialect()
-    raise UsageError(f"unknown dialect '{name}'")
+def embedded_spec() -> VenueSpec:
+    """The venue the embedded exchange serves by default (the ``embedded`` spec)."""
+    for spec in specs().values():
+        if spec.embedded:
+            return spec
+    raise ConfigError("no venue package declares an embedded (sim) venue")
+
+
+def venue_for_url(url: str) -> Venue | None:
+    """The venue whose ``recorded_hosts`` appear in a recorded stream's URL, if any."""
+    lowered = url.lower()
+    for venue in venues().values():
+        if any(mark in lowered for mark in venue.recorded_hosts):
+            return venue
+    return None

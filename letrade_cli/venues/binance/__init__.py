@@ -1,5 +1,127 @@
-"""Binance spot: the market-data dialect (``dialect``, ``fast``) and request signing (``auth``)."""
+"""Binance spot (and its testnet): the venue as data; its modules load when first used.
 
-from letrade_cli.venues.binance.dialect import BinanceDecoder, BinanceDialect
+``dialect`` + ``fast``: market data. ``auth``: HMAC-SHA256 signing. ``orders``: the order API.
+``sim/``: Binance's dialect of the embedded exchange (which also serves the ``sim`` venue).
+"""
 
-__all__ = ["BinanceDecoder", "BinanceDialect"]
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from letrade_cli.venues.base import Capabilities, RateLimit, SymbolFormat, Venue, VenueSpec
+
+if TYPE_CHECKING:
+    from letrade_cli.venues.base import Dialect, OrderApi, RequestSigner
+
+SPECS = (
+    VenueSpec(
+        name="binance",
+        dialect="binance",
+        ws_url="wss://stream.binance.com:9443",
+        rest_url="https://api.binance.com",
+        inbound_msgs_per_s=5,
+        max_connection_age_s=24 * 3600,
+        description="Binance spot (real market data)",
+        live_money=True,
+        api_key_env="BINANCE_API_KEY",
+        secret_env="BINANCE_API_SECRET",
+    ),
+    VenueSpec(
+        name="binance-testnet",
+        dialect="binance",
+        ws_url="wss://stream.testnet.binance.vision",
+        rest_url="https://testnet.binance.vision",
+        inbound_msgs_per_s=5,
+        max_connection_age_s=24 * 3600,
+        description="Binance spot testnet",
+        api_key_env="BINANCE_TESTNET_API_KEY",
+        secret_env="BINANCE_TESTNET_API_SECRET",
+    ),
+    # URLs are filled in when the embedded exchange starts (it picks a free port).
+    VenueSpec(
+        name="sim",
+        dialect="binance",
+        ws_url="ws://127.0.0.1:0",
+        rest_url="http://127.0.0.1:0",
+        inbound_msgs_per_s=5,
+        max_connection_age_s=24 * 3600,
+        description="letrade sim: the embedded exchange on 127.0.0.1 (Binance dialect)",
+        # Unset: the sim's default account; set them for `letrade sim --api-key/--api-secret`.
+        api_key_env="LETRADE_SIM_API_KEY",
+        secret_env="LETRADE_SIM_API_SECRET",
+        embedded=True,
+    ),
+)
+
+# Spot limits as Binance documents them (GET /api/v3/exchangeInfo "rateLimits").
+CAPABILITIES = Capabilities(
+    server_clock_sync=True,
+    market_buy_by_quote=False,
+    cancel_completes_later=False,
+    fills_in_order_answer=True,
+    fills_in_order_query=False,
+    market_order_settles_later=False,
+    public_rules=True,
+    test_orders=True,
+    order_types=frozenset({"MARKET", "LIMIT", "LIMIT_MAKER"}),
+    times_in_force=frozenset({"GTC", "IOC", "FOK"}),
+    weighted_requests=True,
+    rate_limits=(
+        RateLimit("request_weight", 6000, 60.0, scope="ip"),
+        RateLimit("orders", 100, 10.0, scope="account", applies_to="orders"),
+        RateLimit("orders", 200_000, 86_400.0, scope="account", applies_to="orders"),
+        RateLimit("ws_messages", 5, 1.0, scope="connection", applies_to="ws"),
+    ),
+)
+
+QUOTES = ("USDT", "FDUSD", "USDC", "BUSD", "BTC", "ETH", "BNB", "EUR", "TRY")
+
+
+def _dialect() -> Dialect:
+    from letrade_cli.venues.binance.dialect import BinanceDialect
+
+    return BinanceDialect()
+
+
+def _order_api(venue: str) -> OrderApi:
+    from letrade_cli.venues.binance.orders import BinanceOrders
+
+    return BinanceOrders(venue)
+
+
+def _signer(api_key: str, secret: str, recv_window_ms: int) -> RequestSigner:
+    from letrade_cli.venues.binance.auth import BinanceSigner
+
+    return BinanceSigner(api_key, secret, recv_window_ms=recv_window_ms)
+
+
+def _sim(context: Any) -> Any:
+    from letrade_cli.venues.binance.sim import BinanceSimDialect
+
+    return BinanceSimDialect(context)
+
+
+VENUE = Venue(
+    name="binance",
+    specs=SPECS,
+    capabilities=CAPABILITIES,
+    symbols=SymbolFormat(separator="", quote_first=False, quotes=QUOTES),
+    dialect=_dialect,
+    order_api=_order_api,
+    signer=_signer,
+    sim=_sim,
+    recorded_hosts=("binance",),
+    example_symbol="BTCUSDT",
+)
+
+
+def __getattr__(name: str) -> Any:
+    """``BinanceDialect``/``BinanceDecoder`` on first use (the package import stays cheap)."""
+    if name in ("BinanceDialect", "BinanceDecoder"):
+        from letrade_cli.venues.binance import dialect
+
+        return getattr(dialect, name)
+    raise AttributeError(name)
+
+
+__all__ = ["CAPABILITIES", "SPECS", "VENUE", "BinanceDecoder", "BinanceDialect"]

@@ -305,3 +305,20 @@ class BinanceDialect:
                 raise UsageError(
                     f"binance has no channel {channel!r}", hint=f"use {', '.join(self.channels)}"
                 )
+
+    def change_request(self, symbols: Sequence[str]) -> RestRequest | None:
+        """``GET /api/v3/ticker/24hr?symbols=[..]`` (weight 2 / 40 / 80 by symbol count)."""
+        weight = 2 if len(symbols) <= 20 else 40 if len(symbols) <= 100 else 80
+        return RestRequest(
+            "/api/v3/ticker/24hr", {"symbols": orjson.dumps(list(symbols)).decode()}, weight
+        )
+
+    def parse_changes(self, payload: Any) -> dict[str, float]:
+        """Symbol -> ``priceChangePercent`` (already in percent)."""
+        rows = [payload] if isinstance(payload, dict) else payload
+        try:
+            return {str(r["symbol"]): float(r["priceChangePercent"]) for r in rows}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DecodeError(
+                f"binance: malformed 24 h ticker answer ({type(exc).__name__})"
+            ) from None

@@ -72,8 +72,17 @@ class BinanceOrders:
         listed = orjson.dumps(list(symbols)).decode()
         return RestRequest("/api/v3/exchangeInfo", {"symbols": listed}, weight=20)
 
-    def place_request(self, intent: OrderIntent, *, test: bool = False) -> RestRequest:
-        """``POST /api/v3/order`` (or ``/order/test``), asking for the FULL answer."""
+    def rules_requests(self, symbols: Sequence[str]) -> list[RestRequest]:
+        """One ``exchangeInfo`` call holds every symbol's filters."""
+        return [self.rules_request(symbols)]
+
+    def place_request(
+        self, intent: OrderIntent, *, test: bool = False, last_price: Decimal | None = None
+    ) -> RestRequest:
+        """``POST /api/v3/order`` (or ``/order/test``), asking for the FULL answer.
+
+        ``last_price`` is not used: Binance sizes a market buy by its base quantity.
+        """
         if intent.client_order_id is None:
             raise ValueError("intent.client_order_id must be set")
         params = {
@@ -119,6 +128,16 @@ class BinanceOrders:
     def is_unknown_order(self, error: ExchangeRejectedError) -> bool:
         """Whether the venue says it has never seen the order (-2013)."""
         return error.code == UNKNOWN_ORDER_CODE
+
+    def is_unknown_symbol(self, error: ExchangeRejectedError) -> bool:
+        """Whether exchangeInfo refused a symbol it does not list (-1121)."""
+        return error.code in UNKNOWN_SYMBOL_CODES
+
+    def parse_rules_answers(
+        self, answers: Sequence[Any], symbols: Sequence[str]
+    ) -> dict[str, SymbolRules]:
+        """``SymbolRules`` from the one exchangeInfo answer of ``rules_requests``."""
+        return self.parse_rules(answers[0], symbols)
 
     def parse_time(self, payload: Any) -> int:
         """``serverTime`` in ms."""

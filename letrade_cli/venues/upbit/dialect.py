@@ -17,9 +17,8 @@ from letrade_cli.core.tick import Tick
 from letrade_cli.errors import DecodeError, ExchangeRejectedError, UsageError
 from letrade_cli.venues.base import MarketInfo, RestRequest
 from letrade_cli.venues.symbols import split_symbol
+from letrade_cli.venues.upbit import QUOTES  # by precedence: KRW, then USDT, then BTC
 
-# Quote currencies by precedence: in BTC-USDT the quote is USDT, in KRW-BTC it is KRW.
-QUOTES = ("KRW", "USDT", "BTC")
 _QUOTE_RANK = {q: i for i, q in enumerate(QUOTES)}
 # Our channel name -> Upbit's subscription type.
 UPBIT_TYPES = {"bookTicker": "orderbook", "trade": "trade", "ticker": "ticker"}
@@ -285,3 +284,17 @@ class UpbitDialect:
             if upbit_type not in types:
                 types.append(upbit_type)
         return types
+
+    def change_request(self, symbols: Sequence[str]) -> RestRequest | None:
+        """``GET /v1/ticker?markets=..`` (``signed_change_rate``: since 00:00 KST)."""
+        return RestRequest("/v1/ticker", {"markets": ",".join(symbols)})
+
+    def parse_changes(self, payload: Any) -> dict[str, float]:
+        """Market -> ``signed_change_rate`` as a percent (Upbit sends a fraction)."""
+        rows = [payload] if isinstance(payload, dict) else payload
+        try:
+            return {str(r["market"]): float(r["signed_change_rate"]) * 100 for r in rows}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DecodeError(
+                f"upbit: malformed 24 h ticker answer ({type(exc).__name__})"
+            ) from None

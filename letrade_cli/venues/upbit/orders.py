@@ -41,7 +41,7 @@ from letrade_cli.core.orders import (
     SymbolRules,
     TimeInForce,
 )
-from letrade_cli.errors import DecodeError, ExchangeRejectedError, UsageError
+from letrade_cli.errors import DecodeError, ExchangeRejectedError, UnknownSymbolError, UsageError
 from letrade_cli.venues.base import RestRequest
 
 UNKNOWN_ORDER_NAMES = ("order_not_found",)
@@ -90,6 +90,14 @@ class UpbitOrders:
     def ticker_request(self, markets: Sequence[str]) -> RestRequest:
         """``GET /v1/ticker?markets=A,B`` (public)."""
         return RestRequest("/v1/ticker", {"markets": ",".join(markets)})
+
+    def last_price_request(self, symbols: Sequence[str]) -> RestRequest:
+        """The last trade prices (a market buy is sized from them): ``/v1/ticker``."""
+        return self.ticker_request(symbols)
+
+    def rules_requests(self, symbols: Sequence[str]) -> list[RestRequest]:
+        """The last prices (KRW tick size by price level), then ``orders/chance`` per market."""
+        return [self.ticker_request(symbols), *(self.chance_request(s) for s in symbols)]
 
     def place_request(
         self, intent: OrderIntent, *, test: bool = False, last_price: Decimal | None = None
@@ -144,6 +152,27 @@ class UpbitOrders:
     def is_unknown_order(self, error: ExchangeRejectedError) -> bool:
         """Whether Upbit says it has never seen the order (``order_not_found``)."""
         return error.code in UNKNOWN_ORDER_NAMES
+
+    def is_unknown_symbol(self, error: ExchangeRejectedError) -> bool:
+        """Upbit answers a market it does not list with 404 ``Code not found``."""
+        return str(error.code) == "404" or "not found" in str(error).lower()
+
+    def parse_rules_answers(
+        self, answers: Sequence[Any], symbols: Sequence[str]
+    ) -> dict[str, SymbolRules]:
+        """``SymbolRules`` per market from ``rules_requests``' answers (ticker, then chances).
+
+        Raises:
+            UnknownSymbolError: The ticker has no price for one of ``symbols``.
+        """
+        prices = self.parse_last_prices(answers[0])
+        for symbol in symbols:
+            if symbol not in prices:
+                raise UnknownSymbolError(f"{self.venue} does not list {symbol}")
+        return {
+            symbol: self.parse_rules(chance, prices.get(symbol))
+            for symbol, chance in zip(symbols, answers[1:], strict=True)
+        }
 
     def parse_last_prices(self, payload: Any) -> dict[str, Decimal]:
         """``trade_price`` per market from ``/v1/ticker``."""
