@@ -180,7 +180,9 @@ def dryrun(
         replay=replay,
         speed=parse_speed(speed),
         balance=amount,
-        quote=asset or _quote_of(wanted) or "USDT",
+        quote=asset
+        or _quote_of(wanted, settings.venue if settings is not None else None)
+        or "USDT",
         fee_bps=str(fee_bps if fee_bps is not None else trading.paper.fee_bps),
         slippage_bps=str(trading.paper.slippage_bps),
         duration_s=duration_s,
@@ -191,11 +193,22 @@ def dryrun(
     raise typer.Exit(run_dryrun(config, options))
 
 
-def _quote_of(symbols: list[str]) -> str | None:
-    from letrade_cli.trading.paper import split_symbol
+def _quote_of(symbols: list[str], venue: str | None) -> str | None:
+    """The one quote asset of ``symbols`` in the venue's format (a replay's: unambiguous only)."""
+    from letrade_cli.errors import UsageError
+    from letrade_cli.venues.registry import split_any, symbol_format
 
-    quotes = {split_symbol(s.upper())[1] for s in symbols}
-    return quotes.pop() if len(quotes) == 1 else None
+    quotes = set()
+    for symbol in symbols:
+        try:
+            parts = (
+                symbol_format(venue).split(symbol.upper()) if venue else split_any(symbol.upper())
+            )
+        except UsageError:
+            parts = None
+        quotes.add(parts[1] if parts else None)
+    quote = quotes.pop() if len(quotes) == 1 else None
+    return quote
 
 
 def _stream_settings(profile: str | None, venue: str | None, symbols: list[str]) -> Any:

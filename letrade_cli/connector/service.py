@@ -23,7 +23,7 @@ from letrade_cli.core.bus import Bus
 from letrade_cli.core.cache import PriceCache
 from letrade_cli.core.tick import Tick
 from letrade_cli.errors import NetworkUnavailableError
-from letrade_cli.venues.base import Dialect, VenueSpec
+from letrade_cli.venues.base import Dialect, MarketInfo, VenueSpec
 from letrade_cli.venues.registry import dialect_for, venue_spec
 
 DAY_CHANGE_REFRESH_S = 30.0  # the venue's 24 h change, refreshed this often (weight 2-80)
@@ -58,6 +58,7 @@ class StreamService:
             reset_timeout_s=settings.breaker.reset_timeout_s,
         )
         self.symbols: list[str] = []
+        self.markets: dict[str, MarketInfo] = {}
         self.sim: Any = None
         self.rest: RestClient | None = None
         self.supervisor: StreamSupervisor | None = None
@@ -87,7 +88,7 @@ class StreamService:
                 f"cannot reach {self.spec.name} at {self.rest.host}: {_detail(exc)}",
                 hint="check your network, or try --venue sim (the embedded exchange)",
             ) from exc
-        markets = self.dialect.parse_markets(payload)
+        self.markets = markets = self.dialect.parse_markets(payload)
         self.symbols = resolve_symbols(self.settings.symbols, self.dialect, markets, self.spec.name)
         channels = self.settings.channels
         frames = self.dialect.subscribe_messages(self.symbols, channels, first_id=1)

@@ -140,7 +140,9 @@ async def _run(
 
 
 def _network_hint(settings: StreamSettings) -> str:
-    if settings.venue == "sim":
+    from letrade_cli.venues.registry import venue_spec
+
+    if venue_spec(settings.venue).embedded:
         return "the embedded exchange did not answer; try a longer --duration"
     return "check the venue's status and your network, or try --venue sim"
 
