@@ -91,12 +91,6 @@ def aws_clients(
     return AwsClients(AwsTarget(region, endpoint_url, aws), fallback)
 
 
-def aws_name(prof: LambdaProfile, name: str) -> str:
-    """The AWS name of a profile function or layer (``letrade-`` prefix, never doubled)."""
-    prefix = prof.defaults.name_prefix
-    return name if name.startswith(prefix) else f"{prefix}{name}"
-
-
 def progress(redact: Callable[[str], str] | None = None) -> Callable[[StepEvent], None]:
     """A step callback printing ``✓ step  12.3 ms  detail`` lines on stderr."""
     from letrade_cli.ui.console import err_console

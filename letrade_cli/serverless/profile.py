@@ -26,6 +26,15 @@ BUILTIN_FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
 SCHEDULE = re.compile(r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$")
 
 
+def aws_name(prefix: str, name: str) -> str:
+    """The AWS name of a function or layer: ``prefix`` + ``name``, the prefix never doubled.
+
+    With prefix ``letrade-``, both ``data-collector`` and ``letrade-data-collector`` give
+    ``letrade-data-collector``.
+    """
+    return name if name.startswith(prefix) else f"{prefix}{name}"
+
+
 @dataclass(slots=True)
 class LayerSpec:
     """A dependency layer built from wheels for Lambda's platform."""
@@ -100,6 +109,10 @@ class LambdaProfile:
                 f"{self.path}: no layer named '{name}'",
                 hint=f"layers in this profile: {', '.join(sorted(self.layers)) or 'none'}",
             ) from None
+
+    def aws_name(self, name: str) -> str:
+        """The AWS name of a profile function or layer (``defaults.name_prefix`` + ``name``)."""
+        return aws_name(self.defaults.name_prefix, name)
 
     @property
     def base_dir(self) -> Path:

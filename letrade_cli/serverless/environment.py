@@ -1,4 +1,4 @@
-"""Resolve a function's environment at deploy time, and mask secrets in everything we print.
+"""Resolve a function's environment (deploy and local invoke), and mask secrets we print.
 
 A value may be a reference, resolved here and never written back into any output::
 
