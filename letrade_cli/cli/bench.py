@@ -71,7 +71,7 @@ def _publish(
 ) -> dict[str, Any]:
     """Check the shared flags, run the mode, publish; exit 1 on a regression past --fail-over."""
     from letrade_cli.bench.output import publish
-    from letrade_cli.errors import LetradeError, UsageError
+    from letrade_cli.core.errors import LetradeError, UsageError
     from letrade_cli.ui.console import err_console
 
     try:
@@ -365,7 +365,7 @@ def soak(
     import math
 
     from letrade_cli.bench.soak import SoakConfig, run_soak
-    from letrade_cli.errors import LetradeError, UsageError
+    from letrade_cli.core.errors import LetradeError, UsageError
     from letrade_cli.runtime.process import RunContext, run
     from letrade_cli.ui.console import err_console
 

@@ -48,7 +48,7 @@ def _db(db: Path | None) -> Path:
 
 def parse_balance(text: str) -> tuple[str, str | None]:
     """``10000USDT`` -> ("10000", "USDT"); ``5000`` -> ("5000", None)."""
-    from letrade_cli.errors import UsageError
+    from letrade_cli.core.errors import UsageError
 
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", text)
     if not match or float(match[1]) <= 0:
@@ -58,7 +58,7 @@ def parse_balance(text: str) -> tuple[str, str | None]:
 
 def parse_speed(text: str | None) -> float | None:
     """``max`` (or nothing) -> None (as fast as possible); else a positive factor."""
-    from letrade_cli.errors import UsageError
+    from letrade_cli.core.errors import UsageError
 
     if text is None or text.lower() == "max":
         return None
@@ -131,7 +131,7 @@ def dryrun(
     from dataclasses import asdict, replace
 
     from letrade_cli.config.trading import load_trading_settings
-    from letrade_cli.errors import UsageError
+    from letrade_cli.core.errors import UsageError
     from letrade_cli.runtime.dryrun import DryRunOptions, run_dryrun
     from letrade_cli.trading.dryrun import DryRunConfig
     from letrade_cli.trading.ledger import Ledger
@@ -195,7 +195,7 @@ def dryrun(
 
 def _quote_of(symbols: list[str], venue: str | None) -> str | None:
     """The one quote asset of ``symbols`` in the venue's format (a replay's: unambiguous only)."""
-    from letrade_cli.errors import UsageError
+    from letrade_cli.core.errors import UsageError
     from letrade_cli.venues.registry import split_any, symbol_format
 
     quotes = set()
@@ -285,7 +285,7 @@ def list_runs(db: DbOption = None) -> None:
 
 
 def _open_existing(path: Path) -> Any:
-    from letrade_cli.errors import UsageError
+    from letrade_cli.core.errors import UsageError
     from letrade_cli.trading.ledger import Ledger
 
     if not path.exists():

@@ -70,7 +70,7 @@ def lambda_deploy(
         return text
 
     with lambda_errors(redact):
-        from letrade_cli.errors import UsageError
+        from letrade_cli.core.errors import UsageError
         from letrade_cli.serverless.deploy.all import (
             DeployHooks,
             DeployOptions,

@@ -40,7 +40,7 @@ def lambda_destroy(
     with lambda_errors():
         import sys
 
-        from letrade_cli.errors import UsageError
+        from letrade_cli.core.errors import UsageError
         from letrade_cli.serverless.deploy.destroy import plan_destroy
         from letrade_cli.serverless.profile import load_lambda_profile
         from letrade_cli.serverless.steps import StepRunner

@@ -109,7 +109,7 @@ def _stream(
         apply_flags,
         load_stream_settings,
     )
-    from letrade_cli.errors import UsageError
+    from letrade_cli.core.errors import UsageError
 
     if duration is not None and (math.isnan(duration) or duration <= 0):
         raise UsageError(

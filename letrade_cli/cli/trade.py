@@ -120,7 +120,7 @@ def _target(
 def _decimal(text: str, what: str) -> Any:
     from decimal import Decimal, InvalidOperation
 
-    from letrade_cli.errors import UsageError
+    from letrade_cli.core.errors import UsageError
 
     try:
         value = Decimal(text)
@@ -148,8 +148,8 @@ def _order(
     test: bool,
     target: Any,
 ) -> None:
+    from letrade_cli.core.errors import UsageError
     from letrade_cli.core.orders import OrderIntent, OrderType, Side, TimeInForce
-    from letrade_cli.errors import UsageError
     from letrade_cli.runtime.trade import confirm_live, resolve_venue, run_trade
     from letrade_cli.ui.trade import show_order, show_validated
 
@@ -245,7 +245,7 @@ class _OrderCommand(TyperCommand):
             )
             if number is None:
                 raise
-            from letrade_cli.errors import UsageError
+            from letrade_cli.core.errors import UsageError
 
             raise UsageError(f"quantity must be greater than 0, got {number}") from None
 

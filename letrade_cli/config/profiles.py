@@ -19,7 +19,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from letrade_cli.errors import ConfigError, UsageError
+from letrade_cli.core.errors import ConfigError, UsageError
 
 PROFILE_DIR_ENV = "LETRADE_PROFILES_DIR"
 SUFFIXES = (".yaml", ".yml")

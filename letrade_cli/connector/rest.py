@@ -21,7 +21,7 @@ import orjson
 from yarl import URL
 
 from letrade_cli.config.stream import RestSettings
-from letrade_cli.errors import (
+from letrade_cli.core.errors import (
     ConfigError,
     ExchangeRejectedError,
     NetworkUnavailableError,

@@ -21,8 +21,8 @@ from letrade_cli.connector.supervisor import StreamSupervisor
 from letrade_cli.core.breaker import CircuitBreaker
 from letrade_cli.core.bus import Bus
 from letrade_cli.core.cache import PriceCache
+from letrade_cli.core.errors import NetworkUnavailableError
 from letrade_cli.core.tick import Tick
-from letrade_cli.errors import NetworkUnavailableError
 from letrade_cli.venues.base import Dialect, MarketInfo, VenueSpec
 from letrade_cli.venues.registry import dialect_for, venue_spec
 
@@ -130,7 +130,7 @@ class StreamService:
 
     async def _day_changes(self) -> None:
         """Keep each symbol's 24 h change from the venue (its own figure, not since start)."""
-        from letrade_cli.errors import DecodeError, ExchangeRejectedError
+        from letrade_cli.core.errors import DecodeError, ExchangeRejectedError
 
         request = self.dialect.change_request(self.symbols)
         if request is None or self.rest is None:

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from letrade_cli.errors import UsageError
+from letrade_cli.core.errors import UsageError
 from letrade_cli.venues.base import VenueSpec
 
 EMBEDDED_NOTE = (

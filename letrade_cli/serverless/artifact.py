@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from letrade_cli.errors import ConfigError, UsageError
+from letrade_cli.core.errors import ConfigError, UsageError
 from letrade_cli.serverless.aws import AwsClients, error_code
 from letrade_cli.serverless.model import MAX_ZIPPED_BYTES, DeployRequest
 from letrade_cli.serverless.zipper import sha256_hex

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from letrade_cli.config.loader import find_profile, from_mapping, load_yaml_mapping
-from letrade_cli.errors import ConfigError, SecretInProfileError
+from letrade_cli.core.errors import ConfigError, SecretInProfileError
 from letrade_cli.serverless.secrets import REFERENCE, is_secret
 
 Architecture = Literal["x86_64", "arm64"]

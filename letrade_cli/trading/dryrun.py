@@ -26,10 +26,10 @@ from typing import Any
 
 from letrade_cli.config.trading import RiskSettings
 from letrade_cli.connector.source import TickSource
+from letrade_cli.core.errors import ExchangeRejectedError, UsageError
 from letrade_cli.core.histogram import LatencyHistogram
 from letrade_cli.core.orders import ZERO, Fill, OrderState, Side, Signal, SymbolRules
 from letrade_cli.core.tick import Tick
-from letrade_cli.errors import ExchangeRejectedError, UsageError
 from letrade_cli.trading.ledger import Ledger
 from letrade_cli.trading.order_manager import OrderManager
 from letrade_cli.trading.paper import PaperBroker, to_decimal

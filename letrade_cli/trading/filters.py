@@ -14,8 +14,8 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from letrade_cli.core.decimals import plain
+from letrade_cli.core.errors import UsageError
 from letrade_cli.core.orders import ZERO, OrderIntent, OrderType, SymbolRules
-from letrade_cli.errors import UsageError
 
 fmt = plain  # messages name values the way venues spell them: no exponent, no trailing zeros
 

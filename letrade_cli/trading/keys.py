@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from letrade_cli.config.trading import KeySettings
-from letrade_cli.errors import ConfigError
+from letrade_cli.core.errors import ConfigError
 from letrade_cli.venues.base import VenueSpec
 
 SIM_DEFAULT_KEY = "letrade-sim-key"  # the sim's documented, not-secret default account

@@ -25,6 +25,7 @@ from typing import cast
 from letrade_cli.config.stream import RestSettings
 from letrade_cli.config.trading import OrderSettings
 from letrade_cli.connector.rest import RestClient
+from letrade_cli.core.errors import ExchangeRejectedError, UnknownSymbolError
 from letrade_cli.core.orders import (
     Balance,
     Fill,
@@ -35,7 +36,6 @@ from letrade_cli.core.orders import (
     Side,
     SymbolRules,
 )
-from letrade_cli.errors import ExchangeRejectedError, UnknownSymbolError
 from letrade_cli.trading.keys import ApiKeys
 from letrade_cli.trading.venue import OrderListener
 from letrade_cli.venues.base import LastPrices, OrderApi, ServerClock, TradesQuery, VenueSpec

@@ -52,6 +52,12 @@ from dataclasses import replace
 from decimal import Decimal
 
 from letrade_cli.config.trading import OrderSettings
+from letrade_cli.core.errors import (
+    ExchangeRejectedError,
+    OutcomeUnknownError,
+    RateLimitedError,
+    UsageError,
+)
 from letrade_cli.core.orders import (
     Balance,
     Fill,
@@ -60,12 +66,6 @@ from letrade_cli.core.orders import (
     OrderState,
     Signal,
     SymbolRules,
-)
-from letrade_cli.errors import (
-    ExchangeRejectedError,
-    OutcomeUnknownError,
-    RateLimitedError,
-    UsageError,
 )
 from letrade_cli.trading.filters import check_intent
 from letrade_cli.trading.venue import OrderListener, TradingVenue

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
+from letrade_cli.core.errors import ExchangeRejectedError, UsageError
 from letrade_cli.core.orders import (
     ZERO,
     Balance,
@@ -38,7 +39,6 @@ from letrade_cli.core.orders import (
     TimeInForce,
 )
 from letrade_cli.core.tick import Tick
-from letrade_cli.errors import ExchangeRejectedError, UsageError
 from letrade_cli.trading.filters import ceil_to_step, floor_to_step
 from letrade_cli.trading.portfolio import Portfolio
 from letrade_cli.trading.venue import OrderListener

@@ -34,10 +34,10 @@ from letrade_cli.connector.source import Step
 from letrade_cli.connector.stats import NS_PER_MS, StreamStats
 from letrade_cli.core.bus import Bus
 from letrade_cli.core.cache import PriceCache
+from letrade_cli.core.errors import ConfigError, DecodeError, UsageError
 from letrade_cli.core.orders import SymbolRules
 from letrade_cli.core.tick import Tick
 from letrade_cli.core.waits import wait_event
-from letrade_cli.errors import ConfigError, DecodeError, UsageError
 
 KEY_RE = re.compile(
     r"(?:^|/)venue=(?P<venue>[^/]+)/market=(?P<market>[^/]+)/date=[^/]+/"

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from letrade_cli.core.errors import ExchangeRejectedError, UsageError
 from letrade_cli.core.orders import Balance, Fill, OrderIntent, OrderState, SymbolRules
 from letrade_cli.core.tick import Tick
-from letrade_cli.errors import ExchangeRejectedError, UsageError
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import importlib
 import os
 from collections.abc import Iterator
 
-from letrade_cli.errors import ConfigError, UsageError
+from letrade_cli.core.errors import ConfigError, UsageError
 from letrade_cli.venues.base import Dialect, SymbolFormat, Venue, VenueSpec
 
 BUILTIN: tuple[str, ...] = ("letrade_cli.venues.binance", "letrade_cli.venues.upbit")

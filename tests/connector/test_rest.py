@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 
 from letrade_cli.connector.rest import RestClient
-from letrade_cli.errors import ExchangeRejectedError, NetworkUnavailableError, RateLimitedError
+from letrade_cli.core.errors import ExchangeRejectedError, NetworkUnavailableError, RateLimitedError
 from letrade_cli.venues.base import RestRequest
 
 

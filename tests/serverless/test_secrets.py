@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from letrade_cli.errors import SecretInProfileError
+from letrade_cli.core.errors import SecretInProfileError
 from letrade_cli.serverless.deploy.config import describe_changes
 from letrade_cli.serverless.environment import mask_mapping, resolve_environment
 from letrade_cli.serverless.profile import load_lambda_profile

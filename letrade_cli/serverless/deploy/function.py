@@ -27,7 +27,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from letrade_cli.errors import ConfigError, UsageError
+from letrade_cli.core.errors import ConfigError, UsageError
 from letrade_cli.serverless.artifact import code_location, needs_s3, validate_zip
 from letrade_cli.serverless.aws import AwsClients
 from letrade_cli.serverless.deploy.config import DesiredConfig, config_changes, describe_changes

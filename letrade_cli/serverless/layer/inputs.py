@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from letrade_cli.errors import ConfigError, UsageError
+from letrade_cli.core.errors import ConfigError, UsageError
 from letrade_cli.serverless.profile import RUNTIMES, LambdaProfile, load_lambda_profile
 
 

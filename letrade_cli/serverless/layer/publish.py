@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from letrade_cli.errors import ConfigError
+from letrade_cli.core.errors import ConfigError
 from letrade_cli.serverless.artifact import needs_s3, upload_artifact
 from letrade_cli.serverless.aws import error_code
 from letrade_cli.serverless.model import PublishedLayer

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from letrade_cli.errors import ConfigError, LetradeError, NetworkUnavailableError
+from letrade_cli.core.errors import ConfigError, LetradeError, NetworkUnavailableError
 from letrade_cli.serverless import environment
 from letrade_cli.serverless.local.abi import MACHINES, LayerMismatchError, layer_compiled
 from letrade_cli.serverless.local.imports import RUNTIME_PROVIDED, UnresolvedImportError

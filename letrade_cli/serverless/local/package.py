@@ -10,7 +10,7 @@ import ast
 import re
 from pathlib import Path
 
-from letrade_cli.errors import ConfigError, UsageError
+from letrade_cli.core.errors import ConfigError, UsageError
 from letrade_cli.serverless.artifact import find_layer_artifact
 from letrade_cli.serverless.local.abi import check_layer_abi
 from letrade_cli.serverless.local.imports import (
