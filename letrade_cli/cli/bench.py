@@ -97,7 +97,7 @@ def _publish(
 
 INGEST_HELP = (
     f"{mode('ingest').summary}\n\n"
-    "A loopback server in its own process blasts pre-built Binance bookTicker/trade frames; "
+    "A loopback server in its own process blasts pre-built bookTicker/trade frames; "
     "every client runs in a fresh process over the same frames. "
     "Floors: server-capacity, picows-noop, letrade-transport. Baseline: websockets-json. "
     "Bare: websockets-orjson, aiohttp-orjson, picows-orjson. "

@@ -88,7 +88,9 @@ def dryrun(
     ] = None,
     venue: Annotated[
         str | None,
-        typer.Option(help="Live feed: sim, binance or upbit (default: profile, else sim)."),
+        typer.Option(
+            help="Live feed: a venue name (`letrade venues`; default: profile, else sim)."
+        ),
     ] = None,
     replay: Annotated[
         str | None,

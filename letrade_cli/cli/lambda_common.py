@@ -1,7 +1,7 @@
 """What every Lambda command shares: options, progress lines, and the one error-to-exit mapping.
 
 Every Lambda command body runs inside ``lambda_errors()``: a ``LetradeError`` becomes one red
-line (secrets redacted) and the exit code its class declares in ``letrade_cli.core.errors`` (2 usage/
+line (secrets redacted) and the exit code its class declares in ``core.errors`` (2 usage/
 config, 3 AWS said no, 4 network, 1 otherwise). No command maps exit codes itself. Only Typer is
 imported at module level, so ``letrade --help`` stays light.
 """

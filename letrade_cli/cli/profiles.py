@@ -98,7 +98,7 @@ def _builtin_names(incomplete: str) -> list[str]:
 @profiles_app.command(
     "init",
     epilog=examples(
-        ("letrade profiles init binance", "copy to ~/.config/letrade/profiles/ to edit"),
+        ("letrade profiles init NAME", "copy to ~/.config/letrade/profiles/ to edit"),
         ("letrade profiles init lambda --to ./profiles", "a project-local copy"),
     ),
 )

@@ -64,7 +64,8 @@ trade_app = typer.Typer(
     help=(
         "Place, cancel and read signed orders and balances. Keys come from the environment "
         "variables named in the profile's trading.keys (defaults: each venue's own, listed by "
-        "`letrade venues`; the sim uses its default account) and are never printed. Exit codes: 2 usage, 3 rejected by the venue, 4 network or unknown outcome."
+        "`letrade venues`; the sim uses its default account) and are never printed. "
+        "Exit codes: 2 usage, 3 rejected by the venue, 4 network or unknown outcome."
     ),
     no_args_is_help=True,
     epilog=examples(

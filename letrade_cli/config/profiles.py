@@ -7,7 +7,7 @@
 3. ``$XDG_CONFIG_HOME/letrade/profiles`` (``~/.config/letrade/profiles`` when unset)
 4. the built-in profiles, shipped as package data in ``letrade_cli/profiles/``
 
-so a user's own ``binance.yaml`` wins over the built-in one, and an installed tool (a wheel, pipx)
+so a user's own ``NAME.yaml`` wins over the built-in one, and an installed tool (a wheel, pipx)
 finds the built-ins from any working directory. Only the standard library is imported here, so
 shell completion of profile names stays fast.
 """

@@ -24,7 +24,7 @@ from letrade_cli.core.cache import PriceCache
 from letrade_cli.core.errors import NetworkUnavailableError
 from letrade_cli.core.tick import Tick
 from letrade_cli.venues.base import Dialect, MarketInfo, VenueSpec
-from letrade_cli.venues.registry import dialect_for, venue_spec
+from letrade_cli.venues.registry import dialect_for, venue_of, venue_spec
 
 DAY_CHANGE_REFRESH_S = 30.0  # the venue's 24 h change, refreshed this often (weight 2-80)
 
@@ -79,7 +79,8 @@ class StreamService:
     async def start(self) -> None:
         """Start the sim if asked, check symbols, connect, and start the fallback."""
         ws_url, rest_url = await self._endpoints()
-        self.rest = RestClient(rest_url, self.settings.rest)
+        weight_header = venue_of(self.spec).capabilities.weight_header
+        self.rest = RestClient(rest_url, self.settings.rest, weight_header=weight_header)
         markets_request = self.dialect.markets_request()
         try:
             payload = await self.rest.get_json(markets_request)

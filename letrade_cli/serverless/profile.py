@@ -1,7 +1,7 @@
 """`profiles/lambda.yaml`: the functions and layers we deploy, typed and checked.
 
 Secrets are never written in the file. An environment value that is secret by its name
-(``UPBIT_KEY``, ``DB_PASS``) or by its shape (``Bearer …``, a webhook URL with a token; see
+(``VENUE_KEY``, ``DB_PASS``) or by its shape (``Bearer …``, a webhook URL with a token; see
 ``secrets.py``) must be a reference: ``ssm:/path``, ``secretsmanager:name`` or ``env:VARIABLE``
 (read from the deployer's environment at deploy time). A literal is refused with
 ``SecretInProfileError``.

@@ -65,7 +65,12 @@ class LiveVenue:
         self.api: OrderApi = package.order_api(spec.name)
         self._signer = package.signer(keys.api_key, keys.secret, self.settings.recv_window_ms)
         rest = rest_settings or RestSettings(timeout_s=self.settings.timeout_s)
-        self.client = RestClient(rest_url or spec.rest_url, rest, signer=self._signer)
+        self.client = RestClient(
+            rest_url or spec.rest_url,
+            rest,
+            signer=self._signer,
+            weight_header=package.capabilities.weight_header,
+        )
         self._listeners: list[OrderListener] = []
         self._seen_trades: set[tuple[str, str]] = set()
         self._reported: dict[str, Decimal] = {}  # client id -> quantity reported as fills

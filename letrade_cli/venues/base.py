@@ -149,7 +149,7 @@ class Dialect(Protocol):
         ...
 
 
-# -- capabilities as data -------------------------------------------------------------------------
+# -- capabilities as data ---------------------------------------------------------------
 
 
 _ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
@@ -194,9 +194,10 @@ class SymbolFormat:
         if self.separator:
             first, sep, second = symbol.partition(self.separator)
             if not sep or not first or not second:
+                example = self.join("BTC", self.quotes[0] if self.quotes else "USDT")
                 raise UsageError(
                     f"{symbol!r} is not written {self.join('BASE', 'QUOTE')}",
-                    hint=f"write it like {self.join('BTC', self.quotes[0] if self.quotes else 'USDT')}",
+                    hint=f"write it like {example}",
                 )
             return (second, first) if self.quote_first else (first, second)
         for quote in sorted(self.quotes, key=len, reverse=True):
@@ -246,6 +247,7 @@ class Capabilities:
         order_types: Order types accepted (``OrderType`` values).
         times_in_force: Times in force accepted for limit orders (``TimeInForce`` values).
         weighted_requests: Requests cost a weight (``RestRequest.weight``) against a budget.
+        weight_header: The answer header that reports the weight used so far.
         rate_limits: The venue's documented limits.
     """
 
@@ -260,10 +262,11 @@ class Capabilities:
     order_types: frozenset[str] = frozenset({"MARKET", "LIMIT"})
     times_in_force: frozenset[str] = frozenset({"GTC"})
     weighted_requests: bool = False
+    weight_header: str = ""
     rate_limits: tuple[RateLimit, ...] = ()
 
 
-# -- the order API and the venue package ------------------------------------------------------------
+# -- the order API and the venue package ---------------------------------------------------
 
 
 class OrderApi(Protocol):
