@@ -28,9 +28,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/letrade stream BTCUSDT ETHUSDT --venue sim --duration 20
 
-# ruff, lint-imports and mypy once, then the suite on every supported Python present, JOBS of
-# them at a time
-# (each suite's output is printed whole when it ends).
+# ruff, lint-imports and mypy once, then the suite on every supported Python present, JOBS of them
+# at a time (each suite's output is printed whole when it ends).
 JOBS ?= 2
 test: lint typecheck test-all
 
