@@ -189,12 +189,12 @@ class Hub:
         self._changed = asyncio.Event()
         self.wall_offset = 0.0
         self._closing: set[asyncio.Future[Any]] = set()
-        self.rules: dict[str, StreamRules] = {}
+        self.stream_rules: dict[str, StreamRules] = {}
         self._key_symbols: dict[str, str] = {}
 
     def register(self, dialect: str, rules: StreamRules) -> None:
         """Declare how ``dialect``'s connections are treated (before it opens any)."""
-        self.rules[dialect] = rules
+        self.stream_rules[dialect] = rules
 
     @property
     def stats(self) -> SimStats:
@@ -210,7 +210,7 @@ class Hub:
     def new_conn(self, dialect: str, ws: Any, transport: Any, combined: bool) -> Conn:
         """Register a freshly upgraded connection."""
         self._next_id += 1
-        rules = self.rules.get(dialect, DEFAULT_RULES)
+        rules = self.stream_rules.get(dialect, DEFAULT_RULES)
         conn = Conn(self._next_id, dialect, ws, transport, combined, rules)
         self.conns[conn.id] = conn
         self.total += 1
