@@ -370,7 +370,7 @@ def _judge(result: SoakResult, config: SoakConfig) -> None:
 
 
 def _symbols(n: int) -> list[str]:
-    from letrade_cli.sim.markets import binance_markets
+    from letrade_cli.venues.binance.sim.markets import binance_markets
 
     return sorted(binance_markets(), key=lambda s: (not s.endswith("USDT"), s))[:n]
 

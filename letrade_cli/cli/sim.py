@@ -29,7 +29,8 @@ def sim(
     seed: Annotated[int, typer.Option(help="Seed of the random walks and candle history.")] = 7,
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     weight_limit: Annotated[
-        int, typer.Option(help="Binance REST request weight per minute.", min=1)
+        int,
+        typer.Option(help="REST request weight per minute (dialects that weigh requests).", min=1),
     ] = 6000,
     api_key: Annotated[
         str | None,
@@ -42,14 +43,14 @@ def sim(
     balance: Annotated[
         list[str] | None,
         typer.Option(
-            help="Starting balance AMOUNTASSET, repeatable (10000USDT, 1BTC); prefix binance: or "
-            "upbit: for one venue. Default: 10000USDT 1BTC 10ETH / 10000000KRW 0.1BTC.",
+            help="Starting balance AMOUNTASSET, repeatable (10000USDT, 1BTC); prefix VENUE: "
+            "for one venue's account, else every account gets it. Default: each dialect's own.",
         ),
     ] = None,
 ) -> None:
-    """Serve Binance- and Upbit-dialect market data and orders (WebSocket + REST) on one port.
+    """Serve every registered venue's dialect: market data and orders (WebSocket + REST), one port.
 
-    One account per venue (orders, balances, user data stream), opened by --api-key/--api-secret.
+    One account per venue (orders, balances, user streams), opened by --api-key/--api-secret.
 
     Prints one JSON line ({"ws_url", "rest_url", "port"}) to stdout, logs to stderr.
     """
@@ -80,8 +81,7 @@ def sim(
         weight_limit_per_min=weight_limit,
         api_key=api_key or DEFAULT_API_KEY,
         api_secret=api_secret or DEFAULT_API_SECRET,
-        binance_balances=balances.get("binance"),
-        upbit_balances=balances.get("upbit"),
+        balances=balances,
     )
 
     async def serve(context: RunContext) -> int:

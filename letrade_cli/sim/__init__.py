@@ -1,1 +1,1 @@
-"""The embedded exchange: market generator, order book, Binance and Upbit dialects."""
+"""The embedded exchange: market generator, order book, and every registered venue's dialect."""

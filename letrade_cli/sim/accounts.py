@@ -3,12 +3,15 @@
 The default key pair is **not secret**: it only opens the sim's own accounts on 127.0.0.1, and
 every helper, test and profile uses these constants (override them with ``SimConfig`` or
 ``letrade sim --api-key/--api-secret``). Balances are ``Decimal``; every change goes through
-:class:`Account`, which never lets a free or locked amount go below zero.
+:class:`Account`, which never lets a free or locked amount go below zero. Each registered venue's
+sim dialect opens one account, named after it, with its own starting balances and
+:class:`AccountRules` (fees, self-trade prevention).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -17,18 +20,24 @@ ZERO = Decimal(0)
 DEFAULT_API_KEY = "letrade-sim-key"
 DEFAULT_API_SECRET = "letrade-sim-secret"  # documented, not a secret: the sim's own accounts
 
-BINANCE = "binance"
-UPBIT = "upbit"
 
-DEFAULT_BINANCE_BALANCES: dict[str, Decimal] = {
-    "USDT": Decimal(10000),
-    "BTC": Decimal(1),
-    "ETH": Decimal(10),
-}
-DEFAULT_UPBIT_BALANCES: dict[str, Decimal] = {
-    "KRW": Decimal(10_000_000),
-    "BTC": Decimal("0.1"),
-}
+@dataclass(frozen=True, slots=True)
+class AccountRules:
+    """How a venue's order engine charges and matches one account, as data.
+
+    Attributes:
+        fee_rate: Commission rate (maker = taker), e.g. ``Decimal("0.001")`` for 0.1%.
+        fee_in_quote: True: the fee is a share of the quote amount, on top of a buy (and locked
+            with it). False: a share of what is received (the base on a buy, the quote on a sell).
+        self_trade_prevention: True: a taker expires the account's own resting orders within its
+            reach (EXPIRE_MAKER) and walks the book without them. False: its orders may trade
+            with each other.
+    """
+
+    fee_rate: Decimal
+    fee_in_quote: bool = False
+    self_trade_prevention: bool = False
+
 
 _BALANCE_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z][A-Za-z0-9]{1,11})\s*$")
 
@@ -45,22 +54,33 @@ def parse_balance(text: str) -> tuple[str, Decimal]:
     return m.group(2).upper(), amount
 
 
-def parse_balances(items: list[str]) -> dict[str, dict[str, Decimal]]:
-    """``["10000USDT", "upbit:5000000KRW"]`` -> starting balances per venue that has any.
+def parse_balances(
+    items: list[str], venues: Sequence[str] | None = None
+) -> dict[str, dict[str, Decimal]]:
+    """``["10000USDT", "VENUE:5000000KRW"]`` -> starting balances per venue that has any.
 
-    An item without a ``binance:``/``upbit:`` prefix goes to both venues; a venue named in no
-    item keeps its defaults (it is absent from the result).
+    ``venues`` are the known prefixes (default: every venue with a registered sim dialect). An
+    item without a ``VENUE:`` prefix goes to every venue; a venue named in no item keeps its
+    defaults (it is absent from the result).
     """
+    known = list(venues) if venues is not None else sim_venues()
     out: dict[str, dict[str, Decimal]] = {}
     for item in items:
         venue, sep, rest = item.partition(":")
-        if sep and venue.lower() not in (BINANCE, UPBIT):
-            raise ValueError(f"venue {venue!r} in {item!r} is not binance or upbit")
-        venues = [venue.lower()] if sep else [BINANCE, UPBIT]
+        if sep and venue.lower() not in known:
+            raise ValueError(f"venue {venue!r} in {item!r} is not one of {', '.join(known)}")
+        targets = [venue.lower()] if sep else known
         asset, amount = parse_balance(rest if sep else item)
-        for v in venues:
+        for v in targets:
             out.setdefault(v, {})[asset] = amount
     return out
+
+
+def sim_venues() -> list[str]:
+    """The names of the registered venues that have a sim dialect, in registration order."""
+    from letrade_cli.venues.registry import venues
+
+    return [name for name, venue in venues().items() if venue.sim is not None]
 
 
 class InsufficientBalance(Exception):
@@ -81,7 +101,7 @@ class Holding:
 
 
 class Account:
-    """One venue account: holdings per asset and the time of the last change."""
+    """One venue's account: holdings per asset and the time of the last change."""
 
     def __init__(self, venue: str, balances: dict[str, Decimal]) -> None:
         self.venue = venue

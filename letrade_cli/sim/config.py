@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from letrade_cli.sim.accounts import (
-    DEFAULT_API_KEY,
-    DEFAULT_API_SECRET,
-    DEFAULT_BINANCE_BALANCES,
-    DEFAULT_UPBIT_BALANCES,
-)
+from letrade_cli.sim.accounts import DEFAULT_API_KEY, DEFAULT_API_SECRET
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,17 +18,17 @@ class SimConfig:
         seed: Seed of every random walk and of the candle history.
         host: Interface to bind (keep it on loopback).
         port: TCP port; 0 lets the OS pick a free one.
-        ping_interval_s: Server ping period on Binance connections.
+        ping_interval_s: Server ping period on the connections of dialects that ping.
         pong_timeout_s: Disconnect when no pong arrived for this long.
         inbound_limit_per_s: More incoming text frames than this in one second -> disconnect.
         max_connection_age_s: The server closes connections older than this.
-        weight_limit_per_min: Binance REST request weight allowed per minute.
+        weight_limit_per_min: REST request weight allowed per minute (dialects that weigh).
         slice_s: Generator time slice: due events are released and sent this often.
         max_write_buffer: A connection whose unsent bytes exceed this is dropped (slow consumer).
-        api_key: The key that opens the sim's accounts (Binance ``X-MBX-APIKEY``, Upbit access key).
-        api_secret: The matching secret (Binance HMAC key, Upbit JWT key).
-        binance_balances: Binance starting balances (None: 10000 USDT, 1 BTC, 10 ETH).
-        upbit_balances: Upbit starting balances (None: 10,000,000 KRW, 0.1 BTC).
+        api_key: The key that opens the sim's accounts (each dialect's API key or access key).
+        api_secret: The matching secret (each dialect's signing key).
+        balances: Starting balances per account (venue) name; an account absent or empty here
+            starts with its dialect's defaults.
     """
 
     rate: float = 200.0
@@ -48,14 +44,24 @@ class SimConfig:
     max_write_buffer: int = 64 * 1024 * 1024
     api_key: str = DEFAULT_API_KEY
     api_secret: str = field(default=DEFAULT_API_SECRET, repr=False)
-    binance_balances: dict[str, Decimal] | None = None
-    upbit_balances: dict[str, Decimal] | None = None
+    balances: dict[str, dict[str, Decimal]] = field(default_factory=dict)
 
-    def starting_balances(self, venue: str) -> dict[str, Decimal]:
-        """The starting balances of ``venue``'s account (``binance`` or ``upbit``)."""
-        if venue == "binance":
-            return dict(self.binance_balances or DEFAULT_BINANCE_BALANCES)
-        return dict(self.upbit_balances or DEFAULT_UPBIT_BALANCES)
+    def starting_balances(
+        self, venue: str, defaults: Mapping[str, Decimal] | None = None
+    ) -> dict[str, Decimal]:
+        """The starting balances of ``venue``'s account.
+
+        ``balances[venue]`` when set, else ``defaults``, else the defaults of the venue's
+        registered sim dialect (none: an empty account).
+        """
+        chosen = self.balances.get(venue)
+        if chosen:
+            return dict(chosen)
+        if defaults is None:
+            from letrade_cli.sim.dialect import default_balances
+
+            defaults = default_balances(venue)
+        return dict(defaults)
 
 
 @dataclass(slots=True)

@@ -17,6 +17,7 @@ import struct
 import time
 from collections import Counter, deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from letrade_cli.sim.config import SimConfig, SimStats
@@ -28,9 +29,6 @@ OP_TEXT = 0x1
 OP_BINARY = 0x2
 OP_PING = 0x9
 
-BINANCE = "binance"
-UPBIT = "upbit"
-
 Payloads = dict[str, list[bytes]]
 Times = dict[str, list[int]]
 """Per stream key, the event time (ms) of each of its payloads, in the same order."""
@@ -38,6 +36,30 @@ Times = dict[str, list[int]]
 LIGHT_RATE_PER_S = 2000.0  # up to this aggregate rate every event is sent when it is due
 MAX_IDLE_S = 0.05  # a light loop still wakes this often (new subscriptions, housekeeping)
 PERIODIC_S = 0.1  # build_periodic's cadence (100 ms depth streams; the rest once a second)
+
+
+def _whole_key(key: str) -> str:
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class StreamRules:
+    """How the hub treats a dialect's WebSocket connections, as data.
+
+    Attributes:
+        opcode: The opcode of its data frames (``OP_TEXT`` or ``OP_BINARY``).
+        server_ping: The hub pings its connections every ``ping_interval_s`` and drops those
+            that sent no pong for ``pong_timeout_s``.
+        key_symbol: The market symbol a stream key of the dialect is about (default: the key
+            is the symbol).
+    """
+
+    opcode: int = OP_TEXT
+    server_ping: bool = False
+    key_symbol: Callable[[str], str] = _whole_key
+
+
+DEFAULT_RULES = StreamRules()
 
 
 def frame_header(opcode: int, n: int) -> bytes:
@@ -53,10 +75,20 @@ def frame_header(opcode: int, n: int) -> bytes:
 class Conn:
     """One WebSocket connection as the hub sees it."""
 
-    def __init__(self, cid: int, dialect: str, ws: Any, transport: Any, combined: bool) -> None:
+    def __init__(
+        self,
+        cid: int,
+        dialect: str,
+        ws: Any,
+        transport: Any,
+        combined: bool,
+        rules: StreamRules = DEFAULT_RULES,
+    ) -> None:
         now = time.monotonic()
         self.id = cid
         self.dialect = dialect
+        self.rules = rules
+        self.opcode = rules.opcode
         self.ws = ws
         self.transport = transport
         self.combined = combined
@@ -67,7 +99,7 @@ class Conn:
         self.inbound: deque[float] = deque()
         self.closed = False
         self.frames = 0
-        self.upbit_format = "DEFAULT"
+        self.data_format = "DEFAULT"  # a dialect's per-connection message format, if it has one
         self._prefixes: dict[str, bytes] = {}
 
     def write(self, payloads: list[bytes], opcode: int = OP_TEXT) -> None:
@@ -115,7 +147,7 @@ class Conn:
         for ms in sorted(by_ms):
             parts.extend(by_ms[ms])
         if parts:
-            self.write(parts, OP_BINARY if self.dialect == UPBIT else OP_TEXT)
+            self.write(parts, self.opcode)
 
     def too_chatty(self, limit: int) -> bool:
         """Record one incoming text frame; True when more than ``limit`` arrived within 1 s."""
@@ -157,6 +189,12 @@ class Hub:
         self._changed = asyncio.Event()
         self.wall_offset = 0.0
         self._closing: set[asyncio.Future[Any]] = set()
+        self.stream_rules: dict[str, StreamRules] = {}
+        self._key_symbols: dict[str, str] = {}
+
+    def register(self, dialect: str, rules: StreamRules) -> None:
+        """Declare how ``dialect``'s connections are treated (before it opens any)."""
+        self.stream_rules[dialect] = rules
 
     @property
     def stats(self) -> SimStats:
@@ -172,7 +210,8 @@ class Hub:
     def new_conn(self, dialect: str, ws: Any, transport: Any, combined: bool) -> Conn:
         """Register a freshly upgraded connection."""
         self._next_id += 1
-        conn = Conn(self._next_id, dialect, ws, transport, combined)
+        rules = self.stream_rules.get(dialect, DEFAULT_RULES)
+        conn = Conn(self._next_id, dialect, ws, transport, combined, rules)
         self.conns[conn.id] = conn
         self.total += 1
         self._notify()
@@ -193,6 +232,8 @@ class Hub:
         for s in new:
             conn.streams[s] = None
             self.refs[s] += 1
+            if s not in self._key_symbols:
+                self._key_symbols[s] = conn.rules.key_symbol(s)
         if new:
             self._refresh()
 
@@ -204,6 +245,7 @@ class Hub:
             self.refs[s] -= 1
             if self.refs[s] <= 0:
                 del self.refs[s]
+                self._key_symbols.pop(s, None)
         if gone:
             self._refresh()
 
@@ -283,7 +325,7 @@ class Hub:
             if now - conn.opened > cfg.max_connection_age_s:
                 self._close(conn, 1000, b"max connection age")
                 continue
-            if conn.dialect != BINANCE:
+            if not conn.rules.server_ping:
                 continue
             if now - conn.last_pong > cfg.pong_timeout_s:
                 log.info(
@@ -302,17 +344,11 @@ class Hub:
         task.add_done_callback(self._closing.discard)
 
     def _refresh(self) -> None:
-        symbols = {key_symbol(k) for k in self.refs}
+        key_symbols = self._key_symbols
+        symbols = {key_symbols[k] for k in self.refs}
         loop_now = asyncio.get_running_loop().time()
         self.engine.set_active(symbols, loop_now, int(time.time() * 1000))
 
     def _notify(self) -> None:
         self._changed.set()
         self._changed = asyncio.Event()
-
-
-def key_symbol(key: str) -> str:
-    """The market symbol of a stream key (``btcusdt@trade`` or ``trade:KRW-BTC:DEFAULT``)."""
-    if "@" in key:
-        return key.split("@", 1)[0].upper()
-    return key.split(":")[1]

@@ -1,5 +1,7 @@
-"""The sim's listed markets: Binance symbols and Upbit codes with real-looking tick and lot sizes.
+"""The sim's market record and the helpers each venue's dialect lists its markets with.
 
+Every dialect lists its own markets (real-looking symbols, tick and lot sizes) with
+:func:`make_market`; the sim lists the markets of every registered dialect in one engine.
 Prices and quantities live as integers (ticks, lots); a market knows how to turn them into the
 decimal strings the venues send. ``price_e8``/``qty_e8`` are the tick and lot sizes in units of
 1e-8, so formatting is integer arithmetic only.
@@ -10,7 +12,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 
 E8 = 100_000_000
 
@@ -30,32 +31,14 @@ QUOTE_USD: dict[str, float] = {
     "KRW": 1.0 / 1350.0,
 }  # fmt: skip
 
-UPBIT_STEP = Decimal("0.00000001")
-
-BINANCE_QUOTES = ("USDT", "FDUSD", "USDC", "BTC", "ETH", "BNB")
-
-UPBIT_NAMES: dict[str, tuple[str, str]] = {
-    "BTC": ("비트코인", "Bitcoin"), "ETH": ("이더리움", "Ethereum"), "XRP": ("리플", "XRP"),
-    "SOL": ("솔라나", "Solana"), "DOGE": ("도지코인", "Dogecoin"), "ADA": ("에이다", "Cardano"),
-    "TRX": ("트론", "TRON"), "LINK": ("체인링크", "Chainlink"), "DOT": ("폴카닷", "Polkadot"),
-    "AVAX": ("아발란체", "Avalanche"), "ETC": ("이더리움클래식", "Ethereum Classic"),
-    "SHIB": ("시바이누", "Shiba Inu"), "SUI": ("수이", "Sui"), "NEAR": ("니어프로토콜", "NEAR"),
-}  # fmt: skip
-
-UPBIT_CODES = (
-    *(f"KRW-{b}" for b in UPBIT_NAMES),
-    "BTC-ETH", "BTC-XRP", "BTC-SOL", "BTC-ADA", "BTC-DOGE", "BTC-LINK", "BTC-DOT",
-    "USDT-BTC", "USDT-ETH", "USDT-XRP", "USDT-SOL",
-)  # fmt: skip
-
 
 @dataclass(frozen=True, slots=True)
 class Market:
     """One listed market.
 
     Attributes:
-        symbol: The venue's spelling (``BTCUSDT``, ``KRW-BTC``).
-        venue: ``binance`` or ``upbit``.
+        symbol: The venue's spelling of the market.
+        venue: The name of the dialect that lists it.
         base: Base asset.
         quote: Quote asset.
         tick: Price tick size.
@@ -78,19 +61,19 @@ class Market:
     lot_usd: float
 
     def price_str(self, ticks: int) -> str:
-        """Ticks as Binance's 8-decimal string (``"0.35210000"``)."""
+        """Ticks as an 8-decimal string (``"0.35210000"``)."""
         return e8_str(ticks * self.price_e8)
 
     def qty_str(self, lots: int) -> str:
-        """Lots as Binance's 8-decimal string."""
+        """Lots as an 8-decimal string."""
         return e8_str(lots * self.qty_e8)
 
     def price_float(self, ticks: int) -> float:
-        """Ticks as the JSON number Upbit sends (display only, never used for money here)."""
+        """Ticks as a JSON number, for dialects that send numbers (display only, never money)."""
         return ticks * self.price_e8 / E8
 
     def qty_float(self, lots: int) -> float:
-        """Lots as the JSON number Upbit sends."""
+        """Lots as a JSON number."""
         return lots * self.qty_e8 / E8
 
     def price_decimal(self, ticks: int) -> Decimal:
@@ -119,36 +102,24 @@ def _pow10_at_most(x: float) -> Decimal:
     return Decimal(1).scaleb(math.floor(math.log10(x)))
 
 
-def _binance_tick(price: float) -> Decimal:
+def significant_tick(price: float) -> Decimal:
+    """A tick of about five significant digits at ``price``, between 1e-8 and 0.01."""
     exp = max(-8, min(-2, math.floor(math.log10(price)) - 4))
     return Decimal(1).scaleb(exp)
 
 
-def _step(base_usd: float) -> Decimal:
+def lot_step(base_usd: float) -> Decimal:
+    """A lot size worth at most about one USD at a base price of ``base_usd``, 1e-8 to 1."""
     exp = max(-8, min(0, math.floor(math.log10(1.0 / base_usd))))
     return Decimal(1).scaleb(exp)
 
 
-def _upbit_tick(price: float, quote: str) -> Decimal:
-    if quote == "BTC":
-        return Decimal("0.00000001")
-    if quote == "USDT":
-        return _binance_tick(price) * 10 if price > 1000 else _binance_tick(price)
-    table = (
-        (2_000_000, "1000"), (1_000_000, "500"), (500_000, "100"), (100_000, "50"),
-        (10_000, "10"), (1_000, "1"), (100, "0.1"), (10, "0.01"), (1, "0.001"),
-    )  # fmt: skip
-    for floor, tick in table:
-        if price >= floor:
-            return Decimal(tick)
-    return Decimal("0.0001")
-
-
-def _make(
+def make_market(
     symbol: str, venue: str, base: str, quote: str, tick: Decimal, step: Decimal | None = None
 ) -> Market:
+    """One market at its typical price (``USD_PRICES`` in ``QUOTE_USD``); lot from ``lot_step``."""
     price = USD_PRICES[base] / QUOTE_USD[quote]
-    step = step if step is not None else _step(USD_PRICES[base])
+    step = step if step is not None else lot_step(USD_PRICES[base])
     price_e8 = int(tick * E8)
     qty_e8 = int(step * E8)
     start_ticks = max(10, round(price / float(tick)))
@@ -164,35 +135,3 @@ def _make(
         start_ticks=start_ticks,
         lot_usd=float(step) * USD_PRICES[base],
     )
-
-
-@cache
-def binance_markets() -> dict[str, Market]:
-    """Every Binance symbol the sim lists (majors x USDT/FDUSD/USDC/BTC/ETH/BNB)."""
-    out: dict[str, Market] = {}
-    for base in USD_PRICES:
-        for quote in BINANCE_QUOTES:
-            if base == quote or (quote in ("ETH", "BNB") and base in ("BTC", "ETH")):
-                continue
-            price = USD_PRICES[base] / QUOTE_USD[quote]
-            if price < 1e-7:
-                continue
-            out[base + quote] = _make(base + quote, "binance", base, quote, _binance_tick(price))
-    return out
-
-
-@cache
-def upbit_markets() -> dict[str, Market]:
-    """Every Upbit code the sim lists (``KRW-BTC``, ``BTC-ETH``, ``USDT-BTC`` ...)."""
-    out: dict[str, Market] = {}
-    for code in UPBIT_CODES:
-        quote, base = code.split("-")
-        price = USD_PRICES[base] / QUOTE_USD[quote]
-        # Upbit takes volumes to 8 decimals: its lot is 1e-8 (orders of any such volume match).
-        out[code] = _make(code, "upbit", base, quote, _upbit_tick(price, quote), UPBIT_STEP)
-    return out
-
-
-def all_markets() -> dict[str, Market]:
-    """Binance and Upbit markets in one map (their spellings never collide)."""
-    return {**binance_markets(), **upbit_markets()}

@@ -1,7 +1,7 @@
 """The sim's order engine: user orders matched in the generator's books, balances, fees, trades.
 
-Both dialects (:mod:`letrade_cli.venues.binance.sim.orders`, :mod:`letrade_cli.venues.upbit.sim.orders`)
-validate a request in the venue's terms, then call :meth:`OrderEngine.place`. A user order goes
+Each venue's sim dialect validates a request in the venue's terms, then calls
+:meth:`OrderEngine.place` on its own account. A user order goes
 into the symbol's :class:`~letrade_cli.sim.orderbook.OrderBook` with owner ``user``: a market
 order walks the levels; a limit order takes what crosses and rests (GTC) or expires (IOC; FOK
 only when it can fill completely). A resting order fills when the generator's takers or the market
@@ -9,13 +9,15 @@ maker's requotes cross it: the feed reports every fill to :meth:`OrderEngine.on_
 the one place where user orders, balances and trades change. Symbols with resting user orders keep
 generating market activity (they are pinned) even when nobody subscribes to them.
 
-Balances: a limit buy locks ``price x qty`` of the quote asset (plus the fee where the fee is paid
-in quote, Upbit), a sell locks the quantity; each fill releases its share of the lock and pays the
-actual amount; a closed order releases what is left. Fees: Binance 0.1% of what is received
-(base on a buy, quote on a sell), Upbit 0.05% of the quote amount, on top of a buy; rounded down
-to 1e-8. Self-trades: on Binance a taker expires our own resting orders within its reach
+How an account is charged and matched comes from its dialect, as
+:class:`~letrade_cli.sim.accounts.AccountRules`. Balances: a limit buy locks ``price x qty`` of
+the quote asset (plus the fee where the fee is paid in quote, ``fee_in_quote``), a sell locks the
+quantity; each fill releases its share of the lock and pays the actual amount; a closed order
+releases what is left. Fees: ``fee_rate`` of what is received (base on a buy, quote on a sell),
+or with ``fee_in_quote`` of the quote amount, on top of a buy; rounded down to 1e-8. Self-trades:
+with ``self_trade_prevention`` a taker expires the account's own resting orders within its reach
 (EXPIRE_MAKER, status ``EXPIRED_IN_MATCH``; a market order reaches as deep as its quantity walks
-the book without them); Upbit orders may trade with each other.
+the book without them); without it the account's orders may trade with each other.
 
 Fault injection for the order routes (for the order path's tests) lives on ``SimExchange``:
 
@@ -25,11 +27,10 @@ Fault injection for the order routes (for the order path's tests) lives on ``Sim
 - ``sim.fail_next_orders(n=1, status=503, after_accept=False)``: the next ``n`` order requests
   answer ``status``; with ``after_accept=True`` the order was placed first (the 5xx hides it).
 - ``sim.throttle_next_orders(n=1, retry_after_s=1)``: the next ``n`` order requests answer 429
-  with ``Retry-After`` (Binance ``-1015``, Upbit ``too_many_requests``); nothing is placed.
+  with ``Retry-After`` (in each dialect's own error body); nothing is placed.
 
-"Order requests" are the routes that change orders: ``POST``/``DELETE /api/v3/order``,
-``DELETE /api/v3/openOrders``, ``POST /v1/orders``, ``DELETE /v1/order``; lookups (``GET``) are
-never faulted, so a client can always find out what happened.
+"Order requests" are the routes that change orders (each dialect marks its own: placing,
+cancelling); lookups (``GET``) are never faulted, so a client can always find out what happened.
 """
 
 from __future__ import annotations
@@ -38,11 +39,11 @@ import asyncio
 import itertools
 import time
 import uuid as uuidlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
-from letrade_cli.sim.accounts import BINANCE, ZERO, Account, InsufficientBalance
+from letrade_cli.sim.accounts import ZERO, Account, AccountRules, InsufficientBalance
 from letrade_cli.sim.generator import USER, MarketEngine, SymbolFeed
 from letrade_cli.sim.markets import Market
 from letrade_cli.sim.orderbook import Fill
@@ -51,7 +52,6 @@ from letrade_cli.sim.orderbook import OrderType as BookType
 from letrade_cli.sim.orderbook import Side as BookSide
 
 E8 = Decimal("0.00000001")
-FEE_RATES: dict[str, Decimal] = {BINANCE: Decimal("0.001"), "upbit": Decimal("0.0005")}
 
 BUY = "BUY"
 SELL = "SELL"
@@ -156,21 +156,43 @@ Listener = Callable[[OrderUpdate], None]
 
 
 class OrderEngine:
-    """Places, matches, cancels and looks up user orders on both venues."""
+    """Places, matches, cancels and looks up user orders on every venue's account.
 
-    def __init__(self, market: MarketEngine, accounts: dict[str, Account]) -> None:
+    ``accounts`` and their ``rules`` (same keys) open accounts at once; :meth:`open_account`
+    opens one more.
+    """
+
+    def __init__(
+        self,
+        market: MarketEngine,
+        accounts: Mapping[str, Account] | None = None,
+        rules: Mapping[str, AccountRules] | None = None,
+    ) -> None:
         self.market = market
-        self.accounts = accounts
-        self.orders: dict[str, dict[int, SimOrder]] = {v: {} for v in accounts}
+        self.accounts: dict[str, Account] = {}
+        self.rules: dict[str, AccountRules] = {}
+        self.orders: dict[str, dict[int, SimOrder]] = {}
         self.by_uuid: dict[str, SimOrder] = {}
         # venue -> client id -> the open order that has it (oldest first): O(1) duplicate checks
-        self._open: dict[str, dict[str, SimOrder]] = {v: {} for v in accounts}
-        self.trades: dict[str, list[SimTrade]] = {v: [] for v in accounts}
+        self._open: dict[str, dict[str, SimOrder]] = {}
+        self.trades: dict[str, list[SimTrade]] = {}
+        for name, account in (accounts or {}).items():
+            self.open_account(name, account, (rules or {})[name])
         self.listeners: list[Listener] = []
         self._resting: dict[tuple[str, int], SimOrder] = {}
         self._ids = itertools.count(10_000)
         self._pins_due = False
         market.set_fill_hook(self.on_fills)
+
+    def open_account(self, venue: str, account: Account, rules: AccountRules) -> None:
+        """Add ``venue``'s account, charged and matched by ``rules``."""
+        if venue in self.accounts:
+            raise ValueError(f"the sim already has an account {venue!r}")
+        self.accounts[venue] = account
+        self.rules[venue] = rules
+        self.orders[venue] = {}
+        self._open[venue] = {}
+        self.trades[venue] = []
 
     # ---- queries -------------------------------------------------------------------------
 
@@ -208,18 +230,18 @@ class OrderEngine:
 
     def fee_rate(self, venue: str) -> Decimal:
         """The venue's commission rate (maker = taker)."""
-        return FEE_RATES[venue]
+        return self.rules[venue].fee_rate
 
     def levels(self, market: Market, side: str, venue: str | None = None) -> list[tuple[int, int]]:
         """The ``(ticks, lots)`` levels a ``side`` taker meets, best first.
 
-        With ``venue`` = Binance our own resting orders are left out (self-trade prevention
-        expires them instead of trading with them).
+        With a ``venue`` whose rules prevent self-trades, its own resting orders are left out
+        (self-trade prevention expires them instead of trading with them).
         """
         feed = self.market.feed(market.symbol, now_ms())
         bids, asks = feed.book.depth(1 << 30)
         levels = asks if side == BUY else bids
-        if venue != BINANCE or not self._resting:
+        if venue is None or not self._resting or not self.rules[venue].self_trade_prevention:
             return levels
         own: dict[int, int] = {}
         for o in self._resting.values():
@@ -299,8 +321,9 @@ class OrderEngine:
         account = self.accounts[venue]
         if client_id and client_id in self._open[venue]:
             raise DuplicateOrder(client_id)
-        rate = FEE_RATES[venue]
-        fee_in_quote = venue != BINANCE
+        rules = self.rules[venue]
+        rate = rules.fee_rate
+        fee_in_quote = rules.fee_in_quote
         if side == BUY:
             asset = market.quote
             if lock is None:
@@ -339,7 +362,7 @@ class OrderEngine:
         feed = self.market.feed(market.symbol, ms)
         lots = int(qty / market.step)
         ticks = int(price / market.tick) if price is not None else None
-        if venue == BINANCE:
+        if rules.self_trade_prevention:
             self._prevent_self_trade(order, feed, lots, ticks, ms)
         if tif == "FOK" and self.available_lots(market, side, ticks, venue) < lots:
             self._close(order, EXPIRED, ms)
@@ -368,7 +391,7 @@ class OrderEngine:
     def _prevent_self_trade(
         self, taker: SimOrder, feed: SymbolFeed, lots: int, ticks: int | None, ms: int
     ) -> None:
-        """Binance's default STP (EXPIRE_MAKER): expire our own resting orders the taker reaches."""
+        """Self-trade prevention (EXPIRE_MAKER): expire our own resting orders the taker reaches."""
         buy = taker.side == BUY
         reach = ticks
         if reach is None:  # a market order reaches as deep as its quantity walks
@@ -425,11 +448,12 @@ class OrderEngine:
     ) -> None:
         account = self.accounts[order.venue]
         m = order.market
-        rate = FEE_RATES[order.venue]
+        rules = self.rules[order.venue]
+        rate = rules.fee_rate
         quote = price * qty
         buy = order.side == BUY
         if buy:
-            if order.venue == BINANCE:
+            if not rules.fee_in_quote:
                 fee, fee_asset = fee_of(qty, rate), m.base
                 cost, release = quote, (order.price * qty if order.price is not None else quote)
                 account.note_buy(m.base, qty - fee, price)

@@ -134,7 +134,7 @@ async def test_proactive_reconnect_before_the_connection_cap(sim: SimExchange) -
 
 
 async def test_resubscribing_many_symbols_stays_under_the_inbound_limit(sim: SimExchange) -> None:
-    symbols = sim.markets_binance()[:150]
+    symbols = sim.markets("binance")[:150]
     settings = fast_settings(sim)
     settings.symbols = symbols
     settings.connection.inbound_msgs_per_s = 4.0

@@ -6,9 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from letrade_cli.sim.accounts import DEFAULT_BINANCE_BALANCES, parse_balances
+from letrade_cli.sim.accounts import parse_balances
 from letrade_cli.sim.config import SimConfig
 from letrade_cli.sim.server import SimExchange
+from letrade_cli.venues.binance.sim import DEFAULT_BALANCES as DEFAULT_BINANCE_BALANCES
 from tests.sim.conftest import BinanceAccount
 
 
@@ -24,14 +25,14 @@ def test_parse_balances_per_venue_or_both() -> None:
 
 def test_defaults_and_overrides() -> None:
     assert SimConfig().starting_balances("binance") == DEFAULT_BINANCE_BALANCES
-    cfg = SimConfig(binance_balances={"USDT": Decimal(5)})
+    cfg = SimConfig(balances={"binance": {"USDT": Decimal(5)}})
     assert cfg.starting_balances("binance") == {"USDT": Decimal(5)}
     assert cfg.starting_balances("upbit")["KRW"] == Decimal(10_000_000)
     assert "secret" not in repr(cfg)
 
 
 async def test_custom_keys_and_balances_open_the_account(http) -> None:  # type: ignore[no-untyped-def]
-    cfg = SimConfig(api_key="k-1", api_secret="s-1", binance_balances={"USDT": Decimal(123)})
+    cfg = SimConfig(api_key="k-1", api_secret="s-1", balances={"binance": {"USDT": Decimal(123)}})
     async with SimExchange(cfg) as sim:
         mine = BinanceAccount(http, sim.rest_url, key="k-1", secret="s-1")
         assert await mine.balances() == {"USDT": ("123.00000000", "0.00000000")}

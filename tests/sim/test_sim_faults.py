@@ -77,9 +77,9 @@ async def test_wait_for_connections_times_out(sim: SimExchange) -> None:
 
 async def test_two_hundred_symbols_and_markets(http: aiohttp.ClientSession) -> None:
     async with SimExchange(SimConfig(rate=5000.0)) as sim:
-        symbols = sim.markets_binance()[:200]
-        assert len(set(symbols)) == 200 and "ETHBTC" in sim.markets_binance()
-        assert "KRW-BTC" in sim.markets_upbit()
+        symbols = sim.markets("binance")[:200]
+        assert len(set(symbols)) == 200 and "ETHBTC" in sim.markets("binance")
+        assert "KRW-BTC" in sim.markets("upbit")
         streams = "/".join(f"{s.lower()}@bookTicker" for s in symbols)
         seen: set[str] = set()
         async with http.ws_connect(f"{sim.ws_url}/stream?streams={streams}") as ws:

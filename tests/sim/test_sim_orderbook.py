@@ -90,7 +90,7 @@ def test_partial_fill_and_time_priority() -> None:
 
 def test_generator_book_is_never_crossed_and_deterministic() -> None:
     from letrade_cli.sim.generator import QUOTE, TRADE, MarketEngine
-    from letrade_cli.sim.markets import binance_markets
+    from letrade_cli.venues.binance.sim.markets import binance_markets
 
     def run() -> list[tuple[int, ...]]:
         engine = MarketEngine(binance_markets(), 7, 2000)

@@ -9,10 +9,24 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from letrade_cli.sim.accounts import BINANCE, UPBIT, Account, InsufficientBalance
+from letrade_cli.sim.accounts import Account, InsufficientBalance
 from letrade_cli.sim.generator import MarketEngine
-from letrade_cli.sim.markets import all_markets
+from letrade_cli.sim.markets import Market
 from letrade_cli.sim.orders import BUY, LIMIT, MARKET, SELL, OrderEngine
+from letrade_cli.venues.binance.sim import RULES as BINANCE_RULES
+from letrade_cli.venues.binance.sim import binance_markets
+from letrade_cli.venues.binance.sim.account import BINANCE
+from letrade_cli.venues.upbit.sim import RULES as UPBIT_RULES
+from letrade_cli.venues.upbit.sim import upbit_markets
+from letrade_cli.venues.upbit.sim.account import UPBIT
+
+
+def all_markets() -> dict[str, Market]:
+    """Both venues' markets in one map, as the sim lists them."""
+    return {**binance_markets(), **upbit_markets()}
+
+
+RULES = {BINANCE: BINANCE_RULES, UPBIT: UPBIT_RULES}
 
 SYMBOLS = {BINANCE: "ETHUSDT", UPBIT: "KRW-ETH"}
 START = {
@@ -60,7 +74,7 @@ def check(engine: OrderEngine, venue: str) -> None:
 def test_balances_never_negative_and_conserved(venue: str, actions: list[tuple]) -> None:  # type: ignore[type-arg]
     market_engine = MarketEngine(all_markets(), 7, 400.0)
     accounts = {v: Account(v, dict(START[v])) for v in (BINANCE, UPBIT)}
-    engine = OrderEngine(market_engine, accounts)
+    engine = OrderEngine(market_engine, accounts, RULES)
     sym = SYMBOLS[venue]
     m = all_markets()[sym]
     now = 1000.0
@@ -92,7 +106,7 @@ def test_balances_never_negative_and_conserved(venue: str, actions: list[tuple])
 
 def test_self_trade_prevention_expires_our_own_resting_order() -> None:
     market_engine = MarketEngine(all_markets(), 7, 400.0)
-    engine = OrderEngine(market_engine, {v: Account(v, dict(START[v])) for v in START})
+    engine = OrderEngine(market_engine, {v: Account(v, dict(START[v])) for v in START}, RULES)
     m = all_markets()["ETHUSDT"]
     book = market_engine.feed("ETHUSDT", 0).book
     ask = book.best_ask()

@@ -89,7 +89,7 @@ def test_public_calls_read_the_sim(upbit_sim: tuple[SimThread, SimExchange]) -> 
     _, sim = upbit_sim
     tickers = pyupbit.get_tickers(fiat="KRW")
     assert "KRW-BTC" in tickers and "KRW-ETH" in tickers
-    assert set(tickers) == {m for m in sim.markets_upbit() if m.startswith("KRW-")}
+    assert set(tickers) == {m for m in sim.markets("upbit") if m.startswith("KRW-")}
     one = pyupbit.get_current_price("KRW-BTC")
     assert isinstance(one, float) and one > 1_000_000
     several = pyupbit.get_current_price(["KRW-BTC", "KRW-ETH", "KRW-XRP"])

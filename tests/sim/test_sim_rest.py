@@ -51,7 +51,7 @@ async def test_ticker_price_and_book_ticker(sim: SimExchange, http: aiohttp.Clie
         assert all(DEC.match(row[k]) for k in ("bidPrice", "bidQty", "askPrice", "askQty"))
         assert Decimal(row["bidPrice"]) < Decimal(row["askPrice"])
     status, body, _ = await get_json(http, sim.rest_url + "/api/v3/ticker/bookTicker")
-    assert len(body) == len(sim.markets_binance())
+    assert len(body) == len(sim.markets("binance"))
     status, body, _ = await get_json(http, sim.rest_url + "/api/v3/ticker/bookTicker?symbols=[BTC")
     assert status == 400 and body["code"] == -1100
     status, body, _ = await get_json(http, sim.rest_url + "/api/v3/ticker/24hr?symbol=ETHUSDT")

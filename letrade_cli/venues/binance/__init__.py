@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from letrade_cli.sim.dialect import SimDialectFactory
 from letrade_cli.venues.base import Capabilities, RateLimit, SymbolFormat, Venue, VenueSpec
 
 if TYPE_CHECKING:
@@ -96,10 +97,8 @@ def _signer(api_key: str, secret: str, recv_window_ms: int) -> RequestSigner:
     return BinanceSigner(api_key, secret, recv_window_ms=recv_window_ms)
 
 
-def _sim(context: Any) -> Any:
-    from letrade_cli.venues.binance.sim import BinanceSimDialect
-
-    return BinanceSimDialect(context)
+# sim(context) -> BinanceSimDialect; the sim package is imported only when the sim starts.
+_sim = SimDialectFactory("letrade_cli.venues.binance.sim:BinanceSimDialect")
 
 
 VENUE = Venue(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from letrade_cli.sim.dialect import SimDialectFactory
 from letrade_cli.venues.base import Capabilities, RateLimit, SymbolFormat, Venue, VenueSpec
 
 if TYPE_CHECKING:
@@ -76,10 +77,8 @@ def _signer(api_key: str, secret: str, recv_window_ms: int) -> RequestSigner:
     return UpbitSigner(api_key, secret)
 
 
-def _sim(context: Any) -> Any:
-    from letrade_cli.venues.upbit.sim import UpbitSimDialect
-
-    return UpbitSimDialect(context)
+# sim(context) -> UpbitSimDialect; the sim package is imported only when the sim starts.
+_sim = SimDialectFactory("letrade_cli.venues.upbit.sim:UpbitSimDialect")
 
 
 VENUE = Venue(

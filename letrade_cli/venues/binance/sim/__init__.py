@@ -1,0 +1,105 @@
+"""Binance's dialect of the embedded exchange: spot REST, market streams, orders, user streams.
+
+:class:`BinanceSimDialect` is what ``VENUE.sim`` builds: market data on ``/ws``, ``/ws/<streams>``
+and ``/stream`` (:mod:`.ws`), the user data stream on ``/ws/<listenKey>`` (:mod:`.user_stream`),
+the REST routes under ``/api/`` (:mod:`.rest`, :mod:`.orders`, one weight budget), text frames
+and server pings, 0.1% fees in the received asset and self-trade prevention (:mod:`.account`).
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from letrade_cli.sim.dialect import SimContext
+from letrade_cli.sim.generator import Event
+from letrade_cli.sim.hub import OP_TEXT, Payloads, StreamRules, Times
+from letrade_cli.venues.binance.sim.account import BINANCE, DEFAULT_BALANCES, RULES
+from letrade_cli.venues.binance.sim.markets import binance_markets
+from letrade_cli.venues.binance.sim.orders import BinanceOrders
+from letrade_cli.venues.binance.sim.rest import BinanceRest
+from letrade_cli.venues.binance.sim.trade_tape import TradeTape
+from letrade_cli.venues.binance.sim.user_stream import UserStreams
+from letrade_cli.venues.binance.sim.ws import BinanceStreams, stream_symbol
+
+__all__ = ["DEFAULT_BALANCES", "RULES", "BinanceSimDialect", "binance_markets"]
+
+
+class BinanceSimDialect:
+    """Binance spot as the sim serves it (see :class:`letrade_cli.sim.dialect.SimDialect`).
+
+    Attributes:
+        streams: The market-data WebSocket streams.
+        orders: The signed trading and listen-key routes.
+        user_streams: The user data stream connections.
+        rest: The public REST routes (their weight meter is shared with ``orders``).
+        tape: Recent trades and aggregate trades, for the trade REST endpoints.
+    """
+
+    name = BINANCE
+    default_balances = DEFAULT_BALANCES
+    rules = RULES
+    stream_rules = StreamRules(opcode=OP_TEXT, server_ping=True, key_symbol=stream_symbol)
+    rest_prefixes = ("/api/",)
+
+    def __init__(self, context: SimContext) -> None:
+        cfg = context.config
+        self.context = context
+        self.markets = binance_markets()
+        self.tape = TradeTape()
+        self.streams = BinanceStreams(
+            context.hub, context.engine, self.markets, cfg.seed, context.ws_available
+        )
+        self.orders = BinanceOrders(
+            context.orders, self.markets, cfg.api_key, cfg.api_secret, context.faults
+        )
+        self.user_streams = UserStreams(context.orders, self.orders)
+        self.rest = BinanceRest(
+            context.engine,
+            self.markets,
+            cfg.seed,
+            cfg.weight_limit_per_min,
+            self.tape,
+            self.streams.depth,
+        )
+        self.orders.meter = self.rest.meter  # one weight budget, as on Binance
+
+    def routes(self) -> list[web.RouteDef]:
+        """Market-data REST routes, then the trading and listen-key routes."""
+        return [*self.rest.routes(), *self.orders.routes()]
+
+    def ws_routes(self) -> list[web.RouteDef]:
+        """``/ws``, ``/ws/<streams or listenKey>``, ``/stream``."""
+        return [
+            web.get("/ws", self.streams.handle),
+            web.get("/ws/{streams:.*}", self._ws_path),
+            web.get("/stream", self.streams.handle),
+        ]
+
+    def build(self, events: dict[str, list[Event]], now_s: float, times: Times) -> Payloads:
+        """Record the slice's trades on the tape, then format the Binance streams."""
+        self.tape.record(events)
+        return self.streams.build(events, now_s, times)
+
+    def build_periodic(self, now_s: float) -> Payloads:
+        """Depth, ticker and kline streams."""
+        return self.streams.build_periodic(now_s)
+
+    async def start(self) -> None:
+        """Nothing to do: the routes serve as soon as the port is bound."""
+
+    async def stop(self) -> None:
+        """Close the user data streams."""
+        await self.user_streams.close_all()
+
+    def drop_connections(self) -> int:
+        """Abort the user data streams (the hub holds the market-data connections)."""
+        return self.user_streams.drop_all()
+
+    async def _ws_path(self, request: web.Request) -> web.StreamResponse:
+        """``/ws/<listenKey>`` is a user data stream; any other ``/ws/...`` is market data."""
+        tail = request.match_info.get("streams", "")
+        if self.user_streams.owns(tail):
+            if not self.context.ws_available():
+                return web.Response(status=503, text="service unavailable")
+            return await self.user_streams.handle(request, tail)
+        return await self.streams.handle(request)

@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from letrade_cli.sim.accounts import BINANCE, Account, InsufficientBalance
+from letrade_cli.sim.accounts import Account, InsufficientBalance
 from letrade_cli.sim.faults import Fault, OrderFaults
 from letrade_cli.sim.markets import Market
 from letrade_cli.sim.orders import (
@@ -38,6 +38,7 @@ from letrade_cli.sim.orders import (
     SimOrder,
     now_ms,
 )
+from letrade_cli.venues.binance.sim.account import BINANCE
 from letrade_cli.venues.binance.sim.order_format import (
     cancel_response,
     d8,

@@ -1,9 +1,10 @@
 """Binance user data stream on ``/ws/<listenKey>``: executionReport, outboundAccountPosition.
 
-A listen key comes from ``POST /api/v3/userDataStream`` (:mod:`letrade_cli.venues.binance.sim.orders`).
-Every change of a Binance user order (new, trade, canceled, expired) is pushed to every connection
-of a valid key as an ``executionReport`` followed by an ``outboundAccountPosition`` with the
-balances of the symbol's two assets, in Binance's field names::
+A listen key comes from ``POST /api/v3/userDataStream``
+(:mod:`letrade_cli.venues.binance.sim.orders`). Every change of a Binance user order (new, trade,
+canceled, expired) is pushed to every connection of a valid key as an ``executionReport``
+followed by an ``outboundAccountPosition`` with the balances of the symbol's two assets, in
+Binance's field names::
 
     {"e":"executionReport","E":1499405658658,"s":"BTCUSDT","c":"my-1","S":"BUY","o":"LIMIT",
      "f":"GTC","q":"0.01000000","p":"60000.00000000","x":"TRADE","X":"FILLED","i":10001,
@@ -22,9 +23,9 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
-from letrade_cli.sim.accounts import BINANCE
 from letrade_cli.sim.handshake import accept, gone
 from letrade_cli.sim.orders import CANCELED, OrderEngine, OrderUpdate, now_ms
+from letrade_cli.venues.binance.sim.account import BINANCE
 from letrade_cli.venues.binance.sim.order_format import d8
 from letrade_cli.venues.binance.sim.orders import BinanceOrders
 

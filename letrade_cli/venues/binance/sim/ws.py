@@ -18,8 +18,9 @@ from aiohttp import WSMsgType, web
 
 from letrade_cli.sim.generator import Event, MarketEngine
 from letrade_cli.sim.handshake import accept, gone
-from letrade_cli.sim.hub import BINANCE, Conn, Hub, Payloads, Times
+from letrade_cli.sim.hub import Conn, Hub, Payloads, Times
 from letrade_cli.sim.markets import Market
+from letrade_cli.venues.binance.sim.account import BINANCE
 from letrade_cli.venues.binance.sim.depth_diff import PARTIAL, DepthDiffs, partial
 from letrade_cli.venues.binance.sim.format import kline_payload, stream_payloads, ticker_24h
 
@@ -42,6 +43,11 @@ PERIODIC_PER_SECOND = 10  # the hub calls build_periodic every 100 ms
 
 class StreamError(ValueError):
     """A stream name the sim cannot serve."""
+
+
+def stream_symbol(key: str) -> str:
+    """The market symbol of a stream key (``btcusdt@trade`` -> ``BTCUSDT``)."""
+    return key.split("@", 1)[0].upper()
 
 
 def parse_stream(name: str, markets: dict[str, Market]) -> str:

@@ -1,0 +1,75 @@
+"""Upbit's dialect of the embedded exchange: quotation REST, ``/websocket/v1``, exchange API.
+
+:class:`UpbitSimDialect` is what ``VENUE.sim`` builds: market data on ``/websocket/v1`` in binary
+frames (:mod:`.ws`), the REST routes under ``/v1/`` (:mod:`.rest`, :mod:`.orders`), 0.05% fees
+in the quote asset on top of a buy, and no self-trade prevention (:mod:`.account`).
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from letrade_cli.sim.dialect import SimContext
+from letrade_cli.sim.generator import Event
+from letrade_cli.sim.hub import OP_BINARY, Payloads, StreamRules, Times
+from letrade_cli.venues.upbit.sim.account import DEFAULT_BALANCES, RULES, UPBIT
+from letrade_cli.venues.upbit.sim.markets import upbit_markets
+from letrade_cli.venues.upbit.sim.orders import UpbitOrders
+from letrade_cli.venues.upbit.sim.rest import UpbitRest
+from letrade_cli.venues.upbit.sim.ws import UpbitStreams, stream_symbol
+
+__all__ = ["DEFAULT_BALANCES", "RULES", "UpbitSimDialect", "upbit_markets"]
+
+
+class UpbitSimDialect:
+    """Upbit as the sim serves it (see :class:`letrade_cli.sim.dialect.SimDialect`).
+
+    Attributes:
+        streams: The ``/websocket/v1`` streams.
+        orders: The exchange API (accounts, orders).
+        rest: The quotation API (markets, tickers, order books, candles).
+    """
+
+    name = UPBIT
+    default_balances = DEFAULT_BALANCES
+    rules = RULES
+    stream_rules = StreamRules(opcode=OP_BINARY, server_ping=False, key_symbol=stream_symbol)
+    rest_prefixes = ("/v1/",)
+
+    def __init__(self, context: SimContext) -> None:
+        cfg = context.config
+        self.context = context
+        self.markets = upbit_markets()
+        self.streams = UpbitStreams(
+            context.hub, context.engine, self.markets, cfg.seed, context.ws_available
+        )
+        self.orders = UpbitOrders(
+            context.orders, self.markets, cfg.api_key, cfg.api_secret, context.faults
+        )
+        self.rest = UpbitRest(context.engine, self.markets, cfg.seed)
+
+    def routes(self) -> list[web.RouteDef]:
+        """Quotation routes, then the exchange routes."""
+        return [*self.rest.routes(), *self.orders.routes()]
+
+    def ws_routes(self) -> list[web.RouteDef]:
+        """``/websocket/v1``."""
+        return [web.get("/websocket/v1", self.streams.handle)]
+
+    def build(self, events: dict[str, list[Event]], now_s: float, times: Times) -> Payloads:
+        """Format the Upbit streams of one slice."""
+        return self.streams.build(events, now_s, times)
+
+    def build_periodic(self, now_s: float) -> Payloads:
+        """Upbit has no timed streams."""
+        return {}
+
+    async def start(self) -> None:
+        """Nothing to do: the routes serve as soon as the port is bound."""
+
+    async def stop(self) -> None:
+        """Nothing to close: the hub holds every Upbit connection."""
+
+    def drop_connections(self) -> int:
+        """None outside the hub."""
+        return 0

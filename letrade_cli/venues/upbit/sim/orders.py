@@ -29,7 +29,7 @@ import jwt
 import orjson
 from aiohttp import web
 
-from letrade_cli.sim.accounts import UPBIT, InsufficientBalance
+from letrade_cli.sim.accounts import InsufficientBalance
 from letrade_cli.sim.faults import Fault, OrderFaults
 from letrade_cli.sim.markets import Market
 from letrade_cli.sim.orders import (
@@ -42,6 +42,7 @@ from letrade_cli.sim.orders import (
     SimOrder,
     now_ms,
 )
+from letrade_cli.venues.upbit.sim.account import UPBIT
 from letrade_cli.venues.upbit.sim.order_format import num, order_json, upbit_state
 from letrade_cli.venues.upbit.sim.rest import UpbitApiError, json_response
 

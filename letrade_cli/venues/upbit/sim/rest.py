@@ -16,8 +16,9 @@ from aiohttp import web
 
 from letrade_cli.sim.candles import Candle, candles_before
 from letrade_cli.sim.generator import MarketEngine
-from letrade_cli.sim.markets import UPBIT_NAMES, Market
+from letrade_cli.sim.markets import Market
 from letrade_cli.venues.upbit.sim.format import orderbook_msg, ticker_fields
+from letrade_cli.venues.upbit.sim.markets import UPBIT_NAMES
 
 MINUTE_UNITS = (1, 3, 5, 10, 15, 30, 60, 240)
 DAY_MS = 86_400_000

@@ -21,8 +21,9 @@ from aiohttp import WSMsgType, web
 
 from letrade_cli.sim.generator import TRADE, Event, MarketEngine
 from letrade_cli.sim.handshake import accept, gone
-from letrade_cli.sim.hub import OP_BINARY, UPBIT, Conn, Hub, Payloads
+from letrade_cli.sim.hub import OP_BINARY, Conn, Hub, Payloads, Times
 from letrade_cli.sim.markets import Market
+from letrade_cli.venues.upbit.sim.account import UPBIT
 from letrade_cli.venues.upbit.sim.format import (
     now_ms,
     orderbook_msg,
@@ -83,6 +84,11 @@ def parse_request(
     return fmt, subs
 
 
+def stream_symbol(key: str) -> str:
+    """The market code of a stream key (``trade:KRW-BTC:DEFAULT`` -> ``KRW-BTC``)."""
+    return key.split(":")[1]
+
+
 def _encode(msg: dict[str, Any], fmt: str) -> bytes:
     return orjson.dumps(simplify(msg) if fmt == "SIMPLE" else msg)
 
@@ -104,8 +110,13 @@ class UpbitStreams:
         self.seed = seed
         self.ws_available = ws_available
 
-    def build(self, events: dict[str, list[Event]], now_s: float) -> Payloads:
-        """Payloads per stream key for the Upbit codes among ``events``."""
+    def build(
+        self, events: dict[str, list[Event]], now_s: float, times: Times | None = None
+    ) -> Payloads:
+        """Payloads per stream key for the Upbit codes among ``events``.
+
+        ``times`` is not filled: a connection gets its Upbit payloads stream by stream.
+        """
         refs = self.hub.refs
         now_ms = int(now_s * 1000)
         out: Payloads = {}
@@ -183,7 +194,7 @@ class UpbitStreams:
                 snapshots.append(_encode(msg, fmt))
             if not only_snap:
                 keys.append(f"{kind}:{code}:{fmt}")
-        conn.upbit_format = fmt
+        conn.data_format = fmt
         self.hub.unsubscribe(conn, [k for k in conn.streams if k not in keys])
         self.hub.subscribe(conn, keys)
         if snapshots:
