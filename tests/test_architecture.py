@@ -73,7 +73,7 @@ def baseline(copy_root: Path) -> str:
 
 # Contracts the tree itself still breaks: sim/server.py imports the venues' sim modules, bench/
 # imports letrade_cli.venues.binance. Remove an id here once `make lint` keeps it.
-BROKEN_ON_THE_TREE = {"layers", "venue-packages"}
+BROKEN_ON_THE_TREE: set[str] = set()
 
 # (module file, the wrong import appended to it, the contract it breaks, the violation line)
 WRONG_IMPORTS = [
@@ -159,7 +159,6 @@ def venue_names() -> list[str]:
     return sorted(names)
 
 
-@pytest.mark.xfail(strict=False, reason="names still being removed")
 def test_no_venue_name_outside_venues() -> None:
     """Venue names are written in venues/ only.
 

@@ -143,21 +143,20 @@ async def run_level(
 
     from letrade_cli.connector.pipeline import IngestPipeline
     from letrade_cli.connector.transport import open_websocket
+    from letrade_cli.core.heap import release_heap, settle_heap
     from letrade_cli.core.orders import OrderIntent, Side
     from letrade_cli.core.tick import Tick
-    from letrade_cli.runtime.heap import release_heap, settle_heap
     from letrade_cli.sim.accounts import DEFAULT_API_KEY, DEFAULT_API_SECRET
     from letrade_cli.trading.keys import ApiKeys
     from letrade_cli.trading.live import LiveVenue
     from letrade_cli.trading.order_manager import OrderManager
     from letrade_cli.trading.strategies.base import StrategyContext, signal
     from letrade_cli.trading.strategies.sma_cross import SmaCross
-    from letrade_cli.venues.binance import BinanceDialect
-    from letrade_cli.venues.registry import venue_spec
+    from letrade_cli.venues.registry import dialect_for, embedded_spec, venue_spec
 
     out = LevelRun()
     loop = asyncio.get_running_loop()
-    pipeline = IngestPipeline.for_venue(BinanceDialect(), "sim")
+    pipeline = IngestPipeline.for_venue(dialect_for(embedded_spec().dialect), "sim")
     strategy, ctx = SmaCross(), StrategyContext(pipeline.cache)
     keys = ApiKeys(DEFAULT_API_KEY, DEFAULT_API_SECRET)
     manager = OrderManager(LiveVenue(venue_spec("sim"), keys, rest_url=rest_url))

@@ -78,14 +78,14 @@ class Clients:
 
         from letrade_cli.connector.rest import RestClient
         from letrade_cli.sim.accounts import DEFAULT_API_KEY, DEFAULT_API_SECRET
-        from letrade_cli.venues.base import RestRequest
-        from letrade_cli.venues.binance.auth import BinanceSigner
-        from letrade_cli.venues.binance.orders import BinanceOrders
+        from letrade_cli.venues.registry import embedded_spec, venue_of
 
+        spec = embedded_spec()  # the embedded exchange's venue, in its own dialect
+        package = venue_of(spec)
         self.rest_url = rest_url
-        self.signer = BinanceSigner(DEFAULT_API_KEY, DEFAULT_API_SECRET)
-        self.orders = BinanceOrders("sim")
-        self.book = RestRequest("/api/v3/ticker/bookTicker", {"symbol": SYMBOL}, weight=2)
+        self.signer = package.signer(DEFAULT_API_KEY, DEFAULT_API_SECRET, 5000)
+        self.orders = package.order_api(spec.name)
+        self.book = package.dialect().price_request([SYMBOL])
         self.session = aiohttp.ClientSession()
         self.pooled = RestClient(rest_url, signer=self.signer)
         self._client_cls = RestClient

@@ -45,7 +45,7 @@ class SimProcess:
             "--port=0",
             f"--rate={rate:g}",
             f"--seed={seed}",
-            # The benchmark sends thousands of requests a minute: far above Binance's default.
+            # The benchmark sends thousands of requests a minute: far above a real venue's default.
             "--weight-limit=100000000",
         ]
         self._proc: subprocess.Popen[bytes] | None = None

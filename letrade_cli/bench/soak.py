@@ -199,6 +199,7 @@ async def run_soak(
     from letrade_cli.config.stream import EndpointSettings, StreamSettings
     from letrade_cli.connector.service import StreamService
     from letrade_cli.core.tick import Tick
+    from letrade_cli.venues.registry import embedded_spec
 
     result = SoakResult(config=_config_dict(config))
     loop = asyncio.get_running_loop()
@@ -215,7 +216,7 @@ async def run_soak(
     try:
         symbols = _symbols(config.symbols)
         settings = StreamSettings(
-            venue="binance",
+            venue=embedded_spec().name,  # its endpoints point at the proxy: no embedded sim
             symbols=symbols,
             channels=["bookTicker", "trade"],
             endpoints=EndpointSettings(
@@ -370,9 +371,12 @@ def _judge(result: SoakResult, config: SoakConfig) -> None:
 
 
 def _symbols(n: int) -> list[str]:
-    from letrade_cli.venues.binance.sim.markets import binance_markets
+    """The first ``n`` markets the embedded venue lists (USDT quotes first)."""
+    from letrade_cli.sim.server import SimExchange
+    from letrade_cli.venues.registry import embedded_spec
 
-    return sorted(binance_markets(), key=lambda s: (not s.endswith("USDT"), s))[:n]
+    listed = SimExchange().markets(embedded_spec().dialect)
+    return sorted(listed, key=lambda s: (not s.endswith("USDT"), s))[:n]
 
 
 def _config_dict(config: SoakConfig) -> dict[str, Any]:

@@ -60,8 +60,8 @@ def sim(
     import orjson
 
     from letrade_cli.core.errors import NetworkUnavailableError, UsageError
+    from letrade_cli.core.heap import settle_heap
     from letrade_cli.runtime import RunContext, run
-    from letrade_cli.runtime.heap import settle_heap
     from letrade_cli.sim.accounts import DEFAULT_API_KEY, DEFAULT_API_SECRET, parse_balances
     from letrade_cli.sim.server import SimConfig, SimExchange
 
@@ -92,7 +92,7 @@ def sim(
             raise NetworkUnavailableError(
                 f"cannot listen on {host}:{port}: {exc.strerror}", hint="try --port 0"
             ) from exc
-        settle_heap()  # start-up objects out of the collector's full passes (runtime/heap.py)
+        settle_heap()  # start-up objects out of the collector's full passes (core/heap.py)
         try:
             line = {"ws_url": exchange.ws_url, "rest_url": exchange.rest_url, "port": exchange.port}
             sys.stdout.write(orjson.dumps(line).decode() + "\n")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from letrade_cli.connector.source import TickSource
-from letrade_cli.runtime.heap import settled_heap
+from letrade_cli.core.heap import settled_heap
 from letrade_cli.runtime.jsonl import JsonLineWriter
 from letrade_cli.runtime.process import EXIT_OK, RunContext, run
 from letrade_cli.trading.dryrun import DryRun, DryRunConfig, Event

@@ -13,8 +13,8 @@ import orjson
 from letrade_cli.config.stream import StreamSettings
 from letrade_cli.connector.service import StreamService
 from letrade_cli.core.errors import NetworkUnavailableError
+from letrade_cli.core.heap import settled_heap
 from letrade_cli.core.tick import Tick
-from letrade_cli.runtime.heap import settled_heap
 from letrade_cli.runtime.jsonl import JsonLineWriter
 from letrade_cli.runtime.process import EXIT_OK, RunContext, run, wait_for_stop
 from letrade_cli.ui.console import err_console

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from letrade_cli.runtime.heap import release_heap, settle_heap
+from letrade_cli.core.heap import release_heap, settle_heap
 
 
 class Node:

@@ -1,4 +1,4 @@
-"""Pre-built Binance combined-stream frames for the ingest benchmark.
+"""Pre-built combined-stream frames (the embedded venue's dialect) for the ingest benchmark.
 
 The stream is deterministic for a given ``(messages, symbols, seed)``: the same symbols, the same
 channel mix and the same prices, so every client in a run (and every run on any machine) reads
@@ -83,9 +83,9 @@ def build_stream(
 ) -> FrameStream:
     """Build ``messages`` frames over ``symbols`` symbols: bookTicker and trade, mixed by seed.
 
-    Per symbol, bookTicker ``u`` rises by 1-5 per update and trade ``t`` by exactly 1 (as Binance
-    does), prices follow a small random walk, and trade ``E``/``T`` are the wall clock when the
-    frame is built.
+    Per symbol, bookTicker ``u`` rises by 1-5 per update and trade ``t`` by exactly 1 (as the
+    dialect does), prices follow a small random walk, and trade ``E``/``T`` are the wall clock
+    when the frame is built.
     """
     if messages < 1:
         raise ValueError("need at least one message")

@@ -218,15 +218,16 @@ async def client_letrade(url: str, meter: Meter, *, backend: str) -> dict[str, A
     try:
         from letrade_cli.connector.pipeline import IngestPipeline
         from letrade_cli.connector.transport import available_backends, open_websocket
+        from letrade_cli.core.heap import settle_heap
         from letrade_cli.core.tick import Tick
-        from letrade_cli.runtime.heap import settle_heap
-        from letrade_cli.venues.binance import BinanceDialect
+        from letrade_cli.venues.registry import dialect_for, embedded_spec
     except ImportError as exc:
         raise Skip(f"Letrade ingest path not importable yet: {exc}") from exc
     if backend not in available_backends():
         raise Skip(f"transport backend {backend!r} not available here")
 
-    pipeline = IngestPipeline.for_venue(BinanceDialect(), "binance")
+    dialect = embedded_spec().dialect  # the blaster serves the embedded venue's frames
+    pipeline = IngestPipeline.for_venue(dialect_for(dialect), dialect)
     cache, bus, stats = pipeline.cache, pipeline.bus, pipeline.stats
     expected = meter.expected
     received = 0
@@ -240,7 +241,7 @@ async def client_letrade(url: str, meter: Meter, *, backend: str) -> dict[str, A
             meter.last()
 
     bus.subscribe(consumer)
-    settle_heap()  # as `letrade stream` does once connected (runtime/heap.py)
+    settle_heap()  # as `letrade stream` does once connected (core/heap.py)
     conn = await open_websocket(url, pipeline.on_frame, backend=backend)
     reason = await conn.closed
     close_error = None
