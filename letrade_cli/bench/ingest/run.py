@@ -2,8 +2,9 @@
 
 One blaster server process (see ``server``) serves the same pre-built frames (the embedded
 venue's dialect) to every client; each client runs in its own fresh process (see
-``worker``), pinned to one core while the server owns the other. Clients are interleaved round by round (``repeat`` rounds), so drift in the
-machine's load hits all of them alike, and each client's median run (by msg/s) is reported.
+``worker``), pinned to one core while the server owns the other. Clients are interleaved
+round by round (``repeat`` rounds), so drift in the machine's load hits all of them alike,
+and each client's median run (by msg/s) is reported.
 
 ``run_ingest_benchmark`` returns a JSON-ready document; ``render`` (in ``report``) draws it.
 Only the standard library is imported here: WebSocket libraries load in the worker processes.
