@@ -28,8 +28,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/letrade stream BTCUSDT ETHUSDT --venue sim --duration 20
 
-# ruff + mypy once, then the suite on every supported Python present, JOBS of them at a time
-# (each suite's output is printed whole when it ends).
+# ruff, lint-imports and mypy once, then the suite on every supported Python present, JOBS of them
+# at a time (each suite's output is printed whole when it ends).
 JOBS ?= 2
 test: lint typecheck test-all
 
@@ -71,9 +71,11 @@ wheel: $(STAMP)
 	rm -rf dist
 	$(BIN)/python -m build --no-isolation --outdir dist .
 
+# lint-imports: the layer contracts in pyproject.toml [tool.importlinter].
 lint: $(STAMP)
 	$(BIN)/ruff check letrade_cli tests benchmarks
 	$(BIN)/ruff format --check letrade_cli tests benchmarks
+	$(BIN)/lint-imports --cache-dir .cache/import-linter
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

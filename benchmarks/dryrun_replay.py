@@ -25,7 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from letrade_cli.trading.synthetic import write_collector_candles, write_recorded_book_tickers
+from letrade_cli.trading.synthetic import write_collector_candles
+from letrade_cli.venues.binance.synthetic import write_recorded_book_tickers
 
 
 def replay(source: Path, db: Path, strategy: str) -> dict[str, float]:

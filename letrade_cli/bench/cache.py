@@ -234,6 +234,12 @@ def run_cache_benchmark(
     return finish_document(doc, headline_metrics(doc))
 
 
+def suite_run(quick: bool, progress: Progress) -> dict[str, Any]:
+    """``letrade bench all``'s cache run (``quick``: 20,000 ops, one round)."""
+    config = CacheBenchConfig(ops=20_000, repeat=1) if quick else CacheBenchConfig()
+    return run_cache_benchmark(config, progress=progress)
+
+
 def verdict(caches: list[dict[str, Any]]) -> str:
     """One honest sentence: how PriceCache compares with TTLCache in this run."""
     by_name = {c["cache"]: c for c in caches}

@@ -319,6 +319,12 @@ def run_e2e_benchmark(config: E2EBenchConfig, progress: Progress | None = None) 
     return finish_document(doc, headline_metrics(levels))
 
 
+def suite_run(quick: bool, progress: Progress) -> dict[str, Any]:
+    """``letrade bench all``'s e2e run (``quick``: rates 0 and 1,000, 1.5 s per level)."""
+    config = E2EBenchConfig(rates=(0, 1_000), duration=1.5, warmup=2) if quick else None
+    return run_e2e_benchmark(config or E2EBenchConfig(), progress=progress)
+
+
 def _progress_line(level: dict[str, Any]) -> str:
     total = level["total_ns"]
     line = (

@@ -46,7 +46,8 @@ def _histograms(title: str, series: list[Series]) -> Any:
     return fig
 
 
-def _ingest(doc: dict[str, Any]) -> list[Any]:
+def ingest_figures(doc: dict[str, Any]) -> list[Any]:
+    """``ingest``: msg/s per client, and decode -> cache latency histograms when recorded."""
     ran = [c for c in doc["clients"] if c.get("msg_per_s")]
     figs = [
         _bars(
@@ -66,7 +67,8 @@ def _ingest(doc: dict[str, Any]) -> list[Any]:
     return figs
 
 
-def _cache(doc: dict[str, Any]) -> list[Any]:
+def cache_figures(doc: dict[str, Any]) -> list[Any]:
+    """``cache``: ns per put and per get, per cache."""
     caches = doc["caches"]
     labels = [c["cache"] for c in caches]
     return [
@@ -75,7 +77,8 @@ def _cache(doc: dict[str, Any]) -> list[Any]:
     ]
 
 
-def _startup(doc: dict[str, Any]) -> list[Any]:
+def startup_figures(doc: dict[str, Any]) -> list[Any]:
+    """``startup``: median wall ms per command."""
     cmds = doc["commands"]
     return [
         _bars(
@@ -87,11 +90,8 @@ def _startup(doc: dict[str, Any]) -> list[Any]:
     ]
 
 
-def _latency_doc(doc: dict[str, Any], mode: str) -> list[Any]:
-    """Modes whose document lists ``series`` of ``{label, latency_ns: {..., buckets}}``."""
-    series = doc.get("series", [])
-    if mode == "e2e":  # per level: the total and the bare round trip it is judged against
-        series = [s for s in series if s["label"].endswith(("total", "bare aiohttp GET"))]
+def _latency(mode: str, series: list[dict[str, Any]]) -> list[Any]:
+    """p50 bars and latency histograms of ``series`` of ``{label, latency_ns: {..., buckets}}``."""
     figs = []
     if series:
         figs.append(
@@ -111,16 +111,22 @@ def _latency_doc(doc: dict[str, Any], mode: str) -> list[Any]:
     return figs
 
 
+def latency_figures(doc: dict[str, Any]) -> list[Any]:
+    """Modes whose document lists ``series`` (``order``, and any mode not registered)."""
+    return _latency(str(doc.get("mode")), doc.get("series", []))
+
+
+def e2e_figures(doc: dict[str, Any]) -> list[Any]:
+    """``e2e``, per level: the total and the bare round trip it is judged against."""
+    ends = ("total", "bare aiohttp GET")
+    return _latency("e2e", [s for s in doc.get("series", []) if s["label"].endswith(ends)])
+
+
 def figures(doc: dict[str, Any]) -> list[Any]:
-    """Every figure for one mode's document."""
-    mode = doc.get("mode")
-    if mode == "ingest":
-        return _ingest(doc)
-    if mode == "cache":
-        return _cache(doc)
-    if mode == "startup":
-        return _startup(doc)
-    return _latency_doc(doc, str(mode))
+    """Every figure for one mode's document (modes: ``bench.modes``)."""
+    from letrade_cli.bench.modes import for_document
+
+    return for_document(doc.get("mode")).figures(doc)
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:

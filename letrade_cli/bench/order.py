@@ -238,6 +238,12 @@ def run_order_benchmark(
     return finish_document(doc, headline_metrics(doc))
 
 
+def suite_run(quick: bool, progress: Progress) -> dict[str, Any]:
+    """``letrade bench all``'s order run (``quick``: 100 requests after 10 warm-up)."""
+    config = OrderBenchConfig(requests=100, warmup=10) if quick else OrderBenchConfig()
+    return run_order_benchmark(config, progress=progress)
+
+
 def slug(label: str) -> str:
     """``signed new conn`` -> ``signed_new_conn``."""
     return label.replace(" ", "_")

@@ -195,35 +195,55 @@ def claims_table(docs: dict[str, dict[str, Any]], everything: bool) -> Table | N
     )
 
 
+def _show(tables: list[Table], doc: dict[str, Any], console: Console) -> None:
+    """The tables, then each target's verdict and the mode's verdict line."""
+    for table in tables:
+        console.print(table)
+    for target in doc.get("targets", []):
+        verdict = {True: "met", False: "NOT met", None: "n/a"}[target["met"]]
+        console.print(
+            f"{target['target']} = {target['value']} (target {target['op']} "
+            f"{target['threshold']}): {verdict}",
+            style={"met": "green", "NOT met": "red"}.get(verdict),
+            highlight=False,
+        )
+    if doc.get("verdict"):
+        console.print(doc["verdict"], highlight=False)
+
+
+def render_cache(doc: dict[str, Any], console: Console) -> None:
+    """``cache``: speed and hit-rate tables, targets, verdict."""
+    _show(cache_tables(doc), doc, console)
+
+
+def render_startup(doc: dict[str, Any], console: Console) -> None:
+    """``startup``: the per-command table, targets, verdict."""
+    _show(startup_tables(doc), doc, console)
+
+
+def render_order(doc: dict[str, Any], console: Console) -> None:
+    """``order``: round-trip percentiles per series, targets, verdict."""
+    _show(order_tables(doc), doc, console)
+
+
+def render_e2e(doc: dict[str, Any], console: Console) -> None:
+    """``e2e``: per-stage latencies per background level, targets, verdict."""
+    _show(e2e_tables(doc), doc, console)
+
+
+def render_latency(doc: dict[str, Any], console: Console) -> None:
+    """Any other mode with ``series``: latency percentiles, targets, verdict."""
+    _show(latency_tables(doc), doc, console)
+
+
 def render(doc: dict[str, Any], console: Console) -> None:
-    """Print a mode's (or ``all``'s) tables, targets and the claims."""
+    """Print a mode's (or ``all``'s) tables, targets and the claims (modes: ``bench.modes``)."""
+    from letrade_cli.bench.modes import for_document
+
     console = _wide(console)
     docs: dict[str, dict[str, Any]] = doc.get("modes") or {doc["mode"]: doc}
     for mode_doc in docs.values():
-        mode = mode_doc["mode"]
-        if mode == "ingest":
-            from letrade_cli.bench.ingest.report import render as render_ingest
-
-            render_ingest(mode_doc, console)
-            continue
-        tables = {
-            "cache": cache_tables,
-            "startup": startup_tables,
-            "order": order_tables,
-            "e2e": e2e_tables,
-        }.get(mode, latency_tables)
-        for table in tables(mode_doc):
-            console.print(table)
-        for target in mode_doc.get("targets", []):
-            verdict = {True: "met", False: "NOT met", None: "n/a"}[target["met"]]
-            console.print(
-                f"{target['target']} = {target['value']} (target {target['op']} "
-                f"{target['threshold']}): {verdict}",
-                style={"met": "green", "NOT met": "red"}.get(verdict),
-                highlight=False,
-            )
-        if mode_doc.get("verdict"):
-            console.print(mode_doc["verdict"], highlight=False)
+        for_document(mode_doc["mode"]).render(mode_doc, console)
     claims_rows = claims_table(docs, everything="modes" in doc)
     if claims_rows is not None:
         console.print(claims_rows)

@@ -184,6 +184,12 @@ def run_startup_benchmark(
     return finish_document(doc, headline_metrics(results))
 
 
+def suite_run(quick: bool, progress: Progress) -> dict[str, Any]:
+    """``letrade bench all``'s startup run (``quick``: 2 runs per command)."""
+    config = StartupBenchConfig(runs=2) if quick else StartupBenchConfig()
+    return run_startup_benchmark(config, progress=progress)
+
+
 def _line(walls: dict[str, list[float]]) -> str:
     return ", ".join(f"{name}: {values[-1]:.0f} ms" for name, values in walls.items())
 

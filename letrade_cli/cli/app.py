@@ -15,7 +15,7 @@ import typer
 from letrade_cli import __version__
 from letrade_cli.cli.help import hide_flag_metavars
 from letrade_cli.cli.lazy import LazyGroup
-from letrade_cli.errors import EXIT_INTERRUPTED, LetradeError
+from letrade_cli.core.errors import EXIT_INTERRUPTED, LetradeError
 
 hide_flag_metavars()
 

@@ -1,7 +1,9 @@
 """`letrade bench` commands: reproducible throughput and latency runs, output as JSON.
 
-One command per mode; each parses its own sizes, calls ``letrade_cli.bench.<mode>`` and hands
-the document to ``_publish`` (tables, ``--compare``, ``--json``, ``--out``, ``--html``).
+One command per mode of ``letrade_cli.bench.modes`` (its one-line help comes from there); each
+parses its own sizes, calls ``letrade_cli.bench.<mode>`` and hands the document to ``_publish``
+(tables, ``--compare``, ``--json``, ``--out``, ``--html``). ``all`` runs every registered mode;
+``soak`` is a command of its own.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from letrade_cli.bench.modes import mode
 from letrade_cli.cli.help import examples
 
 if TYPE_CHECKING:
@@ -68,7 +71,7 @@ def _publish(
 ) -> dict[str, Any]:
     """Check the shared flags, run the mode, publish; exit 1 on a regression past --fail-over."""
     from letrade_cli.bench.output import publish
-    from letrade_cli.errors import LetradeError, UsageError
+    from letrade_cli.core.errors import LetradeError, UsageError
     from letrade_cli.ui.console import err_console
 
     try:
@@ -93,8 +96,8 @@ def _publish(
 
 
 INGEST_HELP = (
-    "Full ingest path (frame -> Tick -> cache -> bus) against bare WebSocket clients.\n\n"
-    "A loopback server in its own process blasts pre-built Binance bookTicker/trade frames; "
+    f"{mode('ingest').summary}\n\n"
+    "A loopback server in its own process blasts pre-built bookTicker/trade frames; "
     "every client runs in a fresh process over the same frames. "
     "Floors: server-capacity, picows-noop, letrade-transport. Baseline: websockets-json. "
     "Bare: websockets-orjson, aiohttp-orjson, picows-orjson. "
@@ -160,6 +163,7 @@ def ingest(
 
 @bench_app.command(
     "cache",
+    help=mode("cache").summary,
     epilog=examples(
         ("letrade bench cache", "PriceCache beside cachetools.TTLCache, Zipf symbol mix"),
         ("letrade bench cache --symbols 2000 --json", "more symbols than the cache holds"),
@@ -184,7 +188,7 @@ def cache(
     fail_over: FailOverOpt = None,
     html: HtmlOpt = None,
 ) -> None:
-    """PriceCache beside cachetools.TTLCache: ns per get/put and hit rate, Zipf symbol mix."""
+    """PriceCache beside cachetools.TTLCache (help text: ``mode("cache").summary``)."""
     from letrade_cli.bench.cache import CacheBenchConfig, run_cache_benchmark
 
     config = CacheBenchConfig(ops=ops, symbols=symbols, zipf_s=zipf_s, repeat=repeat)
@@ -194,6 +198,7 @@ def cache(
 
 @bench_app.command(
     "startup",
+    help=mode("startup").summary,
     epilog=examples(
         ("letrade bench startup", "letrade --help and two subcommands beside python -c pass"),
         ("letrade bench startup --out startup.json", "keep it to --compare later"),
@@ -209,7 +214,7 @@ def startup(
     fail_over: FailOverOpt = None,
     html: HtmlOpt = None,
 ) -> None:
-    """Wall time of letrade --help (and two subcommands) beside python -c pass; their imports."""
+    """Wall time of ``letrade ... --help`` (help text: ``mode("startup").summary``)."""
     from letrade_cli.bench.startup import StartupBenchConfig, run_startup_benchmark
 
     config = StartupBenchConfig(runs=runs)
@@ -219,6 +224,7 @@ def startup(
 
 @bench_app.command(
     "order",
+    help=mode("order").summary,
     epilog=examples(
         ("letrade bench order", "pooled vs new connection, signed vs unsigned, to the sim"),
         ("letrade bench order -n 5000 --compare order.json --fail-over 20", "a CI gate"),
@@ -239,7 +245,7 @@ def order(
     fail_over: FailOverOpt = None,
     html: HtmlOpt = None,
 ) -> None:
-    """REST round trips to the sim: pooled vs a new connection, signed orders vs unsigned GETs."""
+    """REST round trips to the sim (help text: ``mode("order").summary``)."""
     from letrade_cli.bench.order import OrderBenchConfig, run_order_benchmark
 
     config = OrderBenchConfig(requests=requests, warmup=warmup, loop=loop, pin=pin)
@@ -249,6 +255,7 @@ def order(
 
 @bench_app.command(
     "e2e",
+    help=mode("e2e").summary,
     epilog=examples(
         ("letrade bench e2e --rates 0,10000 --duration 5", "two background rates, 5 s each"),
         ("letrade bench e2e --html e2e.html", "per-stage latency histograms, one page"),
@@ -275,7 +282,7 @@ def e2e(
     fail_over: FailOverOpt = None,
     html: HtmlOpt = None,
 ) -> None:
-    """Exchange event to sim ack through stream, cache, strategy and a signed order, per stage."""
+    """Exchange event to sim ack, per stage (help text: ``mode("e2e").summary``)."""
     from letrade_cli.bench.e2e import E2EBenchConfig, parse_rates, run_e2e_benchmark
 
     options = _options(json_output, out, compare, fail_over, html)
@@ -358,7 +365,7 @@ def soak(
     import math
 
     from letrade_cli.bench.soak import SoakConfig, run_soak
-    from letrade_cli.errors import LetradeError, UsageError
+    from letrade_cli.core.errors import LetradeError, UsageError
     from letrade_cli.runtime.process import RunContext, run
     from letrade_cli.ui.console import err_console
 

@@ -48,7 +48,7 @@ def _db(db: Path | None) -> Path:
 
 def parse_balance(text: str) -> tuple[str, str | None]:
     """``10000USDT`` -> ("10000", "USDT"); ``5000`` -> ("5000", None)."""
-    from letrade_cli.errors import UsageError
+    from letrade_cli.core.errors import UsageError
 
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", text)
     if not match or float(match[1]) <= 0:
@@ -58,7 +58,7 @@ def parse_balance(text: str) -> tuple[str, str | None]:
 
 def parse_speed(text: str | None) -> float | None:
     """``max`` (or nothing) -> None (as fast as possible); else a positive factor."""
-    from letrade_cli.errors import UsageError
+    from letrade_cli.core.errors import UsageError
 
     if text is None or text.lower() == "max":
         return None
@@ -88,7 +88,9 @@ def dryrun(
     ] = None,
     venue: Annotated[
         str | None,
-        typer.Option(help="Live feed: sim, binance or upbit (default: profile, else sim)."),
+        typer.Option(
+            help="Live feed: a venue name (`letrade venues`; default: profile, else sim)."
+        ),
     ] = None,
     replay: Annotated[
         str | None,
@@ -131,7 +133,7 @@ def dryrun(
     from dataclasses import asdict, replace
 
     from letrade_cli.config.trading import load_trading_settings
-    from letrade_cli.errors import UsageError
+    from letrade_cli.core.errors import UsageError
     from letrade_cli.runtime.dryrun import DryRunOptions, run_dryrun
     from letrade_cli.trading.dryrun import DryRunConfig
     from letrade_cli.trading.ledger import Ledger
@@ -180,7 +182,9 @@ def dryrun(
         replay=replay,
         speed=parse_speed(speed),
         balance=amount,
-        quote=asset or _quote_of(wanted) or "USDT",
+        quote=asset
+        or _quote_of(wanted, settings.venue if settings is not None else None)
+        or "USDT",
         fee_bps=str(fee_bps if fee_bps is not None else trading.paper.fee_bps),
         slippage_bps=str(trading.paper.slippage_bps),
         duration_s=duration_s,
@@ -191,11 +195,22 @@ def dryrun(
     raise typer.Exit(run_dryrun(config, options))
 
 
-def _quote_of(symbols: list[str]) -> str | None:
-    from letrade_cli.trading.paper import split_symbol
+def _quote_of(symbols: list[str], venue: str | None) -> str | None:
+    """The one quote asset of ``symbols`` in the venue's format (a replay's: unambiguous only)."""
+    from letrade_cli.core.errors import UsageError
+    from letrade_cli.venues.registry import split_any, symbol_format
 
-    quotes = {split_symbol(s.upper())[1] for s in symbols}
-    return quotes.pop() if len(quotes) == 1 else None
+    quotes = set()
+    for symbol in symbols:
+        try:
+            parts = (
+                symbol_format(venue).split(symbol.upper()) if venue else split_any(symbol.upper())
+            )
+        except UsageError:
+            parts = None
+        quotes.add(parts[1] if parts else None)
+    quote = quotes.pop() if len(quotes) == 1 else None
+    return quote
 
 
 def _stream_settings(profile: str | None, venue: str | None, symbols: list[str]) -> Any:
@@ -272,7 +287,7 @@ def list_runs(db: DbOption = None) -> None:
 
 
 def _open_existing(path: Path) -> Any:
-    from letrade_cli.errors import UsageError
+    from letrade_cli.core.errors import UsageError
     from letrade_cli.trading.ledger import Ledger
 
     if not path.exists():

@@ -13,7 +13,7 @@ import signal
 import sys
 from types import FrameType
 
-from letrade_cli.errors import EXIT_INTERRUPTED
+from letrade_cli.core.errors import EXIT_INTERRUPTED
 
 
 def _interrupted(signum: int, frame: FrameType | None) -> None:

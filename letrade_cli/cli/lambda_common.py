@@ -1,7 +1,7 @@
 """What every Lambda command shares: options, progress lines, and the one error-to-exit mapping.
 
 Every Lambda command body runs inside ``lambda_errors()``: a ``LetradeError`` becomes one red
-line (secrets redacted) and the exit code its class declares in ``letrade_cli.errors`` (2 usage/
+line (secrets redacted) and the exit code its class declares in ``core.errors`` (2 usage/
 config, 3 AWS said no, 4 network, 1 otherwise). No command maps exit codes itself. Only Typer is
 imported at module level, so ``letrade --help`` stays light.
 """
@@ -67,7 +67,7 @@ SYMBOLS = {"done": "[green]✓[/]", "skip": "[dim]=[/]", "fail": "[red]✗[/]"}
 @contextmanager
 def lambda_errors(redact: Callable[[str], str] | None = None) -> Iterator[None]:
     """Turn a LetradeError into one red line and its class's exit code (also under CliRunner)."""
-    from letrade_cli.errors import LetradeError
+    from letrade_cli.core.errors import LetradeError
 
     try:
         yield
@@ -89,12 +89,6 @@ def aws_clients(
 
     fallback = prof.defaults.region if prof else "us-east-1"
     return AwsClients(AwsTarget(region, endpoint_url, aws), fallback)
-
-
-def aws_name(prof: LambdaProfile, name: str) -> str:
-    """The AWS name of a profile function or layer (``letrade-`` prefix, never doubled)."""
-    prefix = prof.defaults.name_prefix
-    return name if name.startswith(prefix) else f"{prefix}{name}"
 
 
 def progress(redact: Callable[[str], str] | None = None) -> Callable[[StepEvent], None]:

@@ -18,17 +18,13 @@ from letrade_cli.cli.lambda_common import (
     ProfileOpt,
     RegionOpt,
     aws_clients,
-    aws_name,
     lambda_errors,
     progress,
     warn,
 )
 
 if TYPE_CHECKING:
-    from letrade_cli.serverless.aws import AwsClients
-    from letrade_cli.serverless.model import DeployResult
-    from letrade_cli.serverless.profile import LambdaProfile
-    from letrade_cli.serverless.steps import StepRunner
+    from letrade_cli.serverless.deploy.all import DeployAllResult
 
 
 def lambda_deploy(
@@ -64,7 +60,7 @@ def lambda_deploy(
     as_json: JsonOpt = False,
 ) -> None:
     """Create or update a function, publish, alias and schedule it; each step idempotent."""
-    from letrade_cli.serverless.deploy.env import Redactor
+    from letrade_cli.serverless.environment import Redactor
 
     redactors: list[Redactor] = []
 
@@ -74,7 +70,13 @@ def lambda_deploy(
         return text
 
     with lambda_errors(redact):
-        from letrade_cli.errors import UsageError
+        from letrade_cli.core.errors import UsageError
+        from letrade_cli.serverless.deploy.all import (
+            DeployHooks,
+            DeployOptions,
+            deploy_all,
+            deploy_one,
+        )
         from letrade_cli.serverless.profile import load_lambda_profile
 
         if (function is None) == (not all_functions):
@@ -85,166 +87,34 @@ def lambda_deploy(
         if role_arn is not None and not role_arn.startswith("arn:"):
             raise UsageError(f"--role-arn {role_arn!r} is not an ARN", hint="arn:aws:iam::...")
         clients = aws_clients(prof, region, endpoint_url, aws_profile)
-        options = _Options(plan, publish, alias, role_arn, create_role, redactors)
+        options = DeployOptions(plan, publish, alias, role_arn, create_role)
+        hooks = DeployHooks(
+            on_event=progress(redact),
+            on_warning=warn,
+            on_environment=lambda env: redactors.append(env.redactor()),
+        )
         if all_functions:
-            _deploy_all(prof, clients, options, as_json, redact)
+            outcome = deploy_all(prof, clients, options, hooks, on_summary=_summary_table)
+            if as_json:
+                typer.echo(redact(json.dumps(outcome.to_dict(clients.writes()), indent=2)))
+            else:
+                done = "planned" if plan else "deployed"
+                typer.echo(f"{len(outcome.functions)} function(s) {done}")
             return
         assert function is not None
-        prof.function(function)
-        result, data = _deploy_one(prof, function, clients, options, zip_path, redact)
-        if (invoke or warm) and not plan:
-            from letrade_cli.serverless.deploy.invoke import invoke_many
-
-            summary = invoke_many(clients.client("lambda"), result.function_name, alias, warm=warm)
-            data["invoke"] = summary.to_dict()
+        deployed = deploy_one(
+            prof, function, clients, options, hooks, zip_path=zip_path, invoke=invoke, warm=warm
+        )
+        data = deployed.result.to_dict()
+        if deployed.invoke is not None:
+            data["invoke"] = deployed.invoke.to_dict()
             _invoke_lines(data["invoke"])
         data["aws_calls"] = clients.calls
         data["aws_writes"] = clients.writes()
         _emit_deploy(data, as_json, redact)
 
 
-class _Options:
-    def __init__(
-        self,
-        plan: bool,
-        publish: bool,
-        alias: str | None,
-        role_arn: str | None,
-        create_role: bool,
-        redactors: list[Any],
-    ) -> None:
-        self.plan, self.publish, self.alias = plan, publish, alias
-        self.role_arn, self.create_role, self.redactors = role_arn, create_role, redactors
-
-
-def _deploy_one(
-    prof: LambdaProfile,
-    function: str,
-    clients: AwsClients,
-    options: _Options,
-    zip_path: Path | None,
-    redact: Callable[[str], str],
-    layer_overrides: dict[str, str] | None = None,
-) -> tuple[DeployResult, dict[str, Any]]:
-    from dataclasses import replace
-
-    from letrade_cli.serverless.deploy.function import deploy_function
-    from letrade_cli.serverless.model import DeployRequest
-    from letrade_cli.serverless.steps import StepRunner
-
-    spec = prof.function(function)
-    spec = replace(spec, tags=dict(prof.defaults.tags) | dict(spec.tags))
-    runner = StepRunner(on_event=progress(redact))
-    with runner.step("package") as step:
-        zip_file = zip_path or _package(prof, function)
-        step.detail = str(zip_file)
-    request = DeployRequest(
-        spec=spec,
-        function_name=aws_name(prof, function),
-        zip_path=zip_file,
-        role_arn=options.role_arn or spec.role_arn or prof.defaults.role_arn,
-        layer_names={r: aws_name(prof, r) for r in spec.layers},
-        plan=options.plan,
-        publish=options.publish,
-        alias=options.alias,
-        create_role=options.create_role,
-        artifact_bucket=prof.defaults.artifact_bucket,
-        layer_overrides=dict(layer_overrides or {}),
-        on_environment=lambda env: options.redactors.append(env.redactor()),
-    )
-    result = deploy_function(request, clients, runner)
-    return result, result.to_dict()
-
-
-def _deploy_all(
-    prof: LambdaProfile,
-    clients: AwsClients,
-    options: _Options,
-    as_json: bool,
-    redact: Callable[[str], str],
-) -> None:
-    from letrade_cli.serverless.deploy.ordering import deploy_order, layer_jobs
-    from letrade_cli.serverless.steps import StepRunner
-
-    runner = StepRunner(on_event=progress(redact))
-    rows: list[dict[str, Any]] = []
-    jobs = layer_jobs(prof)
-    layers = [_publish_built_layer(prof, clients, job, options.plan, runner) for job in jobs]
-    predicted = {  # a plan's layer that would be published: its functions use the new version
-        (job.name, job.runtime, job.arch): f"{job.aws_name}:<new version>"
-        for job, row in zip(jobs, layers, strict=True)
-        if options.plan and row["change"] == "publish"
-    }
-    try:
-        for name in deploy_order(prof):
-            spec = prof.functions[name]
-            overrides = {
-                ref: predicted[(ref, spec.runtime, spec.architecture)]
-                for ref in spec.layers
-                if (ref, spec.runtime, spec.architecture) in predicted
-            }
-            result, data = _deploy_one(prof, name, clients, options, None, redact, overrides)
-            changed = [a for a in result.actions if a.change != "skip"]
-            rows.append(
-                {
-                    "function": result.function_name,
-                    "status": "planned" if options.plan else "deployed",
-                    "changes": len(changed),
-                    "steps": ", ".join(f"{a.step}:{a.change}" for a in changed) or "-",
-                    "version": result.version or "",
-                    "actions": data["actions"],
-                }
-            )
-    finally:
-        _summary_table(rows, layers)
-    data_all = {
-        "plan": options.plan,
-        "layers": layers,
-        "functions": rows,
-        "aws_writes": clients.writes(),
-    }
-    if as_json:
-        typer.echo(redact(json.dumps(data_all, indent=2)))
-    else:
-        typer.echo(f"{len(rows)} function(s) {'planned' if options.plan else 'deployed'}")
-
-
-def _publish_built_layer(
-    prof: LambdaProfile, clients: AwsClients, job: Any, plan: bool, runner: StepRunner
-) -> dict[str, Any]:
-    from letrade_cli.serverless.artifact import upload_artifact
-    from letrade_cli.serverless.layer.publish import publish_layer
-    from letrade_cli.serverless.zipper import sha256_hex
-
-    row = {"layer": job.aws_name, "runtime": job.runtime, "arch": job.arch, "change": "skip"}
-    with runner.step(f"layer {job.name}") as step:
-        if job.zip_path is None:
-            step.skip("not built here; using the newest published version")
-            row["change"] = "use-published"
-            return row
-        bucket = prof.defaults.artifact_bucket
-        published = publish_layer(
-            clients.client("lambda"),
-            job.aws_name,
-            job.zip_path,
-            sha256_hex=sha256_hex(job.zip_path),
-            runtimes=[job.runtime],
-            arch=job.arch,
-            plan=plan,
-            upload=(lambda p: upload_artifact(clients, bucket, p, "layers")) if bucket else None,
-        )
-        if published is None:
-            row["change"] = "publish"
-            step.detail = f"would publish {job.zip_path}"
-        elif published.published:
-            row["change"] = "publish"
-            step.detail = published.version_arn
-        else:
-            step.skip(f"unchanged: {published.version_arn}")
-    return row
-
-
-def _summary_table(rows: list[dict[str, Any]], layers: list[dict[str, Any]]) -> None:
+def _summary_table(outcome: DeployAllResult) -> None:
     from rich.table import Table
 
     from letrade_cli.ui.console import err_console
@@ -252,23 +122,13 @@ def _summary_table(rows: list[dict[str, Any]], layers: list[dict[str, Any]]) -> 
     table = Table(title="lambda-deploy --all")
     for column in ("kind", "name", "change(s)", "version"):
         table.add_column(column)
-    for layer in layers:
+    for layer in outcome.layers:
         table.add_row(
             "layer", f"{layer['layer']} ({layer['runtime']} {layer['arch']})", layer["change"], ""
         )
-    for row in rows:
+    for row in outcome.functions:
         table.add_row("function", row["function"], row["steps"], row["version"])
     err_console().print(table)
-
-
-def _package(prof: LambdaProfile, function: str) -> Path:
-    from letrade_cli.serverless.local.package import package_function
-
-    packaged = package_function(prof, function)
-    for line in packaged.warnings:
-        warn(line)
-    zip_file: Path = packaged.zip_path
-    return zip_file
 
 
 def _emit_deploy(data: dict[str, Any], as_json: bool, redact: Callable[[str], str]) -> None:

@@ -15,7 +15,6 @@ from letrade_cli.cli.lambda_common import (
     ProfileOpt,
     RegionOpt,
     aws_clients,
-    aws_name,
     lambda_errors,
     progress,
 )
@@ -41,7 +40,7 @@ def lambda_destroy(
     with lambda_errors():
         import sys
 
-        from letrade_cli.errors import UsageError
+        from letrade_cli.core.errors import UsageError
         from letrade_cli.serverless.deploy.destroy import plan_destroy
         from letrade_cli.serverless.profile import load_lambda_profile
         from letrade_cli.serverless.steps import StepRunner
@@ -56,11 +55,11 @@ def lambda_destroy(
         planned = []
         for name in reversed(names) if all_functions else names:
             layer_names = (
-                [aws_name(prof, r) for r in prof.functions[name].layers if not r.startswith("arn:")]
+                [prof.aws_name(r) for r in prof.functions[name].layers if not r.startswith("arn:")]
                 if layers
                 else []
             )
-            planned += plan_destroy(clients, aws_name(prof, name), layer_names)
+            planned += plan_destroy(clients, prof.aws_name(name), layer_names)
         planned = _unique(planned)
         changes = [p for p in planned if p.action.change != "skip"]
         if changes and not plan and not yes:

@@ -43,7 +43,7 @@ def lambda_invoke(
 ) -> None:
     """Package a function and run it like Lambda: cold and warm timings, result, REPORT lines."""
     with lambda_errors():
-        from letrade_cli.errors import UsageError
+        from letrade_cli.core.errors import UsageError
 
         if not local:
             raise UsageError(
@@ -96,7 +96,7 @@ def _render_invoke(data: dict[str, Any], logs: str, as_json: bool) -> None:
 
 
 def _read_event(path: Path | None) -> Any:
-    from letrade_cli.errors import UsageError
+    from letrade_cli.core.errors import UsageError
 
     if path is None:
         return {}
@@ -112,7 +112,7 @@ def _read_event(path: Path | None) -> Any:
 
 
 def _parse_env(items: list[str]) -> dict[str, str]:
-    from letrade_cli.errors import UsageError
+    from letrade_cli.core.errors import UsageError
 
     pairs: dict[str, str] = {}
     for item in items:

@@ -14,7 +14,6 @@ from letrade_cli.cli.lambda_common import (
     ProfileOpt,
     RegionOpt,
     aws_clients,
-    aws_name,
     lambda_errors,
 )
 
@@ -46,7 +45,7 @@ def lambda_logs(
 
         prof = load_lambda_profile(profile)
         prof.function(function)
-        name = aws_name(prof, function)
+        name = prof.aws_name(function)
         start = parse_since(since)
         logs = aws_clients(prof, region, endpoint_url, aws_profile).client("logs")
         if follow:

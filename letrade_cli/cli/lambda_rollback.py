@@ -15,7 +15,6 @@ from letrade_cli.cli.lambda_common import (
     ProfileOpt,
     RegionOpt,
     aws_clients,
-    aws_name,
     lambda_errors,
 )
 
@@ -40,7 +39,7 @@ def lambda_rollback(
 
         prof = load_lambda_profile(profile)
         prof.function(function)
-        name = aws_name(prof, function)
+        name = prof.aws_name(function)
         clients = aws_clients(prof, region, endpoint_url, aws_profile)
         step = plan_rollback(clients.client("lambda"), name, alias, to)
         if not plan and step.apply is not None:

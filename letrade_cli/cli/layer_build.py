@@ -22,7 +22,6 @@ from letrade_cli.cli.lambda_common import (
 
 if TYPE_CHECKING:
     from letrade_cli.serverless.model import LayerBuild
-    from letrade_cli.serverless.profile import LambdaProfile
 
 
 def layer_build(
@@ -64,6 +63,8 @@ def layer_build(
     """Build a layer zip from wheels for Lambda's platform (manylinux), optionally publish it."""
     with lambda_errors():
         from letrade_cli.serverless.layer.build import build_layer
+        from letrade_cli.serverless.layer.inputs import layer_inputs
+        from letrade_cli.serverless.layer.publish import publish_build
         from letrade_cli.serverless.model import LayerRequest
         from letrade_cli.serverless.steps import StepRunner
 
@@ -84,7 +85,8 @@ def layer_build(
         data: dict[str, Any] = build.to_dict()
         data["steps_ms"] = runner.timings_ms()
         if publish:
-            data["layer"] = _publish(prof, name, build, runner, region, endpoint_url, aws_profile)
+            clients = aws_clients(prof, region, endpoint_url, aws_profile)
+            data["layer"] = publish_build(prof, build, clients, runner).to_dict()
         if as_json:
             typer.echo(json.dumps(data, indent=2))
         else:
@@ -92,85 +94,6 @@ def layer_build(
             typer.echo(f"{build.zip_path}  sha256 {build.sha256_hex}{cached}")
             if publish:
                 typer.echo(data["layer"]["version_arn"])
-
-
-def _publish(
-    prof: LambdaProfile | None,
-    name: str,
-    build: LayerBuild,
-    runner: Any,
-    region: str | None,
-    endpoint_url: str | None,
-    aws_profile: str | None,
-) -> dict[str, Any]:
-    from letrade_cli.serverless.artifact import upload_artifact
-    from letrade_cli.serverless.layer.publish import publish_layer
-
-    clients = aws_clients(prof, region, endpoint_url, aws_profile)
-    prefix = prof.defaults.name_prefix if prof else ""
-    layer_name = name if name.startswith(prefix) else f"{prefix}{name}"
-    bucket = prof.defaults.artifact_bucket if prof else None
-    with runner.step("publish") as step:
-        published = publish_layer(
-            clients.client("lambda"),
-            layer_name,
-            build.zip_path,
-            sha256_hex=build.sha256_hex,
-            runtimes=[build.runtime],
-            arch=build.arch,
-            upload=(lambda path: upload_artifact(clients, bucket, path, "layers"))
-            if bucket
-            else None,
-        )
-        assert published is not None
-        if not published.published:
-            step.skip(f"unchanged: {published.version_arn}")
-        else:
-            step.detail = published.version_arn
-    return published.to_dict()
-
-
-def layer_inputs(
-    name: str, profile: str, requirements: Path | None, runtime: str | None, arch: str | None
-) -> tuple[LambdaProfile | None, list[str], str, str]:
-    """The profile (if any), requirement lines, runtime and architecture of a layer build."""
-    from letrade_cli.errors import ConfigError, UsageError
-    from letrade_cli.serverless.profile import RUNTIMES, load_lambda_profile
-
-    prof: LambdaProfile | None
-    try:
-        prof = load_lambda_profile(profile)
-    except ConfigError:
-        if requirements is None:
-            raise
-        prof = None
-    spec = prof.layers.get(name) if prof else None
-    if requirements is not None:
-        try:
-            lines = requirements.read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise UsageError(f"cannot read {requirements}: {exc.strerror}") from exc
-    else:
-        assert prof is not None
-        spec = prof.layer(name)
-        lines = list(spec.requirements)
-        if spec.requirements_file:
-            path = prof.base_dir / spec.requirements_file
-            try:
-                lines += path.read_text(encoding="utf-8").splitlines()
-            except OSError as exc:
-                raise ConfigError(
-                    f"{prof.path}: layers.{name}.requirements_file: cannot read {path}: "
-                    f"{exc.strerror}",
-                    hint="fix the path (relative to the project directory) or create the file",
-                ) from exc
-    runtime = runtime or (spec.runtimes[0] if spec else "python3.12")
-    arch = arch or (spec.architectures[0] if spec else "x86_64")
-    if runtime not in RUNTIMES:
-        raise UsageError(f"unsupported runtime '{runtime}'", hint=f"use {', '.join(RUNTIMES)}")
-    if arch not in ("x86_64", "arm64"):
-        raise UsageError(f"unsupported architecture '{arch}'", hint="use x86_64 or arm64")
-    return prof, lines, runtime, arch
 
 
 def _size_table(build: LayerBuild) -> None:

@@ -30,6 +30,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "dryrun": "dryrun",
     "bench": "bench",
     "profiles": "profiles",
+    "venues": "venues",
     "layer-build": "serverless",
     "lambda-package": "serverless",
     "lambda-deploy": "serverless",

@@ -77,7 +77,7 @@ def show_command(
 ) -> None:
     """Print a profile's file as it is on disk (its path goes to stderr)."""
     from letrade_cli.config.profiles import find_profile
-    from letrade_cli.errors import ConfigError
+    from letrade_cli.core.errors import ConfigError
     from letrade_cli.ui.console import err_console
 
     path = find_profile(name)
@@ -98,7 +98,7 @@ def _builtin_names(incomplete: str) -> list[str]:
 @profiles_app.command(
     "init",
     epilog=examples(
-        ("letrade profiles init binance", "copy to ~/.config/letrade/profiles/ to edit"),
+        ("letrade profiles init NAME", "copy to ~/.config/letrade/profiles/ to edit"),
         ("letrade profiles init lambda --to ./profiles", "a project-local copy"),
     ),
 )
@@ -129,7 +129,7 @@ def init_command(
 def _description(path: Path) -> str:
     """The profile's ``description:`` key, or a note when the file does not parse."""
     from letrade_cli.config.loader import load_yaml_mapping
-    from letrade_cli.errors import ConfigError
+    from letrade_cli.core.errors import ConfigError
 
     try:
         data = load_yaml_mapping(path)

@@ -6,7 +6,7 @@
     lambda-destroy   cli/lambda_destroy.py
 
 Errors map to exit codes in one place: ``lambda_common.lambda_errors`` (codes from
-``letrade_cli.errors``). Every module imports only Typer at the top, so ``letrade --help`` is light.
+``core.errors``). Every module imports only Typer at the top, so ``letrade --help`` is light.
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ def sim(
 
     import orjson
 
-    from letrade_cli.errors import NetworkUnavailableError, UsageError
+    from letrade_cli.core.errors import NetworkUnavailableError, UsageError
     from letrade_cli.runtime import RunContext, run
     from letrade_cli.runtime.heap import settle_heap
     from letrade_cli.sim.accounts import DEFAULT_API_KEY, DEFAULT_API_SECRET, parse_balances

@@ -20,7 +20,7 @@ EXAMPLES = examples(
         "letrade stream BTCUSDT ETHUSDT --venue sim --duration 10",
         "the embedded exchange, no network",
     ),
-    ("letrade stream --profile binance --json | jq .", "Binance spot, one JSON object per tick"),
+    ("letrade stream --profile NAME --json | jq .", "a profile's venue, one JSON line per tick"),
 )
 
 
@@ -32,12 +32,12 @@ def register(app: typer.Typer) -> None:
 def stream(
     symbols: Annotated[
         list[str] | None,
-        typer.Argument(help="Symbols: BTCUSDT, btcusdt, BTC/USDT; Upbit's KRW-BTC."),
+        typer.Argument(help="Symbols: BTCUSDT, btcusdt, BTC/USDT, in any venue's spelling."),
     ] = None,
     venue: Annotated[
         str | None,
         typer.Option(
-            help="Venue (an unknown name lists them). \\[default: binance]"
+            help="Venue (`letrade venues` lists them). \\[default: the first one listed]"
             + env_note("LETRADE_VENUE"),
             autocompletion=complete_venues,
         ),
@@ -109,7 +109,7 @@ def _stream(
         apply_flags,
         load_stream_settings,
     )
-    from letrade_cli.errors import UsageError
+    from letrade_cli.core.errors import UsageError
 
     if duration is not None and (math.isnan(duration) or duration <= 0):
         raise UsageError(

@@ -9,13 +9,13 @@ import typer
 from typer._click.exceptions import NoSuchOption
 from typer.core import TyperCommand
 
-from letrade_cli.cli.help import complete_choices, complete_profile, env_note, examples
+from letrade_cli.cli.help import complete_profile, complete_venues, env_note, examples
 
 VENUE_HELP = (
-    "sim, binance-testnet, binance or upbit (default: the profile's venue, else sim). "
+    "A venue name (`letrade venues` lists them; default: the profile's venue, else sim). "
     "sim talks to a running `letrade sim` when LETRADE_REST_URL (or --rest-url) is set; "
     "otherwise it starts an embedded sim for this one command, and its orders vanish when "
-    "the command exits. binance and upbit trade real money: they need --live."
+    "the command exits. Venues marked real money need --live."
 )
 
 Venue = Annotated[
@@ -23,7 +23,7 @@ Venue = Annotated[
     typer.Option(
         "--venue",
         help=VENUE_HELP + env_note("LETRADE_VENUE"),
-        autocompletion=complete_choices(("sim", "binance-testnet", "binance", "upbit")),
+        autocompletion=complete_venues,
     ),
 ]
 RestUrl = Annotated[
@@ -46,29 +46,31 @@ Json = Annotated[
 Live = Annotated[
     bool,
     typer.Option(
-        "--live", help="Allow orders on a real-money venue (binance, upbit); reads need none."
+        "--live", help="Allow orders on a real-money venue (`letrade venues`); reads need none."
     ),
 ]
 Yes = Annotated[
     bool,
     typer.Option("--yes", help="Skip the typed confirmation of --live (for scripts)."),
 ]
-Symbol = Annotated[str, typer.Argument(help="Symbol: BTCUSDT, btcusdt, BTC/USDT; Upbit KRW-BTC.")]
+Symbol = Annotated[
+    str,
+    typer.Argument(help="Symbol: BTCUSDT, btcusdt, BTC/USDT, in any venue's spelling."),
+]
 ClientId = Annotated[str, typer.Argument(help="The order's client order id.")]
 
 trade_app = typer.Typer(
     name="trade",
     help=(
         "Place, cancel and read signed orders and balances. Keys come from the environment "
-        "variables named in the profile's trading.keys (defaults: BINANCE_API_KEY/"
-        "BINANCE_API_SECRET, BINANCE_TESTNET_API_KEY/BINANCE_TESTNET_API_SECRET, "
-        "UPBIT_ACCESS_KEY/UPBIT_SECRET_KEY; the sim uses its default account) and are never "
-        "printed. Exit codes: 2 usage, 3 rejected by the venue, 4 network or unknown outcome."
+        "variables named in the profile's trading.keys (defaults: each venue's own, listed by "
+        "`letrade venues`; the sim uses its default account) and are never printed. "
+        "Exit codes: 2 usage, 3 rejected by the venue, 4 network or unknown outcome."
     ),
     no_args_is_help=True,
     epilog=examples(
         ("letrade trade buy BTCUSDT 0.001", "a market order on an embedded sim"),
-        ("letrade trade balance --venue binance-testnet --json", "testnet balances as JSON"),
+        ("letrade trade balance --venue NAME --json", "a venue's balances as JSON"),
     ),
 )
 
@@ -76,13 +78,13 @@ EXAMPLES = {
     "buy": examples(
         ("letrade trade buy BTCUSDT 0.001", "market order on an embedded sim (gone at exit)"),
         (
-            "letrade trade buy BTCUSDT 0.001 --price 60000 --venue binance-testnet",
-            "a GTC limit order on Binance's testnet",
+            "letrade trade buy BTCUSDT 0.001 --price 60000 --venue NAME",
+            "a GTC limit order on a venue (`letrade venues`)",
         ),
     ),
     "sell": examples(
         ("letrade trade sell BTCUSDT 0.001 --test", "validate only: filters, keys, signature"),
-        ("letrade trade sell KRW-BTC 0.001 --venue upbit --live", "real money: type 'upbit'"),
+        ("letrade trade sell BTCUSDT 0.001 --venue NAME --live", "real money: type its name"),
     ),
     "cancel": examples(
         ("letrade trade cancel BTCUSDT lt-mwsog7p9-ef44f1a2a42a9c49", "cancel by client id"),
@@ -96,7 +98,7 @@ EXAMPLES = {
     ),
     "balance": examples(
         ("letrade trade balance", "non-zero balances as a table"),
-        ("letrade trade balance --venue upbit --json", "Upbit, as JSON"),
+        ("letrade trade balance --venue NAME --json", "another venue, as JSON"),
     ),
 }
 
@@ -119,7 +121,7 @@ def _target(
 def _decimal(text: str, what: str) -> Any:
     from decimal import Decimal, InvalidOperation
 
-    from letrade_cli.errors import UsageError
+    from letrade_cli.core.errors import UsageError
 
     try:
         value = Decimal(text)
@@ -147,8 +149,8 @@ def _order(
     test: bool,
     target: Any,
 ) -> None:
+    from letrade_cli.core.errors import UsageError
     from letrade_cli.core.orders import OrderIntent, OrderType, Side, TimeInForce
-    from letrade_cli.errors import UsageError
     from letrade_cli.runtime.trade import confirm_live, resolve_venue, run_trade
     from letrade_cli.ui.trade import show_order, show_validated
 
@@ -205,7 +207,7 @@ def _order_command(side: str) -> Any:
         ] = None,
         test: Annotated[
             bool,
-            typer.Option("--test", help="Validate only (Binance /api/v3/order/test): no order."),
+            typer.Option("--test", help="Validate only (where the venue can): no order."),
         ] = False,
         venue: Venue = None,
         rest_url: RestUrl = None,
@@ -244,7 +246,7 @@ class _OrderCommand(TyperCommand):
             )
             if number is None:
                 raise
-            from letrade_cli.errors import UsageError
+            from letrade_cli.core.errors import UsageError
 
             raise UsageError(f"quantity must be greater than 0, got {number}") from None
 

@@ -20,7 +20,7 @@ from typing import Any, TypeVar, Union, cast, get_args, get_origin, get_type_hin
 from letrade_cli.config.profiles import PROFILE_DIR_ENV as PROFILE_DIR_ENV
 from letrade_cli.config.profiles import find_profile as find_profile
 from letrade_cli.config.profiles import profile_search_dirs as profile_search_dirs
-from letrade_cli.errors import ConfigError
+from letrade_cli.core.errors import ConfigError
 
 T = TypeVar("T")
 

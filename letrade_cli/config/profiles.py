@@ -7,7 +7,7 @@
 3. ``$XDG_CONFIG_HOME/letrade/profiles`` (``~/.config/letrade/profiles`` when unset)
 4. the built-in profiles, shipped as package data in ``letrade_cli/profiles/``
 
-so a user's own ``binance.yaml`` wins over the built-in one, and an installed tool (a wheel, pipx)
+so a user's own ``NAME.yaml`` wins over the built-in one, and an installed tool (a wheel, pipx)
 finds the built-ins from any working directory. Only the standard library is imported here, so
 shell completion of profile names stays fast.
 """
@@ -19,7 +19,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from letrade_cli.errors import ConfigError, UsageError
+from letrade_cli.core.errors import ConfigError, UsageError
 
 PROFILE_DIR_ENV = "LETRADE_PROFILES_DIR"
 SUFFIXES = (".yaml", ".yml")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from letrade_cli.config.loader import find_profile, from_mapping, load_yaml_mapping
-from letrade_cli.errors import ConfigError
+from letrade_cli.core.errors import ConfigError
 
 
 def venue_names() -> tuple[str, ...]:

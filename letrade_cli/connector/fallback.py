@@ -16,7 +16,7 @@ from letrade_cli.connector.rest import RestClient
 from letrade_cli.connector.stats import StreamStats
 from letrade_cli.connector.supervisor import StreamSupervisor
 from letrade_cli.core.breaker import CircuitBreaker
-from letrade_cli.errors import ExchangeRejectedError, NetworkUnavailableError
+from letrade_cli.core.errors import ExchangeRejectedError, NetworkUnavailableError
 from letrade_cli.venues.base import Dialect
 
 WATCH_S = 0.1  # how often a live stream's symbols are checked for silence

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 
-from letrade_cli.errors import UnknownSymbolError, UsageError
+from letrade_cli.core.errors import UnknownSymbolError, UsageError
 from letrade_cli.venues.base import Dialect, MarketInfo
 
 

@@ -13,10 +13,10 @@ from letrade_cli.connector.stats import (
 )
 from letrade_cli.core.bus import Bus
 from letrade_cli.core.cache import PriceCache
+from letrade_cli.core.errors import DecodeError, ExchangeRejectedError
 from letrade_cli.core.gaps import GapDetector
 from letrade_cli.core.stall import GapEstimator
 from letrade_cli.core.tick import Tick
-from letrade_cli.errors import DecodeError, ExchangeRejectedError
 from letrade_cli.venues.base import Dialect, FrameDecoder
 
 # Channels whose event time is when the exchange produced the event. Never @ticker (a 1 s

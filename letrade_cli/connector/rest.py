@@ -21,7 +21,7 @@ import orjson
 from yarl import URL
 
 from letrade_cli.config.stream import RestSettings
-from letrade_cli.errors import (
+from letrade_cli.core.errors import (
     ConfigError,
     ExchangeRejectedError,
     NetworkUnavailableError,
@@ -29,8 +29,6 @@ from letrade_cli.errors import (
     RateLimitedError,
 )
 from letrade_cli.venues.base import RequestSigner, RestRequest, SignedRequest
-
-WEIGHT_HEADER = "X-MBX-USED-WEIGHT-1M"
 
 
 class RestClient:
@@ -42,9 +40,11 @@ class RestClient:
         settings: RestSettings | None = None,
         *,
         signer: RequestSigner | None = None,
+        weight_header: str = "",
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.signer = signer
+        self.weight_header = weight_header  # the venue's used-weight header, if it sends one
         self.host = urlsplit(self.base_url).netloc or self.base_url
         self.settings = settings or RestSettings()
         self.requests = 0
@@ -156,7 +156,9 @@ class RestClient:
         return payload
 
     def _track_weight(self, headers: Any) -> None:
-        weight = headers.get(WEIGHT_HEADER)
+        if not self.weight_header:
+            return
+        weight = headers.get(self.weight_header)
         if weight is not None and weight.isdigit():
             self.used_weight = int(weight)
 
@@ -180,13 +182,13 @@ def _loads(body: bytes, host: str, path: str) -> Any:
 
 def _rejected(payload: Any, status: int, host: str, path: str) -> ExchangeRejectedError:
     if isinstance(payload, dict):
-        if "code" in payload and "msg" in payload:  # Binance
+        if "code" in payload and "msg" in payload:  # {"code": -1121, "msg": "..."}
             return ExchangeRejectedError(
                 f"{host} rejected {path}: {payload['msg']} (code {payload['code']})",
                 code=payload["code"],
             )
         error = payload.get("error")
-        if isinstance(error, dict):  # Upbit
+        if isinstance(error, dict):  # {"error": {"name": "...", "message": "..."}}
             return ExchangeRejectedError(
                 f"{host} rejected {path}: {error.get('message', '')} ({error.get('name', '')})",
                 code=error.get("name"),

@@ -21,10 +21,10 @@ from letrade_cli.connector.supervisor import StreamSupervisor
 from letrade_cli.core.breaker import CircuitBreaker
 from letrade_cli.core.bus import Bus
 from letrade_cli.core.cache import PriceCache
+from letrade_cli.core.errors import NetworkUnavailableError
 from letrade_cli.core.tick import Tick
-from letrade_cli.errors import NetworkUnavailableError
-from letrade_cli.venues.base import Dialect, VenueSpec
-from letrade_cli.venues.registry import dialect_for, venue_spec
+from letrade_cli.venues.base import Dialect, MarketInfo, VenueSpec
+from letrade_cli.venues.registry import dialect_for, venue_of, venue_spec
 
 DAY_CHANGE_REFRESH_S = 30.0  # the venue's 24 h change, refreshed this often (weight 2-80)
 
@@ -58,6 +58,7 @@ class StreamService:
             reset_timeout_s=settings.breaker.reset_timeout_s,
         )
         self.symbols: list[str] = []
+        self.markets: dict[str, MarketInfo] = {}
         self.sim: Any = None
         self.rest: RestClient | None = None
         self.supervisor: StreamSupervisor | None = None
@@ -78,7 +79,8 @@ class StreamService:
     async def start(self) -> None:
         """Start the sim if asked, check symbols, connect, and start the fallback."""
         ws_url, rest_url = await self._endpoints()
-        self.rest = RestClient(rest_url, self.settings.rest)
+        weight_header = venue_of(self.spec).capabilities.weight_header
+        self.rest = RestClient(rest_url, self.settings.rest, weight_header=weight_header)
         markets_request = self.dialect.markets_request()
         try:
             payload = await self.rest.get_json(markets_request)
@@ -87,7 +89,7 @@ class StreamService:
                 f"cannot reach {self.spec.name} at {self.rest.host}: {_detail(exc)}",
                 hint="check your network, or try --venue sim (the embedded exchange)",
             ) from exc
-        markets = self.dialect.parse_markets(payload)
+        self.markets = markets = self.dialect.parse_markets(payload)
         self.symbols = resolve_symbols(self.settings.symbols, self.dialect, markets, self.spec.name)
         channels = self.settings.channels
         frames = self.dialect.subscribe_messages(self.symbols, channels, first_id=1)
@@ -129,7 +131,7 @@ class StreamService:
 
     async def _day_changes(self) -> None:
         """Keep each symbol's 24 h change from the venue (its own figure, not since start)."""
-        from letrade_cli.errors import DecodeError, ExchangeRejectedError
+        from letrade_cli.core.errors import DecodeError, ExchangeRejectedError
 
         request = self.dialect.change_request(self.symbols)
         if request is None or self.rest is None:

@@ -42,6 +42,10 @@ class TickSource(Protocol):
         """Connect or open the data."""
         ...
 
+    def split_symbol(self, symbol: str) -> tuple[str, str]:
+        """``(base, quote)`` of one of the source's symbols, in its venue's format."""
+        ...
+
     async def run(self, stop: asyncio.Event, step: Step) -> None:
         """Deliver ticks until ``stop`` is set or the data ends; await ``step()`` after ticks.
 
@@ -70,9 +74,11 @@ class LiveSource:
 
     def __init__(self, settings: StreamSettings, *, backend: str = "auto") -> None:
         from letrade_cli.connector.service import StreamService
+        from letrade_cli.venues.registry import venue_of
 
         self.service = StreamService(settings, backend=backend)
         self.venue = self.service.spec.name
+        self.package = venue_of(self.service.spec)
         self.bus: Bus[Tick] = self.service.bus
         self.cache: PriceCache = self.service.cache
         self.symbols: list[str] = []
@@ -110,18 +116,21 @@ class LiveSource:
         """Stop the stream."""
         await self.service.aclose()
 
-    async def market_rules(self, symbols: list[str]) -> dict[str, SymbolRules]:
-        """Binance-dialect venues (binance, sim): exchangeInfo filters; others: none (permissive).
+    def split_symbol(self, symbol: str) -> tuple[str, str]:
+        """``(base, quote)`` from the venue's market list, else its symbol format."""
+        return self.package.symbols.split(symbol, self.service.markets)
 
-        Upbit's filters come from ``/v1/orders/chance``, a signed call: a dry run needs no keys.
+    async def market_rules(self, symbols: list[str]) -> dict[str, SymbolRules]:
+        """The venue's filters where it publishes them unsigned; else none (permissive).
+
+        A dry run needs no keys, so a venue whose filters need a signed call gives none.
         """
         rest = self.service.rest
-        if self.service.spec.dialect != "binance" or rest is None or not symbols:
+        if not self.package.capabilities.public_rules or rest is None or not symbols:
             return {}
-        from letrade_cli.venues.binance.orders import BinanceOrders
-
-        orders = BinanceOrders(self.venue)
-        return orders.parse_rules(await rest.request(orders.rules_request(symbols)), symbols)
+        orders = self.package.order_api(self.venue)
+        answers = [await rest.request(request) for request in orders.rules_requests(symbols)]
+        return orders.parse_rules_answers(answers, symbols)
 
     def summary(self) -> dict[str, Any]:
         """The stream's summary (messages, gaps, latency, cache)."""

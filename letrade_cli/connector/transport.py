@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from letrade_cli.errors import NetworkUnavailableError
+from letrade_cli.core.errors import NetworkUnavailableError
 
 FrameHandler = Callable[[bytes | str, int], None]
 

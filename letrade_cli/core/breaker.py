@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import TypeVar
 
-from letrade_cli.errors import NetworkUnavailableError
+from letrade_cli.core.errors import NetworkUnavailableError
 
 T = TypeVar("T")
 

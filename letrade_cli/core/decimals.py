@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from letrade_cli.errors import DecodeError
+from letrade_cli.core.errors import DecodeError
 
 
 def parse_decimal(value: Any, source: str) -> Decimal:

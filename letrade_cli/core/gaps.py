@@ -14,7 +14,7 @@ GapKey = tuple[str, str] | str
 class GapDetector:
     """Counts missing messages in sequenced streams.
 
-    Contiguous streams (Binance ``trade`` ``t``, ``aggTrade`` ``a``) must go ``prev + 1``; a jump
+    Contiguous streams (a trade stream's trade ids) must go ``prev + 1``; a jump
     counts one gap and ``seq - prev - 1`` missing messages. Non-contiguous ones (``bookTicker``
     ``u``) only must not go backwards. In both, going backwards is a ``reset`` (the venue
     restarted its counter) and an equal number a ``duplicate``; neither counts as missing.

@@ -38,7 +38,7 @@ class TimeInForce(StrEnum):
 
 
 class OrderStatus(StrEnum):
-    """Binance's order states; Upbit's are mapped onto them."""
+    """Order states; each venue maps its own spelling onto them."""
 
     NEW = "NEW"
     PARTIALLY_FILLED = "PARTIALLY_FILLED"
@@ -181,7 +181,7 @@ class Balance:
 
 @dataclass(frozen=True, slots=True)
 class SymbolRules:
-    """A market's trading filters (Binance PRICE_FILTER / LOT_SIZE / NOTIONAL; Upbit's chance)."""
+    """A market's trading filters (price filter, lot size, notional)."""
 
     symbol: str
     base: str

@@ -15,7 +15,7 @@ class Tick(msgspec.Struct, gc=False):
     order is converted to ``Decimal`` and quantised to the venue's tick size in ``trading``.
 
     Attributes:
-        venue: Venue name as in the registry (``binance``, ``upbit``, ``sim`` ...).
+        venue: Venue name as in the registry (``sim`` ...).
         symbol: The venue's own symbol (``BTCUSDT``, ``KRW-BTC``).
         channel: What produced it: ``bookTicker``, ``trade``, ``aggTrade``, ``kline_1m``,
             ``ticker``, ``orderbook``.
@@ -24,7 +24,7 @@ class Tick(msgspec.Struct, gc=False):
         last: Last traded (or close) price, when the channel carries one.
         size: Size of the last trade (or best-level size for book channels).
         event_time_ms: The exchange's event time in ms since the epoch; 0 when the channel has
-            none (Binance spot ``bookTicker``).
+            none (a spot ``bookTicker`` frame).
         recv_ns: Our ``time.time_ns()`` when the frame was read off the socket.
         seq: The channel's sequence number (bookTicker ``u``, trade ``t``, aggTrade ``a``), or -1.
     """

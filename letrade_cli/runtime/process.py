@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
+from letrade_cli.core.errors import EXIT_INTERRUPTED, EXIT_TERMINATED
 from letrade_cli.core.waits import wait_event
-from letrade_cli.errors import EXIT_INTERRUPTED, EXIT_TERMINATED
 
 EXIT_OK = 0
 

@@ -12,8 +12,8 @@ import orjson
 
 from letrade_cli.config.stream import StreamSettings
 from letrade_cli.connector.service import StreamService
+from letrade_cli.core.errors import NetworkUnavailableError
 from letrade_cli.core.tick import Tick
-from letrade_cli.errors import NetworkUnavailableError
 from letrade_cli.runtime.heap import settled_heap
 from letrade_cli.runtime.jsonl import JsonLineWriter
 from letrade_cli.runtime.process import EXIT_OK, RunContext, run, wait_for_stop
@@ -140,7 +140,9 @@ async def _run(
 
 
 def _network_hint(settings: StreamSettings) -> str:
-    if settings.venue == "sim":
+    from letrade_cli.venues.registry import venue_spec
+
+    if venue_spec(settings.venue).embedded:
         return "the embedded exchange did not answer; try a longer --duration"
     return "check the venue's status and your network, or try --venue sim"
 

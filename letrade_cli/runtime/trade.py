@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from letrade_cli.errors import UsageError
+from letrade_cli.core.errors import UsageError
 from letrade_cli.venues.base import VenueSpec
 
 EMBEDDED_NOTE = (
@@ -73,7 +73,7 @@ def confirm_live(
     if not target.live:
         raise UsageError(
             f"{spec.name} trades real money: {what} needs --live",
-            hint="add --live (and confirm), or try --venue sim or binance-testnet first",
+            hint="add --live (and confirm), or try --venue sim or a test network first",
         )
     if target.yes:
         return
@@ -109,11 +109,6 @@ def run_trade(
 
     settings = load_trading_settings(target.profile)
     keys = load_keys(spec, settings.keys)
-    if spec.dialect == "upbit":
-        import warnings
-
-        # PyJWT warns about short HMAC keys (the sim's documented default secret is one).
-        warnings.filterwarnings("ignore", message="The HMAC key is .* below the minimum")
 
     async def main(context: RunContext) -> int:
         import asyncio

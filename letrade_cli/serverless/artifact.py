@@ -4,21 +4,38 @@
 does not hold the handler's module. ``code_location`` gives the ``Code`` argument of
 CreateFunction: the bytes when the zip is within Lambda's 50 MB direct-upload limit, else an
 object in the profile's ``artifact_bucket`` (uploaded once per content: the key is the digest).
+``find_layer_artifact`` finds a layer ``letrade layer-build`` wrote (packaging and deploy use it).
 """
 
 from __future__ import annotations
 
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from letrade_cli.errors import ConfigError, UsageError
+from letrade_cli.core.errors import ConfigError, UsageError
 from letrade_cli.serverless.aws import AwsClients, error_code
 from letrade_cli.serverless.model import MAX_ZIPPED_BYTES, DeployRequest
 from letrade_cli.serverless.zipper import sha256_hex
 
+if TYPE_CHECKING:
+    from letrade_cli.serverless.profile import LambdaProfile
+
 ARTIFACT_PREFIX = "letrade-artifacts"
 DIRECT_UPLOAD_LIMIT = MAX_ZIPPED_BYTES
+LAYER_OUT_DIR = Path("build/layers")  # where `letrade layer-build` writes NAME-RUNTIME-ARCH.zip
+
+
+def find_layer_artifact(
+    profile: LambdaProfile, name: str, runtime: str, arch: str, search: list[Path] | None = None
+) -> Path | None:
+    """A built layer (zip or directory with ``python/``) for ``name``, if one exists."""
+    dirs = [*(search or []), profile.base_dir / LAYER_OUT_DIR, Path.cwd() / LAYER_OUT_DIR]
+    for directory in dirs:
+        for candidate in (directory / f"{name}-{runtime}-{arch}.zip", directory / name):
+            if candidate.is_file() or (candidate / "python").is_dir():
+                return candidate
+    return None
 
 
 def validate_zip(path: Path, handler: str) -> None:

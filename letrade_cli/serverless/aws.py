@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from letrade_cli.errors import (
+from letrade_cli.core.errors import (
     ConfigError,
     ExchangeRejectedError,
     LetradeError,

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from letrade_cli.serverless.deploy.env import ResolvedEnvironment
+from letrade_cli.serverless.environment import ResolvedEnvironment
 from letrade_cli.serverless.profile import FunctionSpec
 
 MAX_ZIPPED_BYTES = 50 * 1024 * 1024  # direct upload limit of PublishLayerVersion / CreateFunction

@@ -1,7 +1,7 @@
 """`profiles/lambda.yaml`: the functions and layers we deploy, typed and checked.
 
 Secrets are never written in the file. An environment value that is secret by its name
-(``UPBIT_KEY``, ``DB_PASS``) or by its shape (``Bearer …``, a webhook URL with a token; see
+(``VENUE_KEY``, ``DB_PASS``) or by its shape (``Bearer …``, a webhook URL with a token; see
 ``secrets.py``) must be a reference: ``ssm:/path``, ``secretsmanager:name`` or ``env:VARIABLE``
 (read from the deployer's environment at deploy time). A literal is refused with
 ``SecretInProfileError``.
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from letrade_cli.config.loader import find_profile, from_mapping, load_yaml_mapping
-from letrade_cli.errors import ConfigError, SecretInProfileError
+from letrade_cli.core.errors import ConfigError, SecretInProfileError
 from letrade_cli.serverless.secrets import REFERENCE, is_secret
 
 Architecture = Literal["x86_64", "arm64"]
@@ -24,6 +24,15 @@ SECRET_REFERENCE = REFERENCE
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
 BUILTIN_FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
 SCHEDULE = re.compile(r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$")
+
+
+def aws_name(prefix: str, name: str) -> str:
+    """The AWS name of a function or layer: ``prefix`` + ``name``, the prefix never doubled.
+
+    With prefix ``letrade-``, both ``data-collector`` and ``letrade-data-collector`` give
+    ``letrade-data-collector``.
+    """
+    return name if name.startswith(prefix) else f"{prefix}{name}"
 
 
 @dataclass(slots=True)
@@ -100,6 +109,10 @@ class LambdaProfile:
                 f"{self.path}: no layer named '{name}'",
                 hint=f"layers in this profile: {', '.join(sorted(self.layers)) or 'none'}",
             ) from None
+
+    def aws_name(self, name: str) -> str:
+        """The AWS name of a profile function or layer (``defaults.name_prefix`` + ``name``)."""
+        return aws_name(self.defaults.name_prefix, name)
 
     @property
     def base_dir(self) -> Path:

@@ -2,7 +2,7 @@
 
 Used everywhere a variable is judged: the profile check (a literal secret is refused), deploy
 output masking and the local invoke's output. A name is secret when it contains a secret word as
-a whole ``_``-separated part (``UPBIT_KEY``, ``DB_PASS``, ``API_TOKEN``; not ``MONKEY``). A value
+a whole ``_``-separated part (``VENUE_KEY``, ``DB_PASS``, ``API_TOKEN``; not ``MONKEY``). A value
 is secret when it has a credential's shape: an ``Authorization`` scheme (``Bearer …``,
 ``Basic …``), a URL with a password or a token in its query or path (webhooks), a JWT, a
 private-key block, or a well-known key prefix (``AKIA…``, ``ghp_…``, ``sk-…``, ``xox…``).
@@ -54,7 +54,7 @@ REFERENCE = re.compile(r"^(ssm:/\S+|secretsmanager:\S+|env:[A-Za-z_][A-Za-z0-9_]
 
 
 def name_words(name: str) -> list[str]:
-    """``upbitApiKey`` / ``UPBIT_API_KEY`` -> ``["UPBIT", "API", "KEY"]``."""
+    """``venueApiKey`` / ``VENUE_API_KEY`` -> ``["VENUE", "API", "KEY"]``."""
     return [w.upper() for w in _WORD_SPLIT.split(name) if w]
 
 

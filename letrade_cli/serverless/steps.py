@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
-from letrade_cli.errors import LetradeError
+from letrade_cli.core.errors import LetradeError
 
 Status = Literal["start", "done", "skip", "fail"]
 

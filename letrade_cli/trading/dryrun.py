@@ -26,13 +26,13 @@ from typing import Any
 
 from letrade_cli.config.trading import RiskSettings
 from letrade_cli.connector.source import TickSource
+from letrade_cli.core.errors import ExchangeRejectedError, UsageError
 from letrade_cli.core.histogram import LatencyHistogram
 from letrade_cli.core.orders import ZERO, Fill, OrderState, Side, Signal, SymbolRules
 from letrade_cli.core.tick import Tick
-from letrade_cli.errors import ExchangeRejectedError, UsageError
 from letrade_cli.trading.ledger import Ledger
 from letrade_cli.trading.order_manager import OrderManager
-from letrade_cli.trading.paper import PaperBroker, split_symbol, to_decimal
+from letrade_cli.trading.paper import PaperBroker, to_decimal
 from letrade_cli.trading.portfolio import Portfolio, Position
 from letrade_cli.trading.risk import DAY_MS, RiskManager
 from letrade_cli.trading.strategies import Strategy, StrategyContext, load_strategy
@@ -108,6 +108,7 @@ class DryRun:
             fee_bps=Decimal(config.fee_bps),
             slippage_bps=Decimal(config.slippage_bps),
             clock_ms=lambda: self.now_ms,
+            split=source.split_symbol,
         )
         self.manager = OrderManager(self.broker, id_factory=self._next_client_id)
         self.manager.add_listener(self._on_order)
@@ -194,7 +195,7 @@ class DryRun:
             traded = self._traded[symbol] = (
                 symbol in self.wanted
                 if self.wanted
-                else split_symbol(symbol)[1] == self.portfolio.quote
+                else self.source.split_symbol(symbol)[1] == self.portfolio.quote
             )
         if not traded:
             return

@@ -1,6 +1,6 @@
 """Check an order's price and quantity against a market's filters before it is sent, in Decimal.
 
-Binance's definitions (PRICE_FILTER, LOT_SIZE, NOTIONAL) are used for every venue: a price is
+One set of definitions (price filter, lot size, notional) is used for every venue: a price is
 valid when ``min_price <= price <= max_price`` and ``(price - min_price)`` is a multiple of the
 tick size; a quantity likewise with ``min_qty`` and the lot (step) size; ``price * quantity`` must
 reach ``min_notional``. A zero tick or step size disables that check. Every failure is a
@@ -14,8 +14,8 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from letrade_cli.core.decimals import plain
+from letrade_cli.core.errors import UsageError
 from letrade_cli.core.orders import ZERO, OrderIntent, OrderType, SymbolRules
-from letrade_cli.errors import UsageError
 
 fmt = plain  # messages name values the way venues spell them: no exponent, no trailing zeros
 
@@ -81,7 +81,7 @@ def _check_filter(
     step: Decimal,
     step_name: str,
 ) -> None:
-    """One Binance range-and-step filter: ``minimum <= value <= maximum`` on the step grid."""
+    """One range-and-step filter: ``minimum <= value <= maximum`` on the step grid."""
     minimum, maximum = bounds
     if not value.is_finite() or value <= 0:
         raise UsageError(f"{what} {value} for {where} must be a positive number")

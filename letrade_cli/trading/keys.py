@@ -1,9 +1,8 @@
 """API keys from environment variables, never from a file, never printed.
 
 The profile's ``trading.keys`` names the variables (``api_key_env``/``secret_env``); otherwise the
-venue's defaults apply (``BINANCE_API_KEY``/``BINANCE_API_SECRET``, ``BINANCE_TESTNET_API_KEY``/
-``BINANCE_TESTNET_API_SECRET``, ``UPBIT_ACCESS_KEY``/``UPBIT_SECRET_KEY``, ``LETRADE_SIM_API_KEY``/
-``LETRADE_SIM_API_SECRET``). The sim needs none: unset, it uses the sim's default account.
+venue's defaults apply (each ``VenueSpec``'s ``api_key_env``/``secret_env``, declared in its
+``venues/<venue>/`` package). The embedded sim needs none: unset, it uses its default account.
 A missing variable is a ``ConfigError`` naming the variable, not its value. :func:`mask` is the
 one way a key is ever shown.
 """
@@ -15,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from letrade_cli.config.trading import KeySettings
-from letrade_cli.errors import ConfigError
+from letrade_cli.core.errors import ConfigError
 from letrade_cli.venues.base import VenueSpec
 
 SIM_DEFAULT_KEY = "letrade-sim-key"  # the sim's documented, not-secret default account
@@ -72,7 +71,7 @@ def load_keys(
     """
     env = os.environ if env is None else env
     key_var, secret_var = key_variables(spec, settings)
-    if spec.name == "sim" and not (key_var and env.get(key_var)):
+    if spec.embedded and not (key_var and env.get(key_var)):
         key, secret = _sim_defaults()
         return ApiKeys(key, secret, source="the sim's default account")
     if not key_var or not secret_var:

@@ -22,6 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from letrade_cli.core.errors import ConfigError, UsageError
 from letrade_cli.core.orders import (
     Fill,
     OrderState,
@@ -30,7 +31,6 @@ from letrade_cli.core.orders import (
     Side,
     TimeInForce,
 )
-from letrade_cli.errors import ConfigError, UsageError
 
 MIGRATIONS: list[str] = [
     # 1: the first schema.

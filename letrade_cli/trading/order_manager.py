@@ -15,7 +15,7 @@ broker) the same way::
 What ``submit`` guarantees:
 
 - **A client order id on every order**: ``intent.client_order_id`` when given (checked against
-  Binance's ``^[.A-Z:/a-z0-9_-]{1,36}$``, also used as Upbit's ``identifier``), else a new one
+  ``^[.A-Z:/a-z0-9_-]{1,36}$``, which every registered venue accepts as a client id), else a new one
   from :func:`new_client_order_id` (time + 64 random bits: unique across runs). Pass
   ``id_factory`` to make ids deterministic (a replayed dry run).
 - **Filters before sending**: price, quantity and notional are checked against the venue's
@@ -52,6 +52,12 @@ from dataclasses import replace
 from decimal import Decimal
 
 from letrade_cli.config.trading import OrderSettings
+from letrade_cli.core.errors import (
+    ExchangeRejectedError,
+    OutcomeUnknownError,
+    RateLimitedError,
+    UsageError,
+)
 from letrade_cli.core.orders import (
     Balance,
     Fill,
@@ -60,12 +66,6 @@ from letrade_cli.core.orders import (
     OrderState,
     Signal,
     SymbolRules,
-)
-from letrade_cli.errors import (
-    ExchangeRejectedError,
-    OutcomeUnknownError,
-    RateLimitedError,
-    UsageError,
 )
 from letrade_cli.trading.filters import check_intent
 from letrade_cli.trading.venue import OrderListener, TradingVenue
@@ -88,7 +88,7 @@ def new_client_order_id(prefix: str = "lt") -> str:
 
 
 def check_client_order_id(client_order_id: str) -> str:
-    """Return ``client_order_id`` if Binance and Upbit both accept it, else ``UsageError``."""
+    """Return ``client_order_id`` if every registered venue accepts it, else ``UsageError``."""
     if not CLIENT_ID_RE.match(client_order_id):
         raise UsageError(
             f"client order id '{client_order_id}' is not valid",
@@ -167,7 +167,7 @@ class OrderManager:
         Args:
             intent: What to send; its ``client_order_id`` is filled in when missing.
             signal: The strategy signal behind it (its ``created_ns`` starts the latency clock).
-            test: Validate only (Binance ``/api/v3/order/test``): nothing is placed or reported.
+            test: Validate only (venues with ``test_orders``): nothing is placed or reported.
             reference_price: A recent market price, for the notional check of a market order.
 
         Raises:

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
+from letrade_cli.core.errors import ExchangeRejectedError, UsageError
 from letrade_cli.core.orders import (
     ZERO,
     Balance,
@@ -38,7 +39,6 @@ from letrade_cli.core.orders import (
     TimeInForce,
 )
 from letrade_cli.core.tick import Tick
-from letrade_cli.errors import ExchangeRejectedError
 from letrade_cli.trading.filters import ceil_to_step, floor_to_step
 from letrade_cli.trading.portfolio import Portfolio
 from letrade_cli.trading.venue import OrderListener
@@ -54,15 +54,12 @@ def to_decimal(value: float) -> Decimal:
     return Decimal(repr(value))
 
 
-def split_symbol(symbol: str) -> tuple[str, str]:
-    """(base, quote) of ``BTCUSDT`` / ``KRW-BTC``."""
-    if "-" in symbol:
-        quote, base = symbol.split("-", 1)
-        return base, quote
-    for quote in ("USDT", "USDC", "FDUSD", "BUSD", "BTC", "ETH", "BNB", "EUR", "TRY", "KRW"):
-        if symbol.endswith(quote) and len(symbol) > len(quote):
-            return symbol[: -len(quote)], quote
-    return symbol, ""
+def no_split(symbol: str) -> tuple[str, str]:
+    """The split of a broker that was told no symbol format: a clear error, never a guess."""
+    raise UsageError(
+        f"cannot tell the base and quote assets of {symbol!r}",
+        hint="the paper broker needs the venue's symbol format (PaperBroker(split=...))",
+    )
 
 
 class PaperBroker:
@@ -77,6 +74,8 @@ class PaperBroker:
         fee_bps: Fee per fill in basis points of the notional.
         slippage_bps: Price step per modelled depth level (see the module docstring).
         clock_ms: The current time in ms (the replay clock in a replay).
+        split: ``split(symbol)`` -> ``(base, quote)`` in the venue's symbol format (the tick
+            source's ``split_symbol``); the venue's filters, when known, win.
     """
 
     name = "paper"
@@ -90,8 +89,10 @@ class PaperBroker:
         fee_bps: Decimal = Decimal(10),
         slippage_bps: Decimal = Decimal(1),
         clock_ms: Callable[[], int] = lambda: 0,
+        split: Callable[[str], tuple[str, str]] = no_split,
     ) -> None:
         self.portfolio = portfolio
+        self.split = split
         self.book = book
         self.fee_rate = fee_bps / BPS
         self.slip_rate = slippage_bps / BPS
@@ -115,10 +116,14 @@ class PaperBroker:
         for symbol in symbols:
             known = self.venue_rules.get(symbol)
             if known is None:
-                base, quote = split_symbol(symbol)
+                base, quote = self.split(symbol)
                 known = SymbolRules(symbol, base, quote, STEP, STEP)
             out[symbol] = known
         return out
+
+    def _base(self, symbol: str) -> str:
+        known = self.venue_rules.get(symbol)
+        return known.base if known is not None else self.split(symbol)[0]
 
     def subscribe(self, listener: OrderListener) -> None:
         """Call ``listener(state, fill)`` on every fill, cancel and expiry."""
@@ -355,5 +360,5 @@ class PaperBroker:
         out = [Balance(self.portfolio.quote, self.portfolio.cash)]
         for symbol, position in sorted(self.portfolio.positions.items()):
             if position.quantity:
-                out.append(Balance(split_symbol(symbol)[0], position.quantity))
+                out.append(Balance(self._base(symbol), position.quantity))
         return out

@@ -34,10 +34,10 @@ from letrade_cli.connector.source import Step
 from letrade_cli.connector.stats import NS_PER_MS, StreamStats
 from letrade_cli.core.bus import Bus
 from letrade_cli.core.cache import PriceCache
+from letrade_cli.core.errors import ConfigError, DecodeError, UsageError
 from letrade_cli.core.orders import SymbolRules
 from letrade_cli.core.tick import Tick
 from letrade_cli.core.waits import wait_event
-from letrade_cli.errors import ConfigError, DecodeError, UsageError
 
 KEY_RE = re.compile(
     r"(?:^|/)venue=(?P<venue>[^/]+)/market=(?P<market>[^/]+)/date=[^/]+/"
@@ -299,6 +299,18 @@ class ReplaySource:
     async def close(self) -> None:
         """Nothing stays open between reads."""
 
+    def split_symbol(self, symbol: str) -> tuple[str, str]:
+        """``(base, quote)`` in the format of the data's venue (any venue's, if unregistered)."""
+        from letrade_cli.venues.registry import split_any, symbol_format
+
+        try:
+            return symbol_format(self.venue).split(symbol)
+        except UsageError:
+            parts = split_any(symbol)
+            if parts is None:
+                raise
+            return parts
+
     async def market_rules(self, symbols: list[str]) -> dict[str, SymbolRules]:
         """Stored data carries no filters: the paper broker's permissive ones apply."""
         return {}
@@ -321,16 +333,18 @@ def _take(frames: Iterator[Frame], n: int) -> list[Frame]:
 
 
 def _recorded_venue(path: Path) -> str:
+    from letrade_cli.venues.registry import venue_for_url, venues
+
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             if " <-> " in line:
-                url = line.split(" <-> ")[0].lower()
-                for venue in ("binance", "upbit"):
-                    if venue in url:
-                        return venue
+                venue = venue_for_url(line.split(" <-> ")[0])
+                if venue is not None:
+                    return venue.name
                 break
     raise UsageError(
-        f"--replay {path}: not a recorded frame file (no 'URL <-> T' line of binance or upbit)",
+        f"--replay {path}: not a recorded frame file (no 'URL <-> T' line of "
+        f"{' or '.join(venues())})",
         hint="see tests/data/README.md for the format",
     )
 

@@ -15,9 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from letrade_cli.core.errors import UsageError
 from letrade_cli.core.histogram import LatencyHistogram
 from letrade_cli.core.orders import ZERO
-from letrade_cli.errors import UsageError
 from letrade_cli.trading.ledger import Ledger
 
 YEAR_MS = 365 * 86_400_000

@@ -1,8 +1,8 @@
 """Deterministic synthetic market data in the formats the replay source reads (tests, benchmarks).
 
 ``write_collector_candles`` writes what the data-collector Lambda writes (one JSON Lines object
-per market and UTC day); ``write_recorded_book_tickers`` writes a recorded frame file of Binance
-combined-stream ``bookTicker`` frames. Prices follow a seeded random walk.
+per market and UTC day). Prices follow a seeded random walk. Recorded frame files are in a
+venue's own dialect: each venue package writes its own (e.g. ``venues/<venue>/synthetic.py``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def random_walk(n: int, start: float, seed: int, vol: float = 0.002) -> list[flo
 def write_collector_candles(
     root: Path,
     *,
-    venue: str = "binance",
+    venue: str | None = None,
     markets: Sequence[str] = ("BTCUSDT",),
     start_ms: int = 1_763_769_600_000,  # 2025-11-22T00:00:00Z
     minutes: int = 1440,
@@ -36,8 +36,16 @@ def write_collector_candles(
     prices: Sequence[float] | None = None,
     prefix: str = "candles",
 ) -> list[Path]:
-    """1-minute candles in the collector's key layout under ``root``; returns the files."""
+    """1-minute candles in the collector's key layout under ``root``; returns the files.
+
+    ``venue`` defaults to the dialect of the embedded exchange's venue.
+    """
     import time
+
+    if venue is None:
+        from letrade_cli.venues.registry import embedded_spec
+
+        venue = embedded_spec().dialect
 
     written: dict[Path, list[str]] = {}
     for index, market in enumerate(markets):
@@ -71,35 +79,3 @@ def write_collector_candles(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return sorted(written)
-
-
-def write_recorded_book_tickers(
-    path: Path,
-    *,
-    symbols: Sequence[str] = ("BTCUSDT", "ETHUSDT"),
-    start_s: float = 1_763_769_600.0,
-    seconds: int = 86_400,
-    per_second: int = 1,
-    seed: int = 7,
-) -> int:
-    """A recorded-format file of bookTicker frames (one per symbol per step); returns frames."""
-    rng = random.Random(seed)
-    streams = "/".join(f"{s.lower()}@bookTicker" for s in symbols)
-    prices = [100.0 * (i + 1) for i in range(len(symbols))]
-    frames = 0
-    step = 1.0 / per_second
-    with path.open("w", encoding="utf-8") as out:
-        out.write(f"wss://stream.binance.com:9443/stream?streams={streams} <-> {start_s}\n")
-        for n in range(seconds * per_second):
-            t = start_s + n * step
-            for i, symbol in enumerate(symbols):
-                prices[i] *= 1 + rng.gauss(0, 0.0005)
-                bid = prices[i]
-                ask = bid * 1.0001
-                data = (
-                    f'{{"u":{frames + 1},"s":"{symbol}","b":"{bid:.2f}","B":"2.50000000",'
-                    f'"a":"{ask:.2f}","A":"3.00000000"}}'
-                )
-                out.write(f'{t:.6f}: {{"stream":"{symbol.lower()}@bookTicker","data":{data}}}\n')
-                frames += 1
-    return frames

@@ -19,7 +19,7 @@ class TradingVenue(Protocol):
     """Places, cancels and reads orders and balances on one venue (or on paper).
 
     Attributes:
-        name: Venue name (``sim``, ``binance``, ``binance-testnet``, ``upbit``, ``paper``).
+        name: Venue name (a registered venue's, or ``paper``).
         live_money: True when orders move real money (needs ``--live`` and a confirmation).
     """
 

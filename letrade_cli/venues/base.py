@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from letrade_cli.core.errors import ExchangeRejectedError, UsageError
 from letrade_cli.core.orders import Balance, Fill, OrderIntent, OrderState, SymbolRules
 from letrade_cli.core.tick import Tick
-from letrade_cli.errors import ExchangeRejectedError, UsageError
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +149,10 @@ class Dialect(Protocol):
         ...
 
 
-# -- capabilities as data -------------------------------------------------------------------------
+# -- capabilities as data ---------------------------------------------------------------
+
+
+_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,12 +186,18 @@ class SymbolFormat:
         if markets is not None and symbol in markets:
             info = markets[symbol]
             return info.base, info.quote
+        if not _ALNUM.issuperset(symbol.replace(self.separator, "") if self.separator else symbol):
+            raise UsageError(
+                f"{symbol!r} is not written {self.join('BASE', 'QUOTE')}",
+                hint=f"letters and digits{f', one {self.separator!r}' if self.separator else ''}",
+            )
         if self.separator:
             first, sep, second = symbol.partition(self.separator)
             if not sep or not first or not second:
+                example = self.join("BTC", self.quotes[0] if self.quotes else "USDT")
                 raise UsageError(
                     f"{symbol!r} is not written {self.join('BASE', 'QUOTE')}",
-                    hint=f"write it like {self.join('BTC', self.quotes[0] if self.quotes else 'USDT')}",
+                    hint=f"write it like {example}",
                 )
             return (second, first) if self.quote_first else (first, second)
         for quote in sorted(self.quotes, key=len, reverse=True):
@@ -238,6 +247,7 @@ class Capabilities:
         order_types: Order types accepted (``OrderType`` values).
         times_in_force: Times in force accepted for limit orders (``TimeInForce`` values).
         weighted_requests: Requests cost a weight (``RestRequest.weight``) against a budget.
+        weight_header: The answer header that reports the weight used so far.
         rate_limits: The venue's documented limits.
     """
 
@@ -252,18 +262,19 @@ class Capabilities:
     order_types: frozenset[str] = frozenset({"MARKET", "LIMIT"})
     times_in_force: frozenset[str] = frozenset({"GTC"})
     weighted_requests: bool = False
+    weight_header: str = ""
     rate_limits: tuple[RateLimit, ...] = ()
 
 
-# -- the order API and the venue package ------------------------------------------------------------
+# -- the order API and the venue package ---------------------------------------------------
 
 
 class OrderApi(Protocol):
     """A venue's order API: requests as data, answers parsed into ``core.orders`` records.
 
-    Optional parts, used when the capabilities say so: ``time_request``/``parse_time``
-    (``server_clock_sync``), ``last_price_request``/``parse_last_prices``
-    (``market_buy_by_quote``), ``trades_request``/``parse_trades`` (no fills in a query).
+    Parts some venues need, by capability, are the ``ServerClock`` (``server_clock_sync``),
+    ``LastPrices`` (``market_buy_by_quote``) and ``TradesQuery`` (``fills_in_order_query``
+    False) protocols below; an order API implements those its capabilities call for.
     """
 
     venue: str
@@ -324,25 +335,36 @@ class OrderApi(Protocol):
         """Non-zero balances."""
         ...
 
-    # Optional, by capability.
+
+class ServerClock(Protocol):
+    """The server-clock call of a venue whose capabilities say ``server_clock_sync``."""
+
     def time_request(self) -> RestRequest:
-        """The server-clock call (``server_clock_sync``)."""
+        """The server-clock call."""
         ...
 
     def parse_time(self, payload: Any) -> int:
         """Server time in ms."""
         ...
 
+
+class LastPrices(Protocol):
+    """Last trade prices, for a venue whose capabilities say ``market_buy_by_quote``."""
+
     def last_price_request(self, symbols: Sequence[str]) -> RestRequest:
-        """Last trade prices (``market_buy_by_quote``)."""
+        """Last trade prices of these symbols."""
         ...
 
     def parse_last_prices(self, payload: Any) -> dict[str, Decimal]:
         """Symbol -> last price."""
         ...
 
+
+class TradesQuery(Protocol):
+    """One order's executions, for a venue whose order query carries no fills."""
+
     def trades_request(self, symbol: str, venue_order_id: str) -> RestRequest:
-        """One order's executions (when an order query carries no fills)."""
+        """One order's executions."""
         ...
 
     def parse_trades(self, payload: Any, state: OrderState) -> list[Fill]:

@@ -2,7 +2,8 @@
 
 Built-in venue packages are named in ``BUILTIN``; more come from the ``letrade.venues`` entry
 point group (an installed plugin) or from ``LETRADE_VENUES`` (comma-separated module names, for a
-venue under development or in tests). Each package defines ``VENUE`` (:class:`~letrade_cli.venues.base.Venue`).
+venue under development or in tests). Each package defines ``VENUE``, a
+:class:`~letrade_cli.venues.base.Venue`.
 Nothing is imported until a venue is looked up, so ``letrade --help`` loads no venue code.
 """
 
@@ -12,8 +13,8 @@ import importlib
 import os
 from collections.abc import Iterator
 
-from letrade_cli.errors import ConfigError, UsageError
-from letrade_cli.venues.base import Dialect, Venue, VenueSpec
+from letrade_cli.core.errors import ConfigError, UsageError
+from letrade_cli.venues.base import Dialect, SymbolFormat, Venue, VenueSpec
 
 BUILTIN: tuple[str, ...] = ("letrade_cli.venues.binance", "letrade_cli.venues.upbit")
 DEFAULT_VENUE = "binance"  # what `letrade stream` reads when nothing names a venue
@@ -121,3 +122,24 @@ def venue_for_url(url: str) -> Venue | None:
         if any(mark in lowered for mark in venue.recorded_hosts):
             return venue
     return None
+
+
+def symbol_format(venue: str) -> SymbolFormat:
+    """How ``venue`` (a venue or a dialect name) spells its markets."""
+    known = specs()
+    return venue_of(known.get(venue, venue)).symbols
+
+
+def split_any(symbol: str) -> tuple[str, str] | None:
+    """``(base, quote)`` when every venue format that can read ``symbol`` reads it alike.
+
+    For symbols whose venue is not known yet (a replay before its data is opened): ``BTCUSDT``
+    and ``KRW-BTC`` have one reading; a spelling two venues read differently gives None.
+    """
+    readings = set()
+    for venue in venues().values():
+        try:
+            readings.add(venue.symbols.split(symbol))
+        except UsageError:
+            continue
+    return readings.pop() if len(readings) == 1 else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from letrade_cli.errors import UsageError
+from letrade_cli.core.errors import UsageError
 
 SEPARATORS = "/-_"
 MAX_SYMBOL_LEN = 30

@@ -76,7 +76,7 @@ def test_environment_variables_are_shown_with_their_options() -> None:
     assert "--profile -p <str> Profile name" in stream
     assert "[env var: LETRADE_PROFILE]" in stream
     assert "[env var: LETRADE_VENUE]" in stream
-    assert "[default: binance]" in stream
+    assert "[default: the first one listed]" in stream  # `letrade venues` names it
     for command in ("lambda-package", "lambda-invoke", "layer-build", "lambda-deploy"):
         assert "[env var: LETRADE_LAMBDA_PROFILE]" in words(help_text(command)), command
 

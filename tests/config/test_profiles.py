@@ -13,7 +13,7 @@ from letrade_cli.config.profiles import (
     init_profile,
     list_profiles,
 )
-from letrade_cli.errors import ConfigError, UsageError
+from letrade_cli.core.errors import ConfigError, UsageError
 from letrade_cli.serverless.profile import BUILTIN_FUNCTIONS_DIR, load_lambda_profile
 
 BUILTINS = ["binance", "binance-testnet", "lambda", "sim", "upbit"]

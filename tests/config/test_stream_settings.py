@@ -8,7 +8,7 @@ from letrade_cli.config.stream import (
     apply_flags,
     load_stream_settings,
 )
-from letrade_cli.errors import ConfigError
+from letrade_cli.core.errors import ConfigError
 
 
 def write(tmp_path: Path, text: str) -> str:

@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 
 from letrade_cli.connector.rest import RestClient
-from letrade_cli.errors import ExchangeRejectedError, NetworkUnavailableError, RateLimitedError
+from letrade_cli.core.errors import ExchangeRejectedError, NetworkUnavailableError, RateLimitedError
 from letrade_cli.venues.base import RestRequest
 
 
@@ -63,7 +63,7 @@ async def server() -> AsyncIterator[str]:
 
 
 async def test_json_and_weight_header(server: str) -> None:
-    async with RestClient(server) as client:
+    async with RestClient(server, weight_header="X-MBX-USED-WEIGHT-1M") as client:
         assert await client.get_json(RestRequest("/ok", {"symbol": "BTCUSDT"})) == {
             "symbol": "BTCUSDT"
         }

@@ -9,8 +9,8 @@ import pytest
 
 from letrade_cli.config.stream import ConnectionSettings, EndpointSettings, StreamSettings
 from letrade_cli.connector.service import StreamService
+from letrade_cli.core.errors import NetworkUnavailableError, UnknownSymbolError
 from letrade_cli.core.tick import Tick
-from letrade_cli.errors import NetworkUnavailableError, UnknownSymbolError
 from letrade_cli.sim.server import SimExchange
 from tests.connector.conftest import fast_settings
 

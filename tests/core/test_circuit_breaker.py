@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from letrade_cli.core.breaker import BreakerState, CircuitBreaker, CircuitOpenError
-from letrade_cli.errors import ExchangeRejectedError, NetworkUnavailableError
+from letrade_cli.core.errors import ExchangeRejectedError, NetworkUnavailableError
 
 
 class FakeClock:

@@ -37,7 +37,7 @@ HOST_RUNTIME = f"python{sys.version_info[0]}.{sys.version_info[1]}"
 
 def requires_runtime(runtime: str) -> pytest.MarkDecorator:
     """Skip (cleanly) when no interpreter of ``runtime``'s version is on this machine."""
-    from letrade_cli.errors import ConfigError
+    from letrade_cli.core.errors import ConfigError
     from letrade_cli.serverless.local.interpreter import find_interpreter
 
     try:

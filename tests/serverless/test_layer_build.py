@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from letrade_cli.cli.app import app
-from letrade_cli.errors import LetradeError
+from letrade_cli.core.errors import LetradeError
 from letrade_cli.serverless.layer.build import LayerRequest, LayerTooLargeError, build_layer
 from letrade_cli.serverless.layer.pip import (
     NoWheelForPlatformError,

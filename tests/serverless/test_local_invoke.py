@@ -5,7 +5,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from letrade_cli.errors import ConfigError
+from letrade_cli.core.errors import ConfigError
 from letrade_cli.serverless.local.imports import UnresolvedImportError
 from letrade_cli.serverless.local.invoke import invoke_local, resolve_environment
 from tests.serverless.lambda_fixtures import HOST_RUNTIME, write_function, write_profile

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from letrade_cli.cli.app import app
-from letrade_cli.errors import ConfigError
+from letrade_cli.core.errors import ConfigError
 from letrade_cli.serverless.local.abi import LayerMismatchError
 from letrade_cli.serverless.local.imports import UnresolvedImportError, stdlib_modules
 from letrade_cli.serverless.local.interpreter import find_interpreter

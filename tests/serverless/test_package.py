@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from letrade_cli.errors import ConfigError
+from letrade_cli.core.errors import ConfigError
 from letrade_cli.serverless.local.imports import (
     UnresolvedImportError,
     collect_imports,

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from letrade_cli.errors import SecretInProfileError
+from letrade_cli.core.errors import SecretInProfileError
 from letrade_cli.serverless.deploy.config import describe_changes
-from letrade_cli.serverless.deploy.env import mask_mapping, resolve_environment
+from letrade_cli.serverless.environment import mask_mapping, resolve_environment
 from letrade_cli.serverless.profile import load_lambda_profile
 from letrade_cli.serverless.secrets import SECRET_WORDS, is_secret, is_secret_name
 from tests.serverless.lambda_fixtures import write_function, write_profile

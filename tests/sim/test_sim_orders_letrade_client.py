@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from letrade_cli.connector.rest import RestClient
-from letrade_cli.errors import ExchangeRejectedError, OutcomeUnknownError, RateLimitedError
+from letrade_cli.core.errors import ExchangeRejectedError, OutcomeUnknownError, RateLimitedError
 from letrade_cli.sim.accounts import DEFAULT_API_KEY, DEFAULT_API_SECRET
 from letrade_cli.sim.server import SimExchange
 from letrade_cli.venues.base import RestRequest

@@ -9,6 +9,7 @@ from letrade_cli.core.tick import Tick
 from letrade_cli.trading.order_manager import OrderManager
 from letrade_cli.trading.paper import PaperBroker
 from letrade_cli.trading.portfolio import Portfolio
+from letrade_cli.venues.registry import symbol_format
 
 T0_NS = 1_763_769_600_000_000_000
 
@@ -34,6 +35,7 @@ class PaperAccount:
             fee_bps=Decimal(fee_bps),
             slippage_bps=Decimal(slippage_bps),
             clock_ms=lambda: self.now_ms,
+            split=symbol_format("binance").split,
         )
         self.manager = OrderManager(self.broker)
         self.events: list[tuple[str, str | None]] = []

@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from letrade_cli.trading.ledger import Ledger
-from letrade_cli.trading.synthetic import write_recorded_book_tickers
+from letrade_cli.venues.binance.synthetic import write_recorded_book_tickers
 
 ENV = {**os.environ, "NO_COLOR": "1"}
 

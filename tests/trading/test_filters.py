@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from letrade_cli.core.errors import UsageError
 from letrade_cli.core.orders import OrderIntent, OrderType, Side, SymbolRules
-from letrade_cli.errors import UsageError
 from letrade_cli.trading.filters import (
     ceil_to_step,
     check_intent,

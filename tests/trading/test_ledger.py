@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from letrade_cli.core.errors import ConfigError, UsageError
 from letrade_cli.core.orders import Fill, OrderState, OrderStatus, OrderType, Side
-from letrade_cli.errors import ConfigError, UsageError
 from letrade_cli.trading.ledger import SCHEMA_VERSION, Ledger, migrate
 
 

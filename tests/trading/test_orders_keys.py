@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from letrade_cli.config.trading import KeySettings, load_trading_settings
-from letrade_cli.errors import ConfigError
+from letrade_cli.core.errors import ConfigError
 from letrade_cli.trading.keys import load_keys, mask
 from letrade_cli.trading.order_manager import (
     CLIENT_ID_RE,

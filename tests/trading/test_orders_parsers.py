@@ -6,8 +6,13 @@ from decimal import Decimal
 
 import pytest
 
+from letrade_cli.core.errors import (
+    DecodeError,
+    ExchangeRejectedError,
+    UnknownSymbolError,
+    UsageError,
+)
 from letrade_cli.core.orders import OrderIntent, OrderStatus, OrderType, Side, TimeInForce
-from letrade_cli.errors import DecodeError, ExchangeRejectedError, UnknownSymbolError, UsageError
 from letrade_cli.venues.binance.orders import BinanceOrders
 from letrade_cli.venues.upbit.orders import UpbitOrders, krw_tick
 

@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 
-from letrade_cli.core.orders import OrderIntent, OrderStatus, OrderType, Side, Signal, TimeInForce
-from letrade_cli.errors import (
+from letrade_cli.core.errors import (
     ExchangeRejectedError,
     OutcomeUnknownError,
     UnknownSymbolError,
     UsageError,
 )
+from letrade_cli.core.orders import OrderIntent, OrderStatus, OrderType, Side, Signal, TimeInForce
 from letrade_cli.sim.server import SimConfig, SimExchange
 from letrade_cli.trading.filters import floor_to_step
 from letrade_cli.trading.live import LiveVenue

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from letrade_cli.core.errors import UsageError
 from letrade_cli.core.orders import OrderIntent, OrderStatus, OrderType, Side
-from letrade_cli.errors import UsageError
 from letrade_cli.sim.server import SimConfig, SimExchange
 from letrade_cli.trading.filters import floor_to_step
 from letrade_cli.trading.order_manager import OrderManager

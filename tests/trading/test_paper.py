@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from letrade_cli.core.errors import ExchangeRejectedError
 from letrade_cli.core.orders import OrderIntent, OrderStatus, OrderType, Side, TimeInForce
-from letrade_cli.errors import ExchangeRejectedError
 from tests.trading.dryrun_helpers import PaperAccount, book, trade
 
 D = Decimal

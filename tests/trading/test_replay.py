@@ -11,8 +11,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from letrade_cli.core.errors import UsageError
 from letrade_cli.core.tick import Tick
-from letrade_cli.errors import UsageError
 from letrade_cli.functions.data_collector import group_candles, store_lines
 from letrade_cli.trading.replay import ReplaySource
 from letrade_cli.trading.synthetic import write_collector_candles

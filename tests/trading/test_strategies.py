@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from letrade_cli.core.cache import PriceCache
+from letrade_cli.core.errors import ConfigError, UsageError
 from letrade_cli.core.orders import Side, Signal
 from letrade_cli.core.tick import Tick
-from letrade_cli.errors import ConfigError, UsageError
 from letrade_cli.trading.strategies import Strategy, StrategyContext, load_strategy
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from letrade_cli.errors import DecodeError
+from letrade_cli.core.errors import DecodeError
 from letrade_cli.venues.binance import BinanceDecoder
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

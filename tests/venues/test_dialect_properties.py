@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from letrade_cli.errors import DecodeError, ExchangeRejectedError, UsageError
+from letrade_cli.core.errors import DecodeError, ExchangeRejectedError, UsageError
 from letrade_cli.venues.base import FrameDecoder
 from letrade_cli.venues.binance import BinanceDecoder, BinanceDialect
 from letrade_cli.venues.upbit import QUOTES, UpbitDecoder, UpbitDialect

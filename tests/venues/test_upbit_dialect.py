@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from letrade_cli.errors import DecodeError, ExchangeRejectedError, UsageError
+from letrade_cli.core.errors import DecodeError, ExchangeRejectedError, UsageError
 from letrade_cli.venues.base import Dialect, MarketInfo, RestRequest
 from letrade_cli.venues.registry import dialect_for
 from letrade_cli.venues.upbit import UpbitDecoder, UpbitDialect

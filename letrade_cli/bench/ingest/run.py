@@ -166,6 +166,12 @@ def run_ingest_benchmark(
     return finish_document(doc, headline_metrics(doc["clients"]))
 
 
+def suite_run(quick: bool, progress: Progress) -> dict[str, Any]:
+    """``letrade bench all``'s ingest run (``quick``: 50,000 messages, 50 symbols, one run)."""
+    config = IngestBenchConfig(messages=50_000, symbols=50, repeat=1) if quick else None
+    return run_ingest_benchmark(config or IngestBenchConfig(), progress=progress)
+
+
 def headline_metrics(clients: list[dict[str, Any]]) -> list[Metric]:
     """msg/s of every client that ran and p99 decode->cache of the full path (for --compare)."""
     out: list[Metric] = []

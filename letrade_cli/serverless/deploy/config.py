@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from letrade_cli.serverless.deploy.env import MASK, ResolvedEnvironment, is_secret_key
+from letrade_cli.serverless.environment import MASK, ResolvedEnvironment, is_secret_key
 
 
 @dataclass(slots=True)

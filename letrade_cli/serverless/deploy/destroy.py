@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from letrade_cli.errors import ConfigError
+from letrade_cli.core.errors import ConfigError
 from letrade_cli.serverless.aws import AwsClients
 from letrade_cli.serverless.deploy.reads import (
     describe_rule,

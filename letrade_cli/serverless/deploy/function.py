@@ -27,11 +27,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from letrade_cli.errors import ConfigError, UsageError
+from letrade_cli.core.errors import ConfigError, UsageError
 from letrade_cli.serverless.artifact import code_location, needs_s3, validate_zip
 from letrade_cli.serverless.aws import AwsClients
 from letrade_cli.serverless.deploy.config import DesiredConfig, config_changes, describe_changes
-from letrade_cli.serverless.deploy.env import resolve_environment
 from letrade_cli.serverless.deploy.extras import plan_extras
 from letrade_cli.serverless.deploy.reads import (
     WAITER_CONFIG,
@@ -41,6 +40,7 @@ from letrade_cli.serverless.deploy.reads import (
 )
 from letrade_cli.serverless.deploy.role import plan_role
 from letrade_cli.serverless.deploy.schedule import plan_schedule
+from letrade_cli.serverless.environment import resolve_environment
 from letrade_cli.serverless.layer.publish import latest_version_arn
 from letrade_cli.serverless.model import Action, DeployRequest, DeployResult, PlannedStep
 from letrade_cli.serverless.steps import StepRunner
@@ -49,11 +49,6 @@ from letrade_cli.serverless.zipper import lambda_code_sha256
 MANAGED_TAG = ("managed-by", "letrade")
 ROLE_PROPAGATION_ATTEMPTS = 10
 ROLE_PROPAGATION_DELAY_S = 3.0
-
-
-def function_aws_name(prefix: str, name: str) -> str:
-    """``data-collector`` -> ``letrade-data-collector`` (no double prefix)."""
-    return name if name.startswith(prefix) else f"{prefix}{name}"
 
 
 def preflight(request: DeployRequest) -> None:

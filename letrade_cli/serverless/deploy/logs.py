@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from letrade_cli.errors import ConfigError, UsageError
+from letrade_cli.core.errors import ConfigError, UsageError
 from letrade_cli.serverless.aws import error_code
 from letrade_cli.serverless.deploy.extras import log_group_name
 from letrade_cli.serverless.report import LambdaReport, parse_report_line

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from letrade_cli.errors import ConfigError
-from letrade_cli.serverless.local.package import find_layer_artifact
+from letrade_cli.core.errors import ConfigError
+from letrade_cli.serverless.artifact import find_layer_artifact
 from letrade_cli.serverless.profile import LambdaProfile
 
 
@@ -26,11 +26,6 @@ class LayerJob:
     zip_path: Path | None
 
 
-def _aws(profile: LambdaProfile, name: str) -> str:
-    prefix = profile.defaults.name_prefix
-    return name if name.startswith(prefix) else f"{prefix}{name}"
-
-
 def layer_jobs(profile: LambdaProfile) -> list[LayerJob]:
     """Every (layer, runtime, arch) the profile's functions need, with its built zip if any."""
     seen: dict[tuple[str, str, str], LayerJob] = {}
@@ -42,14 +37,14 @@ def layer_jobs(profile: LambdaProfile) -> list[LayerJob]:
             if key not in seen:
                 built = find_layer_artifact(profile, ref, spec.runtime, spec.architecture)
                 zip_path = built if built is not None and built.is_file() else None
-                seen[key] = LayerJob(ref, _aws(profile, ref), *key[1:], zip_path)
+                seen[key] = LayerJob(ref, profile.aws_name(ref), *key[1:], zip_path)
     return list(seen.values())
 
 
 def deploy_order(profile: LambdaProfile) -> list[str]:
     """Function names, each after the functions its environment refers to."""
     names = list(profile.functions)
-    by_aws = {_aws(profile, n): n for n in names}
+    by_aws = {profile.aws_name(n): n for n in names}
     deps: dict[str, set[str]] = {}
     for name in names:
         values = profile.functions[name].environment.values()

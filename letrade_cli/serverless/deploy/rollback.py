@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from letrade_cli.errors import ConfigError
+from letrade_cli.core.errors import ConfigError
 from letrade_cli.serverless.deploy.reads import get_alias, list_versions, read_function
 from letrade_cli.serverless.model import Action, PlannedStep
 

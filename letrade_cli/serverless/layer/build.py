@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from letrade_cli.errors import UsageError
+from letrade_cli.core.errors import UsageError
 from letrade_cli.serverless.layer.files import package_sizes, strip_tree, tree_entries
 from letrade_cli.serverless.layer.pip import (
     PipRunner,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from letrade_cli.errors import ConfigError, LetradeError, NetworkUnavailableError
+from letrade_cli.core.errors import ConfigError, LetradeError, NetworkUnavailableError
 
 MACHINE = {"x86_64": "x86_64", "arm64": "aarch64"}
 GLIBC_POLICIES = ((2, 17), (2, 28), (2, 34))

@@ -2,7 +2,8 @@
 
 Each version we publish carries ``letrade sha256=<hex> runtime=<rt> arch=<arch>`` as its
 description; before publishing, ``list_layer_versions`` is searched for that digest, so an
-unchanged layer is never published again.
+unchanged layer is never published again. ``publish_layer_zip`` adds the S3 route for a zip
+over 50 MB (the profile's ``artifact_bucket``); ``publish_build`` is ``layer-build --publish``.
 """
 
 from __future__ import annotations
@@ -10,12 +11,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from letrade_cli.errors import ConfigError
-from letrade_cli.serverless.artifact import needs_s3
+from letrade_cli.core.errors import ConfigError
+from letrade_cli.serverless.artifact import needs_s3, upload_artifact
 from letrade_cli.serverless.aws import error_code
 from letrade_cli.serverless.model import PublishedLayer
+
+if TYPE_CHECKING:
+    from letrade_cli.serverless.aws import AwsClients
+    from letrade_cli.serverless.model import LayerBuild
+    from letrade_cli.serverless.profile import LambdaProfile
+    from letrade_cli.serverless.steps import StepRunner
 
 DESCRIPTION_PREFIX = "letrade sha256="
 
@@ -98,6 +105,65 @@ def publish_layer(
     return PublishedLayer(
         layer_name, response["LayerVersionArn"], int(response["Version"]), published=True
     )
+
+
+def publish_layer_zip(
+    clients: AwsClients,
+    layer_name: str,
+    zip_path: Path,
+    *,
+    sha256_hex: str,
+    runtime: str,
+    arch: str,
+    bucket: str | None = None,
+    plan: bool = False,
+) -> PublishedLayer | None:
+    """``publish_layer`` for one runtime, a zip over 50 MB going through S3 ``bucket`` if set."""
+    upload: Callable[[Path], dict[str, str]] | None = None
+    if bucket:
+        s3_bucket = bucket
+
+        def through_s3(path: Path) -> dict[str, str]:
+            return upload_artifact(clients, s3_bucket, path, "layers")
+
+        upload = through_s3
+    return publish_layer(
+        clients.client("lambda"),
+        layer_name,
+        zip_path,
+        sha256_hex=sha256_hex,
+        runtimes=[runtime],
+        arch=arch,
+        plan=plan,
+        upload=upload,
+    )
+
+
+def publish_build(
+    profile: LambdaProfile | None, build: LayerBuild, clients: AwsClients, runner: StepRunner
+) -> PublishedLayer:
+    """Step ``publish`` of ``layer-build --publish``: the built zip, unless already published.
+
+    The layer's AWS name takes the profile's prefix; without a profile it is the build's name.
+    """
+    layer_name = profile.aws_name(build.name) if profile else build.name
+    bucket = profile.defaults.artifact_bucket if profile else None
+    with runner.step("publish") as step:
+        published = publish_layer_zip(
+            clients,
+            layer_name,
+            build.zip_path,
+            sha256_hex=build.sha256_hex,
+            runtime=build.runtime,
+            arch=build.arch,
+            bucket=bucket,
+        )
+        assert published is not None
+        if not published.published:
+            step.skip(f"unchanged: {published.version_arn}")
+        else:
+            step.detail = published.version_arn
+    return published
 
 
 def latest_version_arn(lambda_client: Any, layer_name: str, runtime: str, arch: str) -> str:

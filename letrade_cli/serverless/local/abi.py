@@ -13,7 +13,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from letrade_cli.errors import ConfigError
+from letrade_cli.core.errors import ConfigError
 
 MACHINES = {"x86_64": "x86_64", "arm64": "aarch64"}
 _LAYER_ZIP = re.compile(r"-python3\.\d+-(x86_64|arm64)\.zip$|\.zip$")

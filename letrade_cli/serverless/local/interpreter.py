@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from letrade_cli.errors import ConfigError
+from letrade_cli.core.errors import ConfigError
 
 PROBE = "import platform, sys; print('%d.%d' % sys.version_info[:2], platform.machine())"
 

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from letrade_cli.errors import ConfigError, LetradeError, NetworkUnavailableError
+from letrade_cli.core.errors import ConfigError, LetradeError, NetworkUnavailableError
+from letrade_cli.serverless import environment
 from letrade_cli.serverless.local.abi import MACHINES, LayerMismatchError, layer_compiled
 from letrade_cli.serverless.local.imports import RUNTIME_PROVIDED, UnresolvedImportError
 from letrade_cli.serverless.local.interpreter import Interpreter, find_interpreter
@@ -139,8 +140,6 @@ def resolve_environment(
     Unlike a deploy, a local invoke reads ``ssm:``/``secretsmanager:`` references only through
     an explicitly configured endpoint (a local moto server), never the real AWS by accident.
     """
-    from letrade_cli.serverless.deploy import env as deploy_env
-
     wanted = {k: v for k, v in spec_env.items() if k not in overrides}
     endpoints: dict[str, str] = {}
     for name, ref in wanted.items():
@@ -170,7 +169,7 @@ def resolve_environment(
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        resolved = deploy_env.resolve_environment(wanted, client_for, caller_env)
+        resolved = environment.resolve_environment(wanted, client_for, caller_env)
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "error")
         raise ConfigError(f"cannot read a secret reference: {code}") from exc
@@ -228,7 +227,7 @@ def invoke_local(
     function_env = resolve_environment(spec.environment, caller, env_overrides or {}, region=region)
     package = package_function(profile, name, out_dir=out_dir, extra_layers=extra_layers)
     _check_machine(package, spec.architecture, interpreter)
-    full_name = f"{profile.defaults.name_prefix}{name}"
+    full_name = profile.aws_name(name)
     with tempfile.TemporaryDirectory(prefix="letrade-invoke-") as tmp:
         root = Path(tmp)
         task = root / "task"

@@ -10,7 +10,8 @@ import ast
 import re
 from pathlib import Path
 
-from letrade_cli.errors import ConfigError, UsageError
+from letrade_cli.core.errors import ConfigError, UsageError
+from letrade_cli.serverless.artifact import find_layer_artifact
 from letrade_cli.serverless.local.abi import check_layer_abi
 from letrade_cli.serverless.local.imports import (
     check_imports,
@@ -24,7 +25,6 @@ from letrade_cli.serverless.zipper import lambda_code_sha256, write_deterministi
 
 LAMBDA_ZIP_LIMIT = 50 * 1024 * 1024  # direct-upload limit for a zipped deployment package
 DEFAULT_OUT_DIR = Path("build/lambda")
-LAYER_OUT_DIR = Path("build/layers")  # where `letrade layer-build` writes NAME-RUNTIME-ARCH.zip
 
 
 class PackageTooLargeError(UsageError):
@@ -35,18 +35,6 @@ def function_source(profile: LambdaProfile, spec: FunctionSpec) -> Path:
     """The function's source path, resolved against the profile's base directory."""
     source = Path(spec.source)
     return source if source.is_absolute() else profile.base_dir / source
-
-
-def find_layer_artifact(
-    profile: LambdaProfile, name: str, runtime: str, arch: str, search: list[Path] | None = None
-) -> Path | None:
-    """A built layer (zip or directory with ``python/``) for ``name``, if one exists."""
-    dirs = [*(search or []), profile.base_dir / LAYER_OUT_DIR, Path.cwd() / LAYER_OUT_DIR]
-    for directory in dirs:
-        for candidate in (directory / f"{name}-{runtime}-{arch}.zip", directory / name):
-            if candidate.is_file() or (candidate / "python").is_dir():
-                return candidate
-    return None
 
 
 def requirement_modules(requirements: list[str]) -> set[str]:

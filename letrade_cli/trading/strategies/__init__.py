@@ -6,7 +6,7 @@ import importlib
 from collections.abc import Mapping
 from typing import Any
 
-from letrade_cli.errors import UsageError
+from letrade_cli.core.errors import UsageError
 from letrade_cli.trading.strategies.base import Strategy, StrategyContext
 
 BUILTIN = {

@@ -50,7 +50,7 @@ def signal(symbol: str, side: Side, reason: str, tick: Tick) -> Signal:
 
 def param(params: Mapping[str, Any], name: str, default: float, *, minimum: float = 0.0) -> float:
     """A numeric parameter from a profile, checked (``ConfigError`` naming the key)."""
-    from letrade_cli.errors import ConfigError
+    from letrade_cli.core.errors import ConfigError
 
     value = params.get(name, default)
     try:

@@ -39,7 +39,7 @@ class SmaCross:
         self.fast = int(param(params, "fast", 10, minimum=1))
         self.slow = int(param(params, "slow", 30, minimum=2))
         if self.fast >= self.slow:
-            from letrade_cli.errors import ConfigError
+            from letrade_cli.core.errors import ConfigError
 
             raise ConfigError("trading.strategy.params: fast must be smaller than slow")
         self._state: dict[str, tuple[_Window, _Window, list[int]]] = {}

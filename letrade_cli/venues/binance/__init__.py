@@ -67,6 +67,7 @@ CAPABILITIES = Capabilities(
     order_types=frozenset({"MARKET", "LIMIT", "LIMIT_MAKER"}),
     times_in_force=frozenset({"GTC", "IOC", "FOK"}),
     weighted_requests=True,
+    weight_header="X-MBX-USED-WEIGHT-1M",
     rate_limits=(
         RateLimit("request_weight", 6000, 60.0, scope="ip"),
         RateLimit("orders", 100, 10.0, scope="account", applies_to="orders"),

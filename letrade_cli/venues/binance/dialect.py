@@ -15,8 +15,8 @@ from typing import Any
 
 import orjson
 
+from letrade_cli.core.errors import DecodeError, ExchangeRejectedError, UsageError
 from letrade_cli.core.tick import Tick
-from letrade_cli.errors import DecodeError, ExchangeRejectedError, UsageError
 from letrade_cli.venues.base import MarketInfo, RestRequest
 from letrade_cli.venues.binance.fast import (
     FAST_ERRORS,

@@ -30,6 +30,7 @@ from typing import Any
 import orjson
 
 from letrade_cli.core.decimals import parse_decimal, plain
+from letrade_cli.core.errors import DecodeError, ExchangeRejectedError, UnknownSymbolError
 from letrade_cli.core.orders import (
     ZERO,
     Balance,
@@ -42,7 +43,6 @@ from letrade_cli.core.orders import (
     SymbolRules,
     TimeInForce,
 )
-from letrade_cli.errors import DecodeError, ExchangeRejectedError, UnknownSymbolError
 from letrade_cli.venues.base import RestRequest
 
 UNKNOWN_ORDER_CODE = -2013  # "Order does not exist."

@@ -13,8 +13,8 @@ from typing import Any
 
 import orjson
 
+from letrade_cli.core.errors import DecodeError, ExchangeRejectedError, UsageError
 from letrade_cli.core.tick import Tick
-from letrade_cli.errors import DecodeError, ExchangeRejectedError, UsageError
 from letrade_cli.venues.base import MarketInfo, RestRequest
 from letrade_cli.venues.symbols import split_symbol
 from letrade_cli.venues.upbit import QUOTES  # by precedence: KRW, then USDT, then BTC

@@ -29,6 +29,12 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from letrade_cli.core.decimals import parse_decimal, plain
+from letrade_cli.core.errors import (
+    DecodeError,
+    ExchangeRejectedError,
+    UnknownSymbolError,
+    UsageError,
+)
 from letrade_cli.core.orders import (
     ZERO,
     Balance,
@@ -41,7 +47,6 @@ from letrade_cli.core.orders import (
     SymbolRules,
     TimeInForce,
 )
-from letrade_cli.errors import DecodeError, ExchangeRejectedError, UnknownSymbolError, UsageError
 from letrade_cli.venues.base import RestRequest
 
 UNKNOWN_ORDER_NAMES = ("order_not_found",)

@@ -1,4 +1,4 @@
-"""Resolve a function's environment at deploy time, and mask secrets in everything we print.
+"""Resolve a function's environment (deploy and local invoke), and mask secrets we print.
 
 A value may be a reference, resolved here and never written back into any output::
 
@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from letrade_cli.errors import ConfigError
+from letrade_cli.core.errors import ConfigError
 from letrade_cli.serverless.aws import error_code
 from letrade_cli.serverless.secrets import is_secret
 

@@ -1,0 +1,52 @@
+"""What a ``layer-build`` builds: the profile (if any), requirement lines, runtime and architecture.
+
+A layer named in the profile takes its requirements (and ``requirements_file``) and its first
+runtime and architecture from there; ``--requirements FILE`` works without a profile.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from letrade_cli.core.errors import ConfigError, UsageError
+from letrade_cli.serverless.profile import RUNTIMES, LambdaProfile, load_lambda_profile
+
+
+def layer_inputs(
+    name: str, profile: str, requirements: Path | None, runtime: str | None, arch: str | None
+) -> tuple[LambdaProfile | None, list[str], str, str]:
+    """The profile (if any), requirement lines, runtime and architecture of a layer build."""
+    prof: LambdaProfile | None
+    try:
+        prof = load_lambda_profile(profile)
+    except ConfigError:
+        if requirements is None:
+            raise
+        prof = None
+    spec = prof.layers.get(name) if prof else None
+    if requirements is not None:
+        try:
+            lines = requirements.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise UsageError(f"cannot read {requirements}: {exc.strerror}") from exc
+    else:
+        assert prof is not None
+        spec = prof.layer(name)
+        lines = list(spec.requirements)
+        if spec.requirements_file:
+            path = prof.base_dir / spec.requirements_file
+            try:
+                lines += path.read_text(encoding="utf-8").splitlines()
+            except OSError as exc:
+                raise ConfigError(
+                    f"{prof.path}: layers.{name}.requirements_file: cannot read {path}: "
+                    f"{exc.strerror}",
+                    hint="fix the path (relative to the project directory) or create the file",
+                ) from exc
+    runtime = runtime or (spec.runtimes[0] if spec else "python3.12")
+    arch = arch or (spec.architectures[0] if spec else "x86_64")
+    if runtime not in RUNTIMES:
+        raise UsageError(f"unsupported runtime '{runtime}'", hint=f"use {', '.join(RUNTIMES)}")
+    if arch not in ("x86_64", "arm64"):
+        raise UsageError(f"unsupported architecture '{arch}'", hint="use x86_64 or arm64")
+    return prof, lines, runtime, arch
