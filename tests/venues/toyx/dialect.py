@@ -42,7 +42,8 @@ def to_toyx_symbol(raw: str) -> str:
                 return f"{text[: -len(quote)]}_{quote}"
         raise UsageError(f"not a toyx market: {raw.strip()[:30]!r}", hint="write it like BTC_USDT")
     base, quote = parts
-    if base in QUOTES and quote not in QUOTES:  # USDT-BTC
+    rank = {q: i for i, q in enumerate(QUOTES)}  # the more quote-like first: USDT before BTC
+    if rank.get(base, 99) < rank.get(quote, 99):  # USDT-BTC
         base, quote = quote, base
     return f"{base}_{quote}"
 
