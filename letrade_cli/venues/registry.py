@@ -33,6 +33,14 @@ def register(module: str) -> None:
     _loaded = None
 
 
+def unregister(module: str) -> None:
+    """Undo ``register(module)`` (built-ins and plugins stay)."""
+    global _loaded
+    if module in _extra:
+        _extra.remove(module)
+    _loaded = None
+
+
 def _modules() -> Iterator[str]:
     yield from BUILTIN
     yield from _extra

@@ -13,12 +13,9 @@ MODULE = "tests.venues.toyx"
 
 @pytest.fixture(autouse=True)
 def toyx_registered() -> Iterator[None]:
-    """``registry.register`` the toyx package; undo it (the registry has no ``unregister``)."""
+    """``registry.register`` the toyx package for one test; ``unregister`` it afterwards."""
     registry.register(MODULE)
     try:
         yield
     finally:
-        # No public unregister: remove it from the private list and drop the loaded cache.
-        if MODULE in registry._extra:
-            registry._extra.remove(MODULE)
-        registry._loaded = None
+        registry.unregister(MODULE)

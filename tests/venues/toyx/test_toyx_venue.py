@@ -99,9 +99,9 @@ async def test_streams_toyx_and_the_other_venues_in_one_sim(sim: SimExchange) ->
         def on_tick(tick: Tick) -> None:
             if tick.symbol == symbol:
                 seen[name].setdefault(tick.channel, []).append(tick)
-            if name != "toyx" or {"bookTicker", "trade"} <= seen[name].keys():
-                if seen[name]:
-                    done[name].set()
+            complete = name != "toyx" or {"bookTicker", "trade"} <= seen[name].keys()
+            if complete and seen[name]:
+                done[name].set()
 
         return on_tick
 
