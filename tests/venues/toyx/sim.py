@@ -8,7 +8,7 @@ formatted from the engine's events, and the signed order routes of :mod:`tests.v
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qsl
@@ -113,12 +113,21 @@ def order_json(order: SimOrder) -> dict[str, Any]:
 class ToyxSimDialect:
     """toyx as the sim serves it."""
 
-    name = TOYX
-    default_balances = DEFAULT_BALANCES
-    rules = RULES
-    stream_rules = StreamRules(opcode=OP_TEXT, server_ping=False, key_symbol=stream_symbol)
+    # Annotated as SimDialect declares them: its members are mutable, so mypy holds a narrower
+    # inferred type (dict, a 4-tuple) against the protocol.
+    name: str = TOYX
+    default_balances: Mapping[str, Decimal] = DEFAULT_BALANCES
+    rules: AccountRules = RULES
+    stream_rules: StreamRules = StreamRules(
+        opcode=OP_TEXT, server_ping=False, key_symbol=stream_symbol
+    )
     # Not "/toyx/": /toyx/ws is a WebSocket path, not counted (nor refused) as REST.
-    rest_prefixes = ("/toyx/markets", "/toyx/prices", "/toyx/order", "/toyx/balances")
+    rest_prefixes: tuple[str, ...] = (
+        "/toyx/markets",
+        "/toyx/prices",
+        "/toyx/order",
+        "/toyx/balances",
+    )
 
     def __init__(self, context: SimContext) -> None:
         self.context = context

@@ -23,15 +23,19 @@ from letrade_cli.connector.service import StreamService
 from letrade_cli.core.errors import DecodeError, ExchangeRejectedError, UsageError
 from letrade_cli.core.orders import OrderIntent, OrderStatus, OrderType, Side
 from letrade_cli.core.tick import Tick
+from letrade_cli.sim.dialect import SimDialect
 from letrade_cli.sim.server import SimConfig, SimExchange
 from letrade_cli.trading.filters import floor_to_step
 from letrade_cli.trading.keys import ApiKeys
 from letrade_cli.trading.ledger import Ledger
 from letrade_cli.trading.live import LiveVenue
 from letrade_cli.trading.order_manager import OrderManager
-from letrade_cli.venues.base import RestRequest
+from letrade_cli.venues.base import Dialect, OrderApi, RequestSigner, RestRequest
 from letrade_cli.venues.registry import symbol_format, venue_of, venue_spec
+from tests.venues.toyx.auth import ToyxSigner
 from tests.venues.toyx.dialect import ToyxDecoder, ToyxDialect
+from tests.venues.toyx.orders import ToyxOrders
+from tests.venues.toyx.sim import ToyxSimDialect
 
 SIM_KEYS = ApiKeys("letrade-sim-key", "letrade-sim-secret")
 FAST = OrderSettings(recv_window_ms=5000, timeout_s=2.0, lookup_attempts=3)
@@ -73,6 +77,19 @@ def test_symbols_and_frames() -> None:
     assert venue_of(venue_spec("toyx-sim")).name == "toyx"
 
 
+def test_the_classes_satisfy_the_protocols() -> None:
+    # Checked by mypy (these annotations are the interfaces); at run time, built by the factories.
+    dialect: Dialect = ToyxDialect()
+    orders: OrderApi = ToyxOrders("toyx")
+    signer: RequestSigner = ToyxSigner("k", "s")
+    sim_dialect: type[SimDialect] = ToyxSimDialect
+    package = venue_of("toyx")
+    assert type(package.dialect()) is type(dialect)
+    assert type(package.order_api("toyx")) is type(orders)
+    assert type(package.signer("k", "s", 5000)) is type(signer)
+    assert package.sim is not None and package.sim.load() is sim_dialect  # type: ignore[attr-defined]
+
+
 # -- 1. streams -------------------------------------------------------------------------------
 
 
@@ -99,8 +116,8 @@ async def test_streams_toyx_and_the_other_venues_in_one_sim(sim: SimExchange) ->
         def on_tick(tick: Tick) -> None:
             if tick.symbol == symbol:
                 seen[name].setdefault(tick.channel, []).append(tick)
-            complete = name != "toyx" or {"bookTicker", "trade"} <= seen[name].keys()
-            if complete and seen[name]:
+            need = {"bookTicker", "trade"} if name == "toyx" else set()
+            if seen[name] and need <= seen[name].keys():
                 done[name].set()
 
         return on_tick
