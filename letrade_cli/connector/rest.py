@@ -28,7 +28,7 @@ from letrade_cli.core.errors import (
     OutcomeUnknownError,
     RateLimitedError,
 )
-from letrade_cli.venues.base import RequestSigner, RestRequest, SignedRequest
+from letrade_cli.venues.base import RequestSigner, RestErrorReader, RestRequest, SignedRequest
 
 
 class RestClient:
@@ -41,10 +41,12 @@ class RestClient:
         *,
         signer: RequestSigner | None = None,
         weight_header: str = "",
+        read_error: RestErrorReader | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.signer = signer
         self.weight_header = weight_header  # the venue's used-weight header, if it sends one
+        self.read_error = read_error  # the venue's error answers (its dialect's rest_error)
         self.host = urlsplit(self.base_url).netloc or self.base_url
         self.settings = settings or RestSettings()
         self.requests = 0
@@ -152,7 +154,7 @@ class RestClient:
         payload = _loads(body, self.host, request.path)
         if status >= 400:
             self.errors += 1
-            raise _rejected(payload, status, self.host, request.path)
+            raise _rejected(payload, status, self.host, request.path, self.read_error)
         return payload
 
     def _track_weight(self, headers: Any) -> None:
@@ -180,7 +182,13 @@ def _loads(body: bytes, host: str, path: str) -> Any:
         ) from exc
 
 
-def _rejected(payload: Any, status: int, host: str, path: str) -> ExchangeRejectedError:
+def _rejected(
+    payload: Any, status: int, host: str, path: str, read_error: RestErrorReader | None
+) -> ExchangeRejectedError:
+    if read_error is not None and (found := read_error(payload)) is not None:
+        message, code = found
+        return ExchangeRejectedError(f"{host} rejected {path}: {message}", code=code)
+    # Without a venue's reader: the two common JSON error shapes, else the HTTP status.
     if isinstance(payload, dict):
         if "code" in payload and "msg" in payload:  # {"code": -1121, "msg": "..."}
             return ExchangeRejectedError(

@@ -80,7 +80,12 @@ class StreamService:
         """Start the sim if asked, check symbols, connect, and start the fallback."""
         ws_url, rest_url = await self._endpoints()
         weight_header = venue_of(self.spec).capabilities.weight_header
-        self.rest = RestClient(rest_url, self.settings.rest, weight_header=weight_header)
+        self.rest = RestClient(
+            rest_url,
+            self.settings.rest,
+            weight_header=weight_header,
+            read_error=self.dialect.rest_error,
+        )
         markets_request = self.dialect.markets_request()
         try:
             payload = await self.rest.get_json(markets_request)

@@ -70,6 +70,7 @@ class LiveVenue:
             rest,
             signer=self._signer,
             weight_header=package.capabilities.weight_header,
+            read_error=package.dialect().rest_error,
         )
         self._listeners: list[OrderListener] = []
         self._seen_trades: set[tuple[str, str]] = set()

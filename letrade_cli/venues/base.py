@@ -54,6 +54,10 @@ class VenueSpec:
     embedded: bool = False  # served by the embedded exchange (URLs filled in when it starts)
 
 
+RestErrorReader = Callable[[Any], "tuple[str, Any] | None"]
+"""Reads a venue's REST error answer: ``(message, code)``, or None (``Dialect.rest_error``)."""
+
+
 class FrameDecoder(Protocol):
     """Turns one WebSocket frame into a Tick (or None for control frames)."""
 
@@ -138,6 +142,10 @@ class Dialect(Protocol):
 
     def parse_prices(self, payload: Any, venue: str, recv_ns: int) -> list[Tick]:
         """Ticks from the price_request answer."""
+        ...
+
+    def rest_error(self, payload: Any) -> tuple[str, Any] | None:
+        """``(message, code)`` of the venue's error answer; None when ``payload`` is not one."""
         ...
 
     def change_request(self, symbols: Sequence[str]) -> RestRequest | None:

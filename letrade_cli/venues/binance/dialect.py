@@ -306,6 +306,12 @@ class BinanceDialect:
                     f"binance has no channel {channel!r}", hint=f"use {', '.join(self.channels)}"
                 )
 
+    def rest_error(self, payload: Any) -> tuple[str, Any] | None:
+        """``{"code": -1121, "msg": "Invalid symbol."}`` -> ``("Invalid symbol.", -1121)``."""
+        if isinstance(payload, dict) and "code" in payload and "msg" in payload:
+            return f"{payload['msg']} (code {payload['code']})", payload["code"]
+        return None
+
     def change_request(self, symbols: Sequence[str]) -> RestRequest | None:
         """``GET /api/v3/ticker/24hr?symbols=[..]`` (weight 2 / 40 / 80 by symbol count)."""
         weight = 2 if len(symbols) <= 20 else 40 if len(symbols) <= 100 else 80

@@ -285,6 +285,13 @@ class UpbitDialect:
                 types.append(upbit_type)
         return types
 
+    def rest_error(self, payload: Any) -> tuple[str, Any] | None:
+        """``{"error": {"name": "order_not_found", "message": ".."}}`` -> message and name."""
+        error = payload.get("error") if isinstance(payload, dict) else None
+        if isinstance(error, dict):
+            return f"{error.get('message', '')} ({error.get('name', '')})", error.get("name")
+        return None
+
     def change_request(self, symbols: Sequence[str]) -> RestRequest | None:
         """``GET /v1/ticker?markets=..`` (``signed_change_rate``: since 00:00 KST)."""
         return RestRequest("/v1/ticker", {"markets": ",".join(symbols)})

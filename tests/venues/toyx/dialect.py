@@ -190,6 +190,12 @@ class ToyxDialect:
         except _FIELD_ERRORS as exc:
             raise DecodeError(f"toyx: malformed prices answer ({type(exc).__name__})") from None
 
+    def rest_error(self, payload: Any) -> tuple[str, Any] | None:
+        """``{"ok": false, "err": "TX_NO_ORDER", "text": ".."}`` -> ``(text, err)``."""
+        if isinstance(payload, dict) and payload.get("ok") is False and "err" in payload:
+            return f"{payload.get('text', '')} ({payload['err']})", payload["err"]
+        return None
+
     def change_request(self, symbols: Sequence[str]) -> RestRequest | None:
         """toyx publishes no 24 h change."""
         return None

@@ -116,12 +116,12 @@ class ToyxOrders:
 
     # -- answers ----------------------------------------------------------------------------
     def is_unknown_order(self, error: ExchangeRejectedError) -> bool:
-        """404 (the REST client cannot read toyx's error body: it keeps the HTTP status)."""
-        return error.code in (404, "TX_NO_ORDER")
+        """toyx's own code (its dialect's ``rest_error`` reads the error body)."""
+        return error.code == "TX_NO_ORDER"
 
     def is_unknown_symbol(self, error: ExchangeRejectedError) -> bool:
         """The market list is never refused for a symbol (parse_rules_answers checks)."""
-        return error.code in (404, "TX_NO_MARKET")
+        return error.code == "TX_NO_MARKET"
 
     def parse_rules_answers(
         self, answers: Sequence[Any], symbols: Sequence[str]
