@@ -204,9 +204,7 @@ async def test_a_wrong_signature_is_rejected(sim: SimExchange) -> None:
             await manager.submit(OrderIntent("BTC_USDT", Side.BUY, Decimal("0.01")))
     for error in (balances_error.value, order_error.value):
         assert error.exit_code == 3
-        # The REST client reads only the two built-in error shapes: toyx's own code
-        # (TX_BAD_SIGN) is lost and the HTTP status stands in for it.
-        assert error.code == "TX_BAD_SIGN"  # its own code: the dialect reads the error body
+        assert error.code == "TX_BAD_SIGN"  # its own code: its dialect reads the error body
     assert not sim.orders.orders["toyx"]
     assert sim.accounts["toyx"].free("USDT") == Decimal(5000)
 
