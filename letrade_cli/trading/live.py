@@ -25,7 +25,7 @@ from typing import cast
 from letrade_cli.config.stream import RestSettings
 from letrade_cli.config.trading import OrderSettings
 from letrade_cli.connector.rest import RestClient
-from letrade_cli.core.errors import ExchangeRejectedError, UnknownSymbolError
+from letrade_cli.core.errors import ExchangeRejectedError, UnknownSymbolError, UsageError
 from letrade_cli.core.orders import (
     Balance,
     Fill,
@@ -128,8 +128,34 @@ class LiveVenue:
                 raise UnknownSymbolError(f"{self.name} does not list {symbol}")
         return prices
 
+    def check_supported(self, intent: OrderIntent, *, test: bool = False) -> None:
+        """Refuse what the venue's capabilities say it does not take, before anything is sent.
+
+        Raises:
+            UsageError: An order type, a time in force or ``test`` the venue does not support.
+        """
+        caps = self.capabilities
+        if intent.type.value not in caps.order_types:
+            raise UsageError(
+                f"{self.name} does not take {intent.type.value} orders",
+                hint=f"it takes {', '.join(sorted(caps.order_types))}",
+            )
+        if intent.type is OrderType.LIMIT and intent.time_in_force.value not in caps.times_in_force:
+            raise UsageError(
+                f"{self.name} does not take time in force {intent.time_in_force.value}",
+                hint=f"use --tif {' or '.join(sorted(caps.times_in_force))}",
+            )
+        if test and not caps.test_orders:
+            raise UsageError(
+                f"--test is not available on {self.name} (it has no order-test endpoint)",
+                hint="use --venue sim or a venue with test orders (`letrade venues --json`)",
+            )
+
     async def place(self, intent: OrderIntent, *, test: bool = False) -> OrderState:
         """Send one order; ``test`` validates it only (where the venue can)."""
+        if test and not self.capabilities.test_orders:
+            self.api.place_request(intent, test=True)  # the venue's own words, if it has them
+        self.check_supported(intent, test=test)
         last: Decimal | None = None
         if (
             self.capabilities.market_buy_by_quote

@@ -21,7 +21,7 @@ from letrade_cli.config.stream import EndpointSettings, StreamSettings
 from letrade_cli.config.trading import OrderSettings
 from letrade_cli.connector.service import StreamService
 from letrade_cli.core.errors import DecodeError, ExchangeRejectedError, UsageError
-from letrade_cli.core.orders import OrderIntent, OrderStatus, OrderType, Side
+from letrade_cli.core.orders import OrderIntent, OrderStatus, OrderType, Side, TimeInForce
 from letrade_cli.core.tick import Tick
 from letrade_cli.sim.dialect import SimDialect
 from letrade_cli.sim.server import SimConfig, SimExchange
@@ -250,3 +250,22 @@ def test_dryrun_on_toyx_records_its_run(tmp_path: Path) -> None:
         )
     finally:
         ledger.close()
+
+
+async def test_what_its_capabilities_refuse_is_never_sent(sim: SimExchange) -> None:
+    # toyx declares GTC and IOC only, and no order-test endpoint: the engine reads that.
+    async with _manager(sim) as manager:
+        fok = OrderIntent(
+            "BTC_USDT",
+            Side.BUY,
+            Decimal("0.01"),
+            OrderType.LIMIT,
+            Decimal("1000"),
+            TimeInForce.FOK,
+        )
+        with pytest.raises(UsageError, match="toyx does not take time in force FOK") as refused:
+            await manager.submit(fok)
+        assert "GTC or IOC" in (refused.value.hint or "")
+        with pytest.raises(UsageError, match="toyx cannot validate"):  # in its own words
+            await manager.submit(OrderIntent("BTC_USDT", Side.BUY, Decimal("0.01")), test=True)
+    assert not sim.orders.orders["toyx"]
