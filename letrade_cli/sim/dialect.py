@@ -73,12 +73,19 @@ class SimDialect(Protocol):
         markets: Its listed markets by its own spelling (none may collide with another's).
     """
 
-    name: str
-    default_balances: Mapping[str, Decimal]
-    rules: AccountRules
-    stream_rules: StreamRules
-    rest_prefixes: tuple[str, ...]
-    markets: dict[str, Market]
+    # Read-only members: a dialect may declare them as class attributes of narrower types.
+    @property
+    def name(self) -> str: ...  # noqa: D102
+    @property
+    def default_balances(self) -> Mapping[str, Decimal]: ...  # noqa: D102
+    @property
+    def rules(self) -> AccountRules: ...  # noqa: D102
+    @property
+    def stream_rules(self) -> StreamRules: ...  # noqa: D102
+    @property
+    def rest_prefixes(self) -> tuple[str, ...]: ...  # noqa: D102
+    @property
+    def markets(self) -> Mapping[str, Market]: ...  # noqa: D102
 
     def __init__(self, context: SimContext) -> None: ...
 
@@ -147,5 +154,6 @@ def default_balances(venue: str) -> dict[str, Decimal]:
     found = venues().get(venue)
     factory = found.sim if found is not None else None
     if isinstance(factory, SimDialectFactory):
-        return dict(factory.load().default_balances)
+        balances: Mapping[str, Decimal] = getattr(factory.load(), "default_balances", {})
+        return dict(balances)
     return {}

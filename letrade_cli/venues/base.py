@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from letrade_cli.core.errors import ExchangeRejectedError, UsageError
 from letrade_cli.core.orders import Balance, Fill, OrderIntent, OrderState, SymbolRules
 from letrade_cli.core.tick import Tick
+
+if TYPE_CHECKING:  # the sim engine's plug: its types only, never imported at run time
+    from letrade_cli.sim.dialect import SimContext, SimDialect
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,6 +416,6 @@ class Venue:
     dialect: Callable[[], Dialect]
     order_api: Callable[[str], OrderApi]
     signer: Callable[[str, str, int], RequestSigner]
-    sim: Callable[[Any], Any] | None = None
+    sim: Callable[[SimContext], SimDialect] | None = None
     recorded_hosts: tuple[str, ...] = ()
     example_symbol: str = "BTCUSDT"

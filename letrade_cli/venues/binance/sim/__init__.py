@@ -8,9 +8,11 @@ and server pings, 0.1% fees in the received asset and self-trade prevention (:mo
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiohttp import web
 
-from letrade_cli.sim.dialect import SimContext
+from letrade_cli.sim.dialect import SimContext, SimDialect
 from letrade_cli.sim.generator import Event
 from letrade_cli.sim.hub import OP_TEXT, Payloads, StreamRules, Times
 from letrade_cli.venues.binance.sim.account import BINANCE, DEFAULT_BALANCES, RULES
@@ -103,3 +105,7 @@ class BinanceSimDialect:
                 return web.Response(status=503, text="service unavailable")
             return await self.user_streams.handle(request, tail)
         return await self.streams.handle(request)
+
+
+if TYPE_CHECKING:  # mypy holds the class to the engine's plug
+    _satisfies: type[SimDialect] = BinanceSimDialect

@@ -7,9 +7,11 @@ in the quote asset on top of a buy, and no self-trade prevention (:mod:`.account
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiohttp import web
 
-from letrade_cli.sim.dialect import SimContext
+from letrade_cli.sim.dialect import SimContext, SimDialect
 from letrade_cli.sim.generator import Event
 from letrade_cli.sim.hub import OP_BINARY, Payloads, StreamRules, Times
 from letrade_cli.venues.upbit.sim.account import DEFAULT_BALANCES, RULES, UPBIT
@@ -73,3 +75,7 @@ class UpbitSimDialect:
     def drop_connections(self) -> int:
         """None outside the hub."""
         return 0
+
+
+if TYPE_CHECKING:  # mypy holds the class to the engine's plug
+    _satisfies: type[SimDialect] = UpbitSimDialect
