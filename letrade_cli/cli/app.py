@@ -57,6 +57,8 @@ def root(
 def main() -> None:
     """Console-script entry: run the app, turning LetradeError into one line and an exit code."""
     # ui.console (Rich) is imported only on an error: ``letrade --help`` does not pay for it.
+    from letrade_cli.core import interrupts
+
     try:
         app(prog_name="letrade")  # the same name (and completion) under python -m
     except LetradeError as exc:
@@ -69,3 +71,8 @@ def main() -> None:
         sys.stderr.write("error: interrupted\n")
         sys.stderr.flush()
         sys.exit(EXIT_INTERRUPTED)
+    finally:
+        if interrupts.take():  # a Ctrl-C swallowed by a callback while the command ran
+            sys.stderr.write("error: interrupted\n")
+            sys.stderr.flush()
+            sys.exit(EXIT_INTERRUPTED)

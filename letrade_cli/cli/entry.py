@@ -24,9 +24,9 @@ def _interrupted(signum: int, frame: FrameType | None) -> None:
 
 def main() -> None:
     """Import the app with Ctrl-C mapped to a quiet exit 130, then run it as usual."""
-    previous = signal.signal(signal.SIGINT, _interrupted)
-    try:
-        from letrade_cli.cli.app import main as app_main
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    signal.signal(signal.SIGINT, _interrupted)
+    from letrade_cli.cli.app import main as app_main
+    from letrade_cli.core import interrupts
+
+    interrupts.install()  # from here a Ctrl-C is a KeyboardInterrupt, never lost
     app_main()

@@ -17,6 +17,18 @@ def venue_names() -> tuple[str, ...]:
     return tuple(specs())
 
 
+def is_venue(name: str) -> bool:
+    """Whether the registry knows a venue of this name."""
+    from letrade_cli.core.errors import UsageError
+    from letrade_cli.venues.registry import venue_spec
+
+    try:
+        venue_spec(name)
+    except UsageError:
+        return False
+    return True
+
+
 def default_venue() -> str:
     """The venue a stream uses when neither flag, environment nor profile names one."""
     from letrade_cli.venues.registry import DEFAULT_VENUE
@@ -108,11 +120,10 @@ class StreamSettings:
     def validate(self) -> StreamSettings:
         """Check cross-field rules; return self for chaining."""
         where = self.source
-        venues = venue_names()
-        if self.venue not in venues:
+        if not is_venue(self.venue):
             raise ConfigError(
                 f"{where}: venue: unknown venue '{self.venue}'",
-                hint=f"use one of: {', '.join(venues)}",
+                hint=f"use one of: {', '.join(venue_names())}",
             )
         channels = channel_names(self.venue)
         for channel in self.channels:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
+from letrade_cli.core import interrupts
 from letrade_cli.core.errors import EXIT_INTERRUPTED, EXIT_TERMINATED
 from letrade_cli.core.waits import wait_event
 
@@ -47,6 +48,8 @@ def run(main: Callable[[RunContext], Awaitable[int]]) -> int:
     # during start-up that some ``await`` could absorb), and SIGTERM would kill us outright.
     early: list[int] = []
     previous = _hold_signals(early)
+    if interrupts.take():  # a Ctrl-C whose KeyboardInterrupt a callback swallowed
+        early.append(signal.SIGINT)
     try:
         return int(runner(_supervised(main, early)))
     finally:

@@ -21,7 +21,8 @@ DEFAULT_VENUE = "binance"  # what `letrade stream` reads when nothing names a ve
 ENTRY_POINT_GROUP = "letrade.venues"
 PLUGINS_ENV = "LETRADE_VENUES"
 
-_loaded: dict[str, Venue] | None = None
+_loaded: dict[str, Venue] | None = None  # built-ins, registered and $LETRADE_VENUES ones
+_plugins: dict[str, Venue] | None = None  # the entry point group's, read only when needed
 _extra: list[str] = []
 
 
@@ -47,6 +48,10 @@ def _modules() -> Iterator[str]:
     for name in os.environ.get(PLUGINS_ENV, "").split(","):
         if name.strip():
             yield name.strip()
+
+
+def _plugin_modules() -> Iterator[str]:
+    # importlib.metadata and the scan cost ~40 ms: only a name not found otherwise pays it.
     from importlib.metadata import entry_points
 
     for point in entry_points(group=ENTRY_POINT_GROUP):
@@ -66,20 +71,34 @@ def _load(module: str) -> Venue:
     return venue
 
 
-def venues() -> dict[str, Venue]:
-    """Every venue package by its name (loaded once; ``register`` reloads)."""
-    global _loaded
-    if _loaded is None:
-        loaded: dict[str, Venue] = {}
-        seen: set[str] = set()
-        for module in _modules():
-            if module in seen:
-                continue
+def _load_all(modules: Iterator[str], into: dict[str, Venue]) -> dict[str, Venue]:
+    seen: set[str] = set()
+    for module in modules:
+        if module not in seen:
             seen.add(module)
             venue = _load(module)
-            loaded.setdefault(venue.name, venue)
-        _loaded = loaded
+            into.setdefault(venue.name, venue)  # the first package to declare a name keeps it
+    return into
+
+
+def _local() -> dict[str, Venue]:
+    global _loaded
+    if _loaded is None:
+        _loaded = _load_all(_modules(), {})
     return _loaded
+
+
+def venues() -> dict[str, Venue]:
+    """Every venue package by its name: built-ins, registered, $LETRADE_VENUES, then plugins."""
+    global _plugins
+    local = _local()
+    if _plugins is None:
+        _plugins = _load_all(_plugin_modules(), {})
+    return {**local, **{name: v for name, v in _plugins.items() if name not in local}}
+
+
+def _local_specs() -> dict[str, VenueSpec]:
+    return {spec.name: spec for venue in _local().values() for spec in venue.specs}
 
 
 def specs() -> dict[str, VenueSpec]:
@@ -90,6 +109,9 @@ def specs() -> dict[str, VenueSpec]:
 
 def venue_spec(name: str) -> VenueSpec:
     """The spec of a venue, or a UsageError listing the known ones."""
+    found = _local_specs().get(name)
+    if found is not None:
+        return found
     known = specs()
     try:
         return known[name]
@@ -102,6 +124,9 @@ def venue_spec(name: str) -> VenueSpec:
 def venue_of(spec: VenueSpec | str) -> Venue:
     """The venue package that speaks ``spec``'s dialect (a spec, or a dialect name)."""
     dialect = spec if isinstance(spec, str) else spec.dialect
+    found = _local().get(dialect)
+    if found is not None:
+        return found
     try:
         return venues()[dialect]
     except KeyError:
@@ -117,7 +142,7 @@ def dialect_for(name: str) -> Dialect:
 
 def embedded_spec() -> VenueSpec:
     """The venue the embedded exchange serves by default (the ``embedded`` spec)."""
-    for spec in specs().values():
+    for spec in [*_local_specs().values(), *specs().values()]:
         if spec.embedded:
             return spec
     raise ConfigError("no venue package declares an embedded (sim) venue")
@@ -134,8 +159,10 @@ def venue_for_url(url: str) -> Venue | None:
 
 def symbol_format(venue: str) -> SymbolFormat:
     """How ``venue`` (a venue or a dialect name) spells its markets."""
-    known = specs()
-    return venue_of(known.get(venue, venue)).symbols
+    try:
+        return venue_of(venue_spec(venue)).symbols
+    except UsageError:
+        return venue_of(venue).symbols
 
 
 def split_any(symbol: str) -> tuple[str, str] | None:

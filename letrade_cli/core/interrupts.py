@@ -1,0 +1,47 @@
+"""Ctrl-C that is never lost, even when CPython swallows its KeyboardInterrupt.
+
+Python raises KeyboardInterrupt at whatever bytecode runs next. When that is a callback whose
+exceptions CPython ignores (the import system's module-lock weakref callback runs after every
+import), the interrupt goes to ``sys.unraisablehook``, is printed as "Exception ignored in ..."
+with a traceback, and is lost: a command still importing its modules runs on as if nobody had
+pressed Ctrl-C. ``install`` adds a hook that remembers such an interrupt instead of printing
+it; ``runtime.run`` asks ``take`` before it starts the event loop, and ``cli.app.main`` asks it
+when a command ends, so a swallowed Ctrl-C still ends the command with 130.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from typing import Any
+
+_pending = False
+
+
+def _hook(previous: Any) -> Any:
+    def unraisable(info: Any) -> None:
+        global _pending
+        if isinstance(info.exc_value, KeyboardInterrupt):
+            _pending = True  # remembered, not printed: the command ends with 130
+            return
+        previous(info)
+
+    unraisable.letrade_keeps_interrupts = True  # type: ignore[attr-defined]
+    return unraisable
+
+
+def install() -> None:
+    """Python's own SIGINT handler, plus a hook that keeps a swallowed Ctrl-C (main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if not getattr(sys.unraisablehook, "letrade_keeps_interrupts", False):
+        sys.unraisablehook = _hook(sys.unraisablehook)
+
+
+def take() -> bool:
+    """Whether a swallowed Ctrl-C is waiting (and forget it)."""
+    global _pending
+    seen, _pending = _pending, False
+    return seen
