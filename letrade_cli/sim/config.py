@@ -58,10 +58,18 @@ class SimConfig:
         if chosen:
             return dict(chosen)
         if defaults is None:
-            from letrade_cli.sim.dialect import default_balances
-
-            defaults = default_balances(venue)
+            defaults = _registered_defaults(venue)
         return dict(defaults)
+
+
+def _registered_defaults(venue: str) -> Mapping[str, Decimal]:
+    """The default balances of ``venue``'s registered sim dialect class, without starting it."""
+    from letrade_cli.venues.registry import venues
+
+    found = venues().get(venue)
+    load = getattr(found.sim, "load", None) if found is not None else None
+    balances: Mapping[str, Decimal] = getattr(load(), "default_balances", {}) if load else {}
+    return balances
 
 
 @dataclass(slots=True)

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from letrade_cli.sim.markets import Market
     from letrade_cli.sim.orders import OrderEngine
 
-__all__ = ["AccountRules", "SimContext", "SimDialect", "SimDialectFactory", "default_balances"]
+__all__ = ["AccountRules", "SimContext", "SimDialect", "SimDialectFactory"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,15 +145,3 @@ class SimDialectFactory:
 
     def __repr__(self) -> str:
         return f"SimDialectFactory({self.target!r})"
-
-
-def default_balances(venue: str) -> dict[str, Decimal]:
-    """The starting balances of ``venue``'s sim dialect (empty when it has none or is unknown)."""
-    from letrade_cli.venues.registry import venues
-
-    found = venues().get(venue)
-    factory = found.sim if found is not None else None
-    if isinstance(factory, SimDialectFactory):
-        balances: Mapping[str, Decimal] = getattr(factory.load(), "default_balances", {})
-        return dict(balances)
-    return {}

@@ -11,14 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from letrade_cli.core.errors import ExchangeRejectedError, UsageError
 from letrade_cli.core.orders import Balance, Fill, OrderIntent, OrderState, SymbolRules
 from letrade_cli.core.tick import Tick
-
-if TYPE_CHECKING:  # the sim engine's plug: its types only, never imported at run time
-    from letrade_cli.sim.dialect import SimContext, SimDialect
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,6 +413,8 @@ class Venue:
     dialect: Callable[[], Dialect]
     order_api: Callable[[str], OrderApi]
     signer: Callable[[str, str, int], RequestSigner]
-    sim: Callable[[SimContext], SimDialect] | None = None
+    # Typed loosely on purpose: base.py sits below the sim engine and names none of its types;
+    # each venue's sim package holds its class to ``sim.dialect.SimDialect`` for mypy.
+    sim: Callable[[Any], Any] | None = None
     recorded_hosts: tuple[str, ...] = ()
     example_symbol: str = "BTCUSDT"
