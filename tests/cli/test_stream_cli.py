@@ -241,6 +241,11 @@ def test_ctrl_c_while_starting_exits_quietly() -> None:
         )
         time.sleep(delay)  # the moment the user presses Ctrl-C, not a wait for an event
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
+        try:
+            _, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # never leave a stream running after the suite
+            proc.communicate()
+            raise
         assert proc.returncode in (130, -signal.SIGINT), (delay, proc.returncode, err)
         assert b"Traceback" not in err, (delay, err)
