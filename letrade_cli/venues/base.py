@@ -52,6 +52,9 @@ class VenueSpec:
     api_key_env: str = ""
     secret_env: str = ""
     embedded: bool = False  # served by the embedded exchange (URLs filled in when it starts)
+    # The authenticated WebSocket (private stream, order entry); a bare path ("/ws-api/v3") is
+    # resolved against the REST URL in use, which is how the sim's port is found.
+    account_ws_url: str = ""
 
 
 RestErrorReader = Callable[[Any], "tuple[str, Any] | None"]
@@ -272,6 +275,8 @@ class Capabilities:
     weighted_requests: bool = False
     weight_header: str = ""
     rate_limits: tuple[RateLimit, ...] = ()
+    private_stream: bool = False
+    ws_order_entry: bool = False
 
 
 # -- the order API and the venue package ---------------------------------------------------
@@ -380,6 +385,128 @@ class TradesQuery(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class AccountEvent:
+    """One event pushed on a venue's private stream, in the engine's terms.
+
+    Attributes:
+        kind: ``order`` (an order changed; ``fill`` is set when a trade caused it),
+            ``balances`` (free/locked after a change) or ``terminated`` (the venue ended the
+            subscription; the session resubscribes).
+        order: The order's state after the event.
+        fill: The execution that caused it, with the venue's trade id.
+        balances: The balances the event carries.
+        venue_ms: The venue's event time.
+        recv_ns: When we received it (``time.time_ns()``).
+    """
+
+    kind: str
+    order: OrderState | None = None
+    fill: Fill | None = None
+    balances: tuple[Balance, ...] = ()
+    venue_ms: int = 0
+    recv_ns: int = 0
+
+
+AccountListener = Callable[[AccountEvent], None]
+StateListener = Callable[[bool], None]
+
+
+@dataclass(slots=True)
+class SessionCounters:
+    """What an account session has seen: for ``trade watch`` and the notes."""
+
+    events: int = 0
+    malformed: int = 0
+    unknown: int = 0
+    connects: int = 0
+    disconnects: int = 0
+    pings: int = 0
+    requests: int = 0
+    timeouts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SessionKeys:
+    """The keys an account session signs with; ``repr`` never shows them.
+
+    Attributes:
+        api_key: The API key (HMAC or Ed25519 type).
+        secret: The HMAC secret ("" with an Ed25519 key).
+        ed25519_pem: The Ed25519 private key as PEM (None: HMAC only).
+        recv_window_ms: The receive window of signed requests.
+    """
+
+    api_key: str = field(repr=False)
+    secret: str = field(repr=False, default="")
+    ed25519_pem: bytes | None = field(repr=False, default=None)
+    recv_window_ms: int = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSettings:
+    """How an account session connects, waits and reconnects."""
+
+    request_timeout_s: float = 10.0
+    connect_timeout_s: float = 10.0
+    backoff_initial_s: float = 0.25
+    backoff_max_s: float = 15.0
+    max_age_s: float = 24 * 3600.0  # the venue's connection cap
+    renew_before_s: float = 600.0  # reconnect this long before the cap
+    keepalive_s: float = 60.0  # client pings, for venues that drop idle sockets
+
+
+class PrivateStream(Protocol):
+    """A venue's authenticated push channel: order updates, fills, balances.
+
+    ``start`` connects, authenticates and subscribes once (raising ``ExchangeRejectedError``
+    when the venue refuses the keys, ``NetworkUnavailableError`` when it cannot be reached);
+    afterwards the session reconnects by itself with backoff and jitter, resubscribes, and
+    calls ``on_state(False)``/``on_state(True)`` around each outage.
+    """
+
+    connected: bool
+    counters: SessionCounters
+
+    def listen(self, on_event: AccountListener, on_state: StateListener | None = None) -> None:
+        """Where pushed events and connection changes go (set before ``start``)."""
+        ...
+
+    async def start(self) -> None:
+        """Connect, authenticate and subscribe; return once the subscription is live."""
+        ...
+
+    async def close(self) -> None:
+        """Unsubscribe and close; safe to call twice."""
+        ...
+
+
+class OrderTransport(Protocol):
+    """Sends an ``OrderApi``'s requests over an open session instead of HTTP.
+
+    The answers are the ones REST would give (so ``OrderApi.parse_*`` read them), and failures
+    raise the same errors: ``ExchangeRejectedError`` (with the venue's code),
+    ``RateLimitedError``, ``OutcomeUnknownError`` (sent, no answer in time).
+    """
+
+    @property
+    def ready(self) -> bool:
+        """Whether the session is up and can take requests now."""
+        ...
+
+    def carries(self, request: RestRequest) -> bool:
+        """Whether this request has a session method."""
+        ...
+
+    async def send(self, request: RestRequest) -> Any:
+        """Send one request over the session and return its result."""
+        ...
+
+
+class AccountSession(PrivateStream, OrderTransport, Protocol):
+    """A session that is both: Binance's WebSocket API."""
+
+
 class ClockedSigner(RequestSigner, Protocol):
     """A signer whose timestamps are corrected by the measured server clock offset."""
 
@@ -418,3 +545,6 @@ class Venue:
     sim: Callable[[Any], Any] | None = None
     recorded_hosts: tuple[str, ...] = ()
     example_symbol: str = "BTCUSDT"
+    # session(url, venue_name, keys, settings) -> its PrivateStream (an AccountSession when the
+    # venue also takes orders over it); None: no private stream.
+    session: Callable[[str, str, SessionKeys, SessionSettings], PrivateStream] | None = None

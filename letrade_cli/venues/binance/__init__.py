@@ -12,7 +12,14 @@ from letrade_cli.sim.dialect import SimDialectFactory
 from letrade_cli.venues.base import Capabilities, RateLimit, SymbolFormat, Venue, VenueSpec
 
 if TYPE_CHECKING:
-    from letrade_cli.venues.base import Dialect, OrderApi, RequestSigner
+    from letrade_cli.venues.base import (
+        Dialect,
+        OrderApi,
+        PrivateStream,
+        RequestSigner,
+        SessionKeys,
+        SessionSettings,
+    )
 
 SPECS = (
     VenueSpec(
@@ -26,6 +33,7 @@ SPECS = (
         live_money=True,
         api_key_env="BINANCE_API_KEY",
         secret_env="BINANCE_API_SECRET",
+        account_ws_url="wss://ws-api.binance.com:443/ws-api/v3",
     ),
     VenueSpec(
         name="binance-testnet",
@@ -37,6 +45,7 @@ SPECS = (
         description="Binance spot testnet",
         api_key_env="BINANCE_TESTNET_API_KEY",
         secret_env="BINANCE_TESTNET_API_SECRET",
+        account_ws_url="wss://ws-api.testnet.binance.vision/ws-api/v3",
     ),
     # URLs are filled in when the embedded exchange starts (it picks a free port).
     VenueSpec(
@@ -51,10 +60,12 @@ SPECS = (
         api_key_env="LETRADE_SIM_API_KEY",
         secret_env="LETRADE_SIM_API_SECRET",
         embedded=True,
+        account_ws_url="/ws-api/v3",
     ),
 )
 
-# Spot limits as Binance documents them (GET /api/v3/exchangeInfo "rateLimits").
+# Spot limits as Binance documents them (exchangeInfo "rateLimits"; the WebSocket API's docs show
+# ORDERS 50 per 10 s and 160,000 per day, REQUEST_WEIGHT 6,000 per minute).
 CAPABILITIES = Capabilities(
     server_clock_sync=True,
     market_buy_by_quote=False,
@@ -70,10 +81,12 @@ CAPABILITIES = Capabilities(
     weight_header="X-MBX-USED-WEIGHT-1M",
     rate_limits=(
         RateLimit("request_weight", 6000, 60.0, scope="ip"),
-        RateLimit("orders", 100, 10.0, scope="account", applies_to="orders"),
-        RateLimit("orders", 200_000, 86_400.0, scope="account", applies_to="orders"),
+        RateLimit("orders", 50, 10.0, scope="account", applies_to="orders"),
+        RateLimit("orders", 160_000, 86_400.0, scope="account", applies_to="orders"),
         RateLimit("ws_messages", 5, 1.0, scope="connection", applies_to="ws"),
     ),
+    private_stream=True,  # the WebSocket API's user data stream (listenKeys retired 2026-02-20)
+    ws_order_entry=True,  # order.place & co. on the same session
 )
 
 QUOTES = ("USDT", "FDUSD", "USDC", "BUSD", "BTC", "ETH", "BNB", "EUR", "TRY")
@@ -97,6 +110,12 @@ def _signer(api_key: str, secret: str, recv_window_ms: int) -> RequestSigner:
     return BinanceSigner(api_key, secret, recv_window_ms=recv_window_ms)
 
 
+def _session(url: str, venue: str, keys: SessionKeys, settings: SessionSettings) -> PrivateStream:
+    from letrade_cli.venues.binance.ws_api import BinanceWsApiSession
+
+    return BinanceWsApiSession(url, venue, keys, settings)
+
+
 # sim(context) -> BinanceSimDialect; the sim package is imported only when the sim starts.
 _sim = SimDialectFactory("letrade_cli.venues.binance.sim:BinanceSimDialect")
 
@@ -112,6 +131,7 @@ VENUE = Venue(
     sim=_sim,
     recorded_hosts=("binance",),
     example_symbol="BTCUSDT",
+    session=_session,
 )
 
 

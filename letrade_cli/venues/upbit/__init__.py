@@ -12,7 +12,14 @@ from letrade_cli.sim.dialect import SimDialectFactory
 from letrade_cli.venues.base import Capabilities, RateLimit, SymbolFormat, Venue, VenueSpec
 
 if TYPE_CHECKING:
-    from letrade_cli.venues.base import Dialect, OrderApi, RequestSigner
+    from letrade_cli.venues.base import (
+        Dialect,
+        OrderApi,
+        PrivateStream,
+        RequestSigner,
+        SessionKeys,
+        SessionSettings,
+    )
 
 SPECS = (
     VenueSpec(
@@ -26,6 +33,7 @@ SPECS = (
         live_money=True,
         api_key_env="UPBIT_ACCESS_KEY",
         secret_env="UPBIT_SECRET_KEY",
+        account_ws_url="wss://api.upbit.com/websocket/v1/private",
     ),
 )
 
@@ -52,6 +60,7 @@ CAPABILITIES = Capabilities(
         RateLimit("requests", 10, 1.0, scope="ip", applies_to="public"),
         RateLimit("ws_messages", 5, 1.0, scope="connection", applies_to="ws"),
     ),
+    private_stream=True,  # /websocket/v1/private: myOrder, myAsset
 )
 
 
@@ -78,6 +87,12 @@ def _signer(api_key: str, secret: str, recv_window_ms: int) -> RequestSigner:
 
 
 # sim(context) -> UpbitSimDialect; the sim package is imported only when the sim starts.
+def _session(url: str, venue: str, keys: SessionKeys, settings: SessionSettings) -> PrivateStream:
+    from letrade_cli.venues.upbit.private_stream import UpbitPrivateStream
+
+    return UpbitPrivateStream(url, venue, keys, settings)
+
+
 _sim = SimDialectFactory("letrade_cli.venues.upbit.sim:UpbitSimDialect")
 
 
@@ -92,6 +107,7 @@ VENUE = Venue(
     sim=_sim,
     recorded_hosts=("upbit",),
     example_symbol="KRW-BTC",
+    session=_session,
 )
 
 
