@@ -6,15 +6,21 @@ A profile holds the *names* of the environment variables with the keys, never th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 
 @dataclass(slots=True)
 class KeySettings:
-    """Which environment variables hold the venue's API key and secret."""
+    """Which environment variables hold the venue's API key and secret.
+
+    ``ed25519_key_env`` names a variable holding an Ed25519 private key (PEM text, the path of
+    a PEM file, or base64): with it, Binance requests are signed with Ed25519 and the WebSocket
+    API session logs on with ``session.logon``; ``secret_env`` is then not needed.
+    """
 
     api_key_env: str = ""
     secret_env: str = ""
+    ed25519_key_env: str = ""
 
 
 @dataclass(slots=True)
@@ -24,6 +30,11 @@ class OrderSettings:
     recv_window_ms: int = 5000
     timeout_s: float = 10.0
     lookup_attempts: int = 5
+    # auto: over the venue's WebSocket session when it is up, else signed REST (behind the
+    # breaker); ws: the session only; rest: HTTP only.
+    order_transport: Literal["auto", "ws", "rest"] = "auto"
+    # Fills and order updates pushed over the venue's private stream (else: polled).
+    private_stream: bool = True
 
 
 @dataclass(slots=True)
