@@ -112,6 +112,7 @@ class LiveVenue:
         rest_url: str | None = None,
         settings: OrderSettings | None = None,
         rest_settings: RestSettings | None = None,
+        account_url: str | None = None,
     ) -> None:
         self.settings = settings or OrderSettings()
         self.name = spec.name
@@ -146,7 +147,7 @@ class LiveVenue:
         self._session_keys = SessionKeys(
             keys.api_key, keys.secret, keys.ed25519_pem, self.settings.recv_window_ms
         )
-        self._session_url = account_ws_url(spec, rest_url)
+        self._session_url = account_url or account_ws_url(spec, rest_url)
         self._package = package
         self._poller: asyncio.Task[None] | None = None
         self._breaker = CircuitBreaker(
