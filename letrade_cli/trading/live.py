@@ -45,6 +45,7 @@ from letrade_cli.core.errors import (
     ExchangeRejectedError,
     LetradeError,
     NetworkUnavailableError,
+    OutcomeUnknownError,
     UnknownSymbolError,
     UsageError,
 )
@@ -264,6 +265,8 @@ class LiveVenue:
         if session is not None and session.carries(request):
             try:
                 answer = await session.send(request)
+            except OutcomeUnknownError:
+                raise  # it may have been placed: looked up by client id, never resent here
             except NetworkUnavailableError:
                 if placing and self.transport_mode == "ws":
                     raise
