@@ -263,6 +263,8 @@ class LiveVenue:
         """
         session = self._order_session()
         if session is not None and session.carries(request):
+            if placing:
+                self.last_transport = "ws"
             try:
                 answer = await session.send(request)
             except OutcomeUnknownError:
@@ -272,8 +274,6 @@ class LiveVenue:
                     raise
                 # Nothing was sent (the session went down first): signed REST below.
             else:
-                if placing:
-                    self.last_transport = "ws"
                 return answer
         elif placing and self.transport_mode == "ws":
             raise NetworkUnavailableError(
