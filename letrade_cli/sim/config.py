@@ -31,7 +31,7 @@ class SimConfig:
             starts with its dialect's defaults.
         ed25519_keys: More API keys of the accounts: API key -> Ed25519 public key (PEM), for
             dialects that verify Ed25519 signatures (see :mod:`letrade_cli.sim.keys`).
-        ws_api_ping_interval_s: Server ping period on WebSocket API connections (Binance: 20 s).
+        ws_api_ping_interval_s: Server ping period on WebSocket API connections (20 s, as real).
         ws_api_pong_timeout_s: A WebSocket API connection with no pong for this long is dropped.
         ws_api_max_age_s: The server closes WebSocket API connections older than this (24 h).
     """

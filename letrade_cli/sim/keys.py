@@ -1,7 +1,7 @@
 """Ed25519 API keys of the sim: ``APIKEY=PUBLIC.pem`` specs read into public keys.
 
-A venue's sim dialect verifies signatures with them (Binance: REST and WebSocket API requests,
-``session.logon``); ``letrade sim --ed25519-key`` fills ``SimConfig.ed25519_keys`` from here.
+A venue's sim dialect verifies signatures with them (REST and WebSocket API requests, a session
+logon); ``letrade sim --ed25519-key`` fills ``SimConfig.ed25519_keys`` from here.
 """
 
 from __future__ import annotations
