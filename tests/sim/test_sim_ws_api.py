@@ -372,3 +372,21 @@ def _now() -> int:
     import time
 
     return time.time_ns() // 1_000_000
+
+
+@pytest.mark.parametrize("spec", ["nokey", "K=/nonexistent/pub.pem", "K={bad}"])
+def test_a_bad_ed25519_key_option_is_one_line_and_exit_2(tmp_path: Any, spec: str) -> None:
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.pem"
+    bad.write_text("not a key\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "letrade_cli", "sim", "--ed25519-key", spec.format(bad=bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "--ed25519-key" in lines[0], result.stderr
