@@ -72,11 +72,15 @@ class WsApi:
         self.sessions.add(session)
         session.sender = asyncio.create_task(self._send(session), name="letrade-sim-ws-api-send")
         watchdog = asyncio.create_task(self._watch(session), name="letrade-sim-ws-api-watch")
+        running: set[asyncio.Task[bool]] = set()
         try:
             async for msg in ws:
                 if msg.type is WSMsgType.TEXT:
-                    if not await self._request(session, msg.data):
-                        break
+                    # Each request runs on its own: one held up (a timeout fault) does not hold
+                    # up the look-ups a client sends meanwhile.
+                    task = asyncio.create_task(self._request(session, msg.data))
+                    running.add(task)
+                    task.add_done_callback(running.discard)
                 elif msg.type is WSMsgType.PING:
                     await ws.pong(msg.data)
                 elif msg.type is WSMsgType.PONG:
@@ -87,6 +91,8 @@ class WsApi:
             pass
         finally:
             self.sessions.discard(session)
+            for task in list(running):
+                task.cancel()
             watchdog.cancel()
             if session.sender is not None:
                 session.sender.cancel()

@@ -1,8 +1,9 @@
 """One WebSocket API connection's state: its logon, its subscriptions, its ordered outbox.
 
 Answers and events leave through one queue, so they reach the client in the order they were
-made; while a request runs, the events it causes on its own connection are held and sent after
-its answer (other connections get them at once).
+made; while requests of a connection run (several may: each is answered when done, as Binance
+answers them), the events they cause on that connection are held and sent after their answers
+(other connections get them at once).
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ class WsApiSession:
         self.next_subscription = 0
         self.outbox: asyncio.Queue[bytes | None] = asyncio.Queue()
         self.sender: asyncio.Task[None] | None = None
-        self._held: list[bytes] | None = None
+        self._held: list[bytes] = []
+        self._running = 0  # requests of this connection being answered now
 
     def send(self, frame: bytes) -> None:
         """Queue ``frame`` after everything queued before it."""
@@ -51,19 +53,22 @@ class WsApiSession:
 
     def push(self, frame: bytes) -> None:
         """Queue an event frame, or hold it while a request of this connection runs."""
-        if self._held is not None:
+        if self._running:
             self._held.append(frame)
         else:
             self.outbox.put_nowait(frame)
 
     def hold(self) -> None:
-        """A request starts: hold its events until :meth:`release`."""
-        self._held = []
+        """A request starts: hold events until every running request has called release."""
+        self._running += 1
 
     def release(self) -> None:
-        """The request's answer is queued: send the held events after it."""
-        held, self._held = self._held, None
-        for frame in held or ():
+        """A request's answer is queued: when none runs any more, send the held events."""
+        self._running = max(0, self._running - 1)
+        if self._running:
+            return
+        held, self._held = self._held, []
+        for frame in held:
             self.outbox.put_nowait(frame)
 
     def subscribe(self, logon: bool) -> int:
