@@ -248,6 +248,13 @@ class UpbitPrivateStream:
     # ---- running --------------------------------------------------------------------------
 
     async def _supervise(self) -> None:
+        try:
+            await self._keep_up()
+        except Exception:  # a bug must not end the session silently
+            log.exception("%s private stream: the supervisor failed", self.venue)
+            self._set_connected(False)
+
+    async def _keep_up(self) -> None:
         conn = self._conn
         loop = asyncio.get_running_loop()
         while not self._closed and conn is not None:
