@@ -22,6 +22,8 @@ class SimConfig:
         pong_timeout_s: Disconnect when no pong arrived for this long.
         inbound_limit_per_s: More incoming text frames than this in one second -> disconnect.
         max_connection_age_s: The server closes connections older than this.
+        ws_idle_timeout_s: Dialects whose venue closes idle WebSocket connections (no frame
+            either way, e.g. a private stream without orders or pings) close them after this.
         weight_limit_per_min: REST request weight allowed per minute (dialects that weigh).
         slice_s: Generator time slice: due events are released and sent this often.
         max_write_buffer: A connection whose unsent bytes exceed this is dropped (slow consumer).
@@ -44,6 +46,7 @@ class SimConfig:
     pong_timeout_s: float = 60.0
     inbound_limit_per_s: int = 5
     max_connection_age_s: float = 24 * 3600.0
+    ws_idle_timeout_s: float = 120.0
     weight_limit_per_min: int = 6000
     slice_s: float = 0.005
     max_write_buffer: int = 64 * 1024 * 1024

@@ -237,7 +237,7 @@ class UpbitOrders:
                 side=Side.BUY if payload["side"] == "bid" else Side.SELL,
                 type=OrderType.LIMIT if ord_type == "limit" else OrderType.MARKET,
                 quantity=dec(volume) if volume not in (None, "") else executed,
-                status=_status(payload["state"], ord_type, executed),
+                status=order_status(payload["state"], ord_type, executed),
                 price=dec(price) if ord_type == "limit" and price is not None else None,
                 time_in_force=TimeInForce(tif)
                 if tif in TimeInForce.__members__
@@ -294,7 +294,8 @@ class UpbitOrders:
         return [b for b in out if b.total != 0]
 
 
-def _status(state: str, ord_type: str, executed: Decimal) -> OrderStatus:
+def order_status(state: str, ord_type: str, executed: Decimal) -> OrderStatus:
+    """Upbit's ``state`` (``wait``/``watch``/``done``/``cancel``) as an ``OrderStatus``."""
     if state == "done":
         return OrderStatus.FILLED
     if state == "cancel":

@@ -1,7 +1,8 @@
 """Upbit's dialect of the embedded exchange: quotation REST, ``/websocket/v1``, exchange API.
 
 :class:`UpbitSimDialect` is what ``VENUE.sim`` builds: market data on ``/websocket/v1`` in binary
-frames (:mod:`.ws`), the REST routes under ``/v1/`` (:mod:`.rest`, :mod:`.orders`), 0.05% fees
+frames (:mod:`.ws`), ``myOrder``/``myAsset`` on ``/websocket/v1/private`` (:mod:`.private_ws`),
+the REST routes under ``/v1/`` (:mod:`.rest`, :mod:`.orders`), 0.05% fees
 in the quote asset on top of a buy, and no self-trade prevention (:mod:`.account`).
 """
 
@@ -17,6 +18,7 @@ from letrade_cli.sim.hub import OP_BINARY, Payloads, StreamRules, Times
 from letrade_cli.venues.upbit.sim.account import DEFAULT_BALANCES, RULES, UPBIT
 from letrade_cli.venues.upbit.sim.markets import upbit_markets
 from letrade_cli.venues.upbit.sim.orders import UpbitOrders
+from letrade_cli.venues.upbit.sim.private_ws import UpbitPrivateStreams
 from letrade_cli.venues.upbit.sim.rest import UpbitRest
 from letrade_cli.venues.upbit.sim.ws import UpbitStreams, stream_symbol
 
@@ -28,6 +30,7 @@ class UpbitSimDialect:
 
     Attributes:
         streams: The ``/websocket/v1`` streams.
+        private: The ``/websocket/v1/private`` connections (myOrder, myAsset).
         orders: The exchange API (accounts, orders).
         rest: The quotation API (markets, tickers, order books, candles).
     """
@@ -49,14 +52,20 @@ class UpbitSimDialect:
             context.orders, self.markets, cfg.api_key, cfg.api_secret, context.faults
         )
         self.rest = UpbitRest(context.engine, self.markets, cfg.seed)
+        self.private = UpbitPrivateStreams(
+            context.orders, self.orders, cfg.ws_idle_timeout_s, context.ws_available
+        )
 
     def routes(self) -> list[web.RouteDef]:
         """Quotation routes, then the exchange routes."""
         return [*self.rest.routes(), *self.orders.routes()]
 
     def ws_routes(self) -> list[web.RouteDef]:
-        """``/websocket/v1``."""
-        return [web.get("/websocket/v1", self.streams.handle)]
+        """``/websocket/v1`` and ``/websocket/v1/private``."""
+        return [
+            web.get("/websocket/v1", self.streams.handle),
+            web.get("/websocket/v1/private", self.private.handle),
+        ]
 
     def build(self, events: dict[str, list[Event]], now_s: float, times: Times) -> Payloads:
         """Format the Upbit streams of one slice."""
@@ -70,11 +79,12 @@ class UpbitSimDialect:
         """Nothing to do: the routes serve as soon as the port is bound."""
 
     async def stop(self) -> None:
-        """Nothing to close: the hub holds every Upbit connection."""
+        """Close the private connections (the hub holds the market-data ones)."""
+        await self.private.close_all()
 
     def drop_connections(self) -> int:
-        """None outside the hub."""
-        return 0
+        """Abort the private connections (the hub holds the market-data ones)."""
+        return self.private.drop_all()
 
 
 if TYPE_CHECKING:  # mypy holds the class to the engine's plug

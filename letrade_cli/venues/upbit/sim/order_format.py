@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from letrade_cli.sim.orders import BUY, FILLED, LIMIT, MARKET, SimOrder
+from letrade_cli.sim.orders import BUY, FILLED, LIMIT, MARKET, SimOrder, SimTrade
 
 KST = timedelta(hours=9)
 
@@ -32,7 +32,8 @@ def upbit_state(order: SimOrder) -> str:
     return "cancel"
 
 
-def _ord_type(order: SimOrder) -> str:
+def ord_type(order: SimOrder) -> str:
+    """``limit``, ``price`` (a market buy for an amount) or ``market`` (a market sell)."""
     if order.type == LIMIT:
         return "limit"
     return "price" if order.side == BUY else "market"
@@ -43,16 +44,21 @@ def _kst(ms: int) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%S+09:00")
 
 
+def trade_uuid(order: SimOrder, trade: SimTrade) -> str:
+    """The id of one trade of ``order``: the same in ``GET /v1/order`` and in ``myOrder``."""
+    return f"{order.uuid[:24]}{trade.trade_id:012d}"
+
+
 def order_json(order: SimOrder, *, with_trades: bool) -> dict[str, Any]:
     """An order as Upbit shows it (``GET /v1/order`` adds ``trades``)."""
-    ord_type = _ord_type(order)
-    price = order.quote_qty if ord_type == "price" else order.price
-    volume = None if ord_type == "price" else order.orig_qty
-    remaining = None if ord_type == "price" else order.remaining_qty
+    kind = ord_type(order)
+    price = order.quote_qty if kind == "price" else order.price
+    volume = None if kind == "price" else order.orig_qty
+    remaining = None if kind == "price" else order.remaining_qty
     out: dict[str, Any] = {
         "uuid": order.uuid,
         "side": "bid" if order.side == BUY else "ask",
-        "ord_type": ord_type,
+        "ord_type": kind,
         "price": num(price),
         "state": upbit_state(order),
         "market": order.symbol,
@@ -77,7 +83,7 @@ def order_json(order: SimOrder, *, with_trades: bool) -> dict[str, Any]:
         out["trades"] = [
             {
                 "market": order.symbol,
-                "uuid": f"{order.uuid[:24]}{t.trade_id:012d}",
+                "uuid": trade_uuid(order, t),
                 "price": num(t.price),
                 "volume": num(t.qty),
                 "funds": num(t.quote_qty),

@@ -180,6 +180,14 @@ class UpbitOrders:
 
         return wrapped
 
+    def verify_token(self, request: web.Request) -> None:
+        """Check a request's JWT without parameters (the private WebSocket's upgrade).
+
+        Raises:
+            UpbitApiError: 401 with Upbit's error name, as the REST routes answer.
+        """
+        self._authenticate(request, UpbitParams([], []))
+
     def _authenticate(self, request: web.Request, params: UpbitParams) -> None:
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
