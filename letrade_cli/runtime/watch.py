@@ -45,7 +45,7 @@ def run_watch(
     from letrade_cli.runtime.process import EXIT_OK, RunContext, run
 
     check_watchable(spec, rest_url)
-    if duration is not None and duration <= 0:
+    if duration is not None and not duration > 0:  # nan too
         raise UsageError(f"--duration must be greater than 0, got {duration:g}")
     settings, keys = trade_settings(target, spec)
     if not settings.orders.private_stream:
@@ -90,6 +90,24 @@ def _json_mode(target: TradeTarget) -> bool:
     return target.json_output or not out_console().is_terminal
 
 
+class _TextOut:
+    """Bytes written to a text stdout that has no ``buffer`` (a captured one)."""
+
+    def __init__(self, text: Any) -> None:
+        self.text = text
+
+    def write(self, data: bytes) -> int:
+        return int(self.text.write(data.decode()))
+
+    def flush(self) -> None:
+        self.text.flush()
+
+
+def _stdout_bytes() -> Any:
+    buffer = getattr(sys.stdout, "buffer", None)
+    return buffer if buffer is not None else _TextOut(sys.stdout)
+
+
 class _Watcher:
     """The listener and the loop: write each update; follow the stream's state."""
 
@@ -104,7 +122,7 @@ class _Watcher:
         self.stop = stop
         self.json_output = json_output
         self.board = WatchBoard(venue.name)
-        self.writer = JsonLineWriter(sys.stdout.buffer, stop) if json_output else None
+        self.writer = JsonLineWriter(_stdout_bytes(), stop) if json_output else None
 
     def __call__(self, state: Any, fill: Any) -> None:
         """An ``OrderListener``: every pushed update of a watched symbol."""
