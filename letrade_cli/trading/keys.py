@@ -35,6 +35,8 @@ class ApiKeys:
     api_key: str = field(repr=False)
     secret: str = field(repr=False)
     source: str = ""
+    ed25519_pem: bytes | None = field(repr=False, default=None)  # an Ed25519 key's material
+    ed25519_variable: str = ""  # the variable it came from (named in errors, never its value)
 
     def __repr__(self) -> str:
         return f"ApiKeys(api_key={mask(self.api_key)}, source={self.source!r})"
@@ -79,6 +81,9 @@ def load_keys(
             f"no key variables are known for venue '{spec.name}'",
             hint="name them in the profile: trading.keys.api_key_env / secret_env",
         )
+    ed_var = settings.ed25519_key_env if settings is not None else ""
+    if ed_var:
+        return _ed25519_keys(spec, key_var, ed_var, env)
     missing = [name for name in (key_var, secret_var) if not env.get(name)]
     if missing:
         raise ConfigError(
@@ -86,3 +91,39 @@ def load_keys(
             hint=f"export the {spec.name} API key and secret as {key_var} and {secret_var}",
         )
     return ApiKeys(env[key_var], env[secret_var], source=f"${key_var}, ${secret_var}")
+
+
+def _ed25519_keys(spec: VenueSpec, key_var: str, ed_var: str, env: Mapping[str, str]) -> ApiKeys:
+    """An Ed25519 API key: ``ed_var`` holds PEM text, a PEM file's path, or base64."""
+    missing = [name for name in (key_var, ed_var) if not env.get(name)]
+    if missing:
+        raise ConfigError(
+            f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set",
+            hint=f"export the {spec.name} Ed25519 API key as {key_var} and its private key "
+            f"(PEM text, a PEM file's path, or base64) as {ed_var}",
+        )
+    value = env[ed_var].strip()
+    material = value.encode()
+    if not value.startswith("-----BEGIN") and ("/" in value or value.endswith(".pem")):
+        path = os.path.expanduser(value)
+        if not os.path.isfile(path) and value.endswith(".pem"):
+            raise ConfigError(
+                f"{ed_var} names a key file that does not exist",
+                hint=f"point {ed_var} at the Ed25519 private key's PEM file",
+            )
+        if os.path.isfile(path):
+            try:
+                with open(path, "rb") as f:
+                    material = f.read(64 * 1024)
+            except OSError as exc:
+                raise ConfigError(
+                    f"{ed_var} names a key file that cannot be read ({exc.strerror or exc})",
+                    hint="check the file's permissions",
+                ) from None
+    return ApiKeys(
+        env[key_var],
+        "",
+        source=f"${key_var}, ${ed_var} (Ed25519)",
+        ed25519_pem=material,
+        ed25519_variable=ed_var,
+    )

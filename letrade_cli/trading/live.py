@@ -12,20 +12,43 @@ What differs between venues is read from their ``Capabilities``, never from thei
   more filled than reported, the order's trades are read.
 - ``market_order_settles_later`` / ``cancel_completes_later``: the answer is read back once.
 
-Each fill is reported once to the subscribers as ``(state, fill)``.
+Pushed updates (``private_stream``): ``start()`` also opens the venue's account session (Binance's
+WebSocket API, Upbit's private WebSocket). Every order update it pushes goes to the subscribers;
+each fill exactly once, keyed by the venue's trade id, whichever way it arrived (pushed, in an
+order answer, in a look-up), also across reconnects. While the stream is down the venue polls the
+orders it tracks (order status, then the order's trades) behind a circuit breaker; when the stream
+comes back one more poll recovers what was missed, and polling stops.
+
+Order entry (``ws_order_entry``, ``OrderSettings.order_transport``): ``auto`` sends over the
+session when it is up and over signed REST otherwise; ``ws`` only over the session; ``rest`` only
+over HTTP. An order whose answer never came (``OutcomeUnknownError``) is never resent: the order
+manager looks it up by client id, on whichever transport is up.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
+from urllib.parse import urlsplit
 
 from letrade_cli.config.stream import RestSettings
 from letrade_cli.config.trading import OrderSettings
 from letrade_cli.connector.rest import RestClient
-from letrade_cli.core.errors import ExchangeRejectedError, UnknownSymbolError, UsageError
+from letrade_cli.core.breaker import CircuitBreaker
+from letrade_cli.core.errors import (
+    ConfigError,
+    ExchangeRejectedError,
+    LetradeError,
+    NetworkUnavailableError,
+    OutcomeUnknownError,
+    UnknownSymbolError,
+    UsageError,
+)
 from letrade_cli.core.orders import (
     Balance,
     Fill,
@@ -38,12 +61,49 @@ from letrade_cli.core.orders import (
 )
 from letrade_cli.trading.keys import ApiKeys
 from letrade_cli.trading.venue import OrderListener
-from letrade_cli.venues.base import LastPrices, OrderApi, ServerClock, TradesQuery, VenueSpec
+from letrade_cli.venues.base import (
+    AccountEvent,
+    LastPrices,
+    OrderApi,
+    OrderTransport,
+    PrivateStream,
+    RequestSigner,
+    RestRequest,
+    ServerClock,
+    SessionCounters,
+    SessionKeys,
+    SessionSettings,
+    TradesQuery,
+    VenueSpec,
+)
 from letrade_cli.venues.registry import venue_of
+
+log = logging.getLogger("letrade.live")
+
+POLL_INTERVAL_S = 1.0  # while the private stream is down
+BalanceListener = Callable[[list[Balance]], None]
+
+
+def account_ws_url(spec: VenueSpec, rest_url: str | None) -> str:
+    """The venue's account WebSocket URL; its path on the REST URL's host when that is overridden.
+
+    A bare path in the spec (the embedded sim's) and any REST override (a running sim, a proxy)
+    both put the session on the host that serves REST: ``http://h:p`` -> ``ws://h:p/ws-api/v3``.
+    """
+    configured = spec.account_ws_url
+    if not configured:
+        return ""
+    base = rest_url if rest_url is not None else spec.rest_url
+    if rest_url is None and "://" in configured:
+        return configured
+    parts = urlsplit(base)
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    path = urlsplit(configured).path if "://" in configured else configured
+    return f"{scheme}://{parts.netloc}{path}"
 
 
 class LiveVenue:
-    """Places, cancels and reads orders on a real (or simulated) venue over signed REST."""
+    """Places, cancels and reads orders on a real (or simulated) venue; takes its pushed fills."""
 
     def __init__(
         self,
@@ -53,6 +113,7 @@ class LiveVenue:
         rest_url: str | None = None,
         settings: OrderSettings | None = None,
         rest_settings: RestSettings | None = None,
+        account_url: str | None = None,
     ) -> None:
         self.settings = settings or OrderSettings()
         self.name = spec.name
@@ -63,7 +124,7 @@ class LiveVenue:
         self.capabilities = package.capabilities
         self.example_symbol = package.example_symbol
         self.api: OrderApi = package.order_api(spec.name)
-        self._signer = package.signer(keys.api_key, keys.secret, self.settings.recv_window_ms)
+        self._signer = _signer(package, spec, keys, self.settings.recv_window_ms)
         rest = rest_settings or RestSettings(timeout_s=self.settings.timeout_s)
         self.client = RestClient(
             rest_url or spec.rest_url,
@@ -73,16 +134,96 @@ class LiveVenue:
             read_error=package.dialect().rest_error,
         )
         self._listeners: list[OrderListener] = []
+        self._balance_listeners: list[BalanceListener] = []
         self._seen_trades: set[tuple[str, str]] = set()
+        self._seen_updates: set[tuple[str, str, Decimal]] = set()
         self._reported: dict[str, Decimal] = {}  # client id -> quantity reported as fills
+        self._fees: dict[str, Decimal] = {}  # client id -> fees of the fills reported
+        self.tracked: dict[str, str] = {}  # client id -> symbol, of orders not yet final
+        self.pushed_balances: dict[str, Balance] = {}
+        self.keys_source = keys.source
+        self.transport_mode = self.settings.order_transport
+        self.last_transport = ""  # what carried the last order: "ws" or "rest"
+        self.session: PrivateStream | None = None
+        self._session_keys = SessionKeys(
+            keys.api_key, keys.secret, keys.ed25519_pem, self.settings.recv_window_ms
+        )
+        self._session_url = account_url or account_ws_url(spec, rest_url)
+        self._package = package
+        self._poller: asyncio.Task[None] | None = None
+        self._breaker = CircuitBreaker(
+            failure_threshold=3, reset_timeout_s=5.0, ignore=(ExchangeRejectedError,)
+        )
+        if self.transport_mode == "ws" and not self.capabilities.ws_order_entry:
+            raise UsageError(
+                f"{self.name} takes no orders over a WebSocket session",
+                hint="use --order-transport rest (or auto)",
+            )
 
     def __repr__(self) -> str:
         return f"LiveVenue({self.name!r}, {self.client.base_url!r})"
 
+    @property
+    def stream_state(self) -> str:
+        """``up``, ``down`` (reconnecting; polling meanwhile) or ``off`` (no private stream)."""
+        if self.session is None:
+            return "off"
+        return "up" if self.session.connected else "down"
+
+    @property
+    def counters(self) -> SessionCounters:
+        """What the private stream has seen (zeros without one)."""
+        return self.session.counters if self.session is not None else SessionCounters()
+
     async def start(self) -> None:
-        """Measure the server clock and apply the offset to the signer (where signing needs it)."""
+        """Measure the server clock, then open the private stream (where the venue has one).
+
+        Raises:
+            ExchangeRejectedError: the venue refused the keys for its private stream (the
+                message names the key variables, never their values).
+            NetworkUnavailableError: ``order_transport=ws`` and the session cannot be opened.
+        """
         if self.capabilities.server_clock_sync:
             await self.sync_time()
+        if self.session is None and self._wants_session():
+            await self._open_session()
+
+    def _wants_session(self) -> bool:
+        return bool(
+            self._package.session is not None
+            and self._session_url
+            and (
+                (self.settings.private_stream and self.capabilities.private_stream)
+                or (self.transport_mode == "ws")
+            )
+        )
+
+    async def _open_session(self) -> None:
+        assert self._package.session is not None
+        settings = SessionSettings(
+            request_timeout_s=self.settings.timeout_s,
+            connect_timeout_s=min(10.0, self.settings.timeout_s),
+        )
+        session = self._package.session(self._session_url, self.name, self._session_keys, settings)
+        if hasattr(session, "time_offset_ms"):
+            session.time_offset_ms = self.time_offset_ms
+        session.listen(self._on_account_event, self._on_stream_state)
+        try:
+            await session.start()
+        except ExchangeRejectedError as exc:
+            raise ExchangeRejectedError(
+                f"{self.name} refused the keys for its account stream: {exc.message}",
+                code=exc.code,
+                hint=f"check the key in {self.keys_source} (permissions, IP whitelist, type)",
+            ) from None
+        except NetworkUnavailableError as exc:
+            if self.transport_mode == "ws":
+                raise
+            log.warning("%s; fills are polled until it answers", exc.message)
+            self.session = session
+            self._start_polling()
+            return
+        self.session = session
 
     async def sync_time(self) -> int:
         """Measure server time minus ours (ms); apply it to the signer; return it."""
@@ -95,8 +236,53 @@ class LiveVenue:
         return self.time_offset_ms
 
     async def close(self) -> None:
-        """Close the pooled connections (safe to call twice)."""
+        """Stop polling, close the account session and the pooled connections (idempotent)."""
+        poller, self._poller = self._poller, None
+        if poller is not None:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await poller
+        session, self.session = self.session, None
+        if session is not None:
+            await session.close()
         await self.client.close()
+
+    # -- transports -------------------------------------------------------------------------
+    def _order_session(self) -> OrderTransport | None:
+        """The session, when it can carry orders now and the transport setting allows it."""
+        if self.transport_mode == "rest" or not self.capabilities.ws_order_entry:
+            return None
+        session = cast(Any, self.session)
+        return cast(OrderTransport, session) if session is not None and session.ready else None
+
+    async def _request(self, request: RestRequest, *, placing: bool = False) -> Any:
+        """Send over the session when allowed and up, else over signed REST.
+
+        ``placing``: in ``ws`` mode a new order goes over the session only (a look-up may
+        use either transport, so an unanswered order can always be resolved).
+        """
+        session = self._order_session()
+        if session is not None and session.carries(request):
+            if placing:
+                self.last_transport = "ws"
+            try:
+                answer = await session.send(request)
+            except OutcomeUnknownError:
+                raise  # it may have been placed: looked up by client id, never resent here
+            except NetworkUnavailableError:
+                if placing and self.transport_mode == "ws":
+                    raise
+                # Nothing was sent (the session went down first): signed REST below.
+            else:
+                return answer
+        elif placing and self.transport_mode == "ws":
+            raise NetworkUnavailableError(
+                f"the {self.name} WebSocket session is down; nothing was sent",
+                hint="retry, or use --order-transport auto to fall back to signed REST",
+            )
+        if placing:
+            self.last_transport = "rest"
+        return await self.client.request(request)
 
     async def rules(self, symbols: Sequence[str]) -> dict[str, SymbolRules]:
         """The trading filters of these symbols (``UnknownSymbolError`` for an unlisted one)."""
@@ -165,18 +351,22 @@ class LiveVenue:
         ):
             last = (await self._last_prices([intent.symbol]))[intent.symbol]
         request = self.api.place_request(intent, test=test, last_price=last)
-        payload = await self.client.request(request)
+        assert intent.client_order_id is not None
+        if not test:
+            self.tracked[intent.client_order_id] = intent.symbol
+        payload = await self._request(request, placing=True)
         if test:
             return _validated(self.name, intent)
         state = self.api.parse_order(payload)
         self._report(state, self.api.parse_fills(payload, state))
+        self._untrack_if_final(state)
         if self.capabilities.market_order_settles_later and intent.type is OrderType.MARKET:
             state = await self.get_order(intent.symbol, state.client_order_id) or state
         return state
 
     async def cancel(self, symbol: str, client_order_id: str) -> OrderState:
         """Cancel an open order by its client id."""
-        payload = await self.client.request(self.api.cancel_request(symbol, client_order_id))
+        payload = await self._request(self.api.cancel_request(symbol, client_order_id))
         state = self.api.parse_order(payload)
         if self.capabilities.cancel_completes_later and state.status.is_open:
             # The venue answers the cancel request at once and cancels a moment later.
@@ -186,7 +376,7 @@ class LiveVenue:
     async def get_order(self, symbol: str, client_order_id: str) -> OrderState | None:
         """The order with this client id, or None when the venue has never seen it."""
         try:
-            payload = await self.client.request(self.api.get_request(symbol, client_order_id))
+            payload = await self._request(self.api.get_request(symbol, client_order_id))
         except ExchangeRejectedError as exc:
             if self.api.is_unknown_order(exc):
                 return None
@@ -198,28 +388,31 @@ class LiveVenue:
         ):
             # The order query has no fills: read them, e.g. after a send timed out.
             query = cast(TradesQuery, self.api)
-            trades = await self.client.request(
-                query.trades_request(symbol, state.venue_order_id or "")
-            )
+            trades = await self._request(query.trades_request(symbol, state.venue_order_id or ""))
             fills = query.parse_trades(trades, state)
             state.fee = sum((f.fee for f in fills), state.fee)
             state.fee_asset = state.fee_asset or (fills[0].fee_asset if fills else "")
         self._report(state, fills)
+        self._untrack_if_final(state)
         return state
 
     async def open_orders(self, symbol: str | None = None) -> list[OrderState]:
         """Orders still open (all symbols when ``symbol`` is None)."""
-        payload = await self.client.request(self.api.open_orders_request(symbol))
+        payload = await self._request(self.api.open_orders_request(symbol))
         return [s for s in self.api.parse_orders(payload) if s.status.is_open]
 
     async def balances(self) -> list[Balance]:
         """Every non-zero balance of the account."""
-        payload = await self.client.request(self.api.balances_request())
+        payload = await self._request(self.api.balances_request())
         return self.api.parse_balances(payload)
 
     def subscribe(self, listener: OrderListener) -> None:
-        """Call ``listener(state, fill)`` once for every fill this venue reports."""
+        """Call ``listener(state, fill)`` once per fill, and ``(state, None)`` per pushed update."""
         self._listeners.append(listener)
+
+    def subscribe_balances(self, listener: BalanceListener) -> None:
+        """Call ``listener(balances)`` whenever the private stream pushes balances."""
+        self._balance_listeners.append(listener)
 
     def _report(self, state: OrderState, fills: list[Fill]) -> None:
         for fill in fills:
@@ -227,11 +420,112 @@ class LiveVenue:
             if fill.trade_id and key in self._seen_trades:
                 continue
             self._seen_trades.add(key)
-            self._reported[fill.client_order_id] = (
-                self._reported.get(fill.client_order_id, Decimal(0)) + fill.quantity
-            )
-            for listener in self._listeners:
+            cid = fill.client_order_id
+            self._reported[cid] = self._reported.get(cid, Decimal(0)) + fill.quantity
+            self._fees[cid] = self._fees.get(cid, Decimal(0)) + fill.fee
+            self._tell(state, fill)
+
+    def _tell(self, state: OrderState, fill: Fill | None) -> None:
+        for listener in self._listeners:
+            try:
                 listener(state, fill)
+            except Exception:  # one listener's bug must not lose the others' updates
+                log.exception("order listener failed")
+
+    def _untrack_if_final(self, state: OrderState) -> None:
+        if not state.status.is_open and self._reported.get(state.client_order_id, Decimal(0)) >= (
+            state.filled_qty
+        ):
+            self.tracked.pop(state.client_order_id, None)
+
+    # -- the private stream -----------------------------------------------------------------
+    def _on_account_event(self, event: AccountEvent) -> None:
+        if event.kind == "balances":
+            for balance in event.balances:
+                self.pushed_balances[balance.asset] = balance
+            for listener in self._balance_listeners:
+                try:
+                    listener(list(event.balances))
+                except Exception:
+                    log.exception("balance listener failed")
+            return
+        state = event.order
+        if event.kind != "order" or state is None:
+            return
+        if event.fill is not None:
+            state.fee = self._fees.get(state.client_order_id, Decimal(0)) + event.fill.fee
+            self._report(state, [event.fill])
+        else:
+            key = (state.client_order_id, state.status.value, state.filled_qty)
+            if key not in self._seen_updates:
+                self._seen_updates.add(key)
+                self._tell(state, None)
+        if state.status.is_open and state.client_order_id not in self.tracked:
+            self.tracked[state.client_order_id] = state.symbol
+        self._untrack_if_final(state)
+
+    def _on_stream_state(self, up: bool) -> None:
+        if up:
+            log.info("%s account stream is back: one catch-up poll", self.name)
+        else:
+            log.warning("%s account stream is down: polling order status meanwhile", self.name)
+        self._start_polling()
+
+    def _start_polling(self) -> None:
+        if self._poller is None or self._poller.done():
+            self._poller = asyncio.create_task(self._poll(), name="letrade-live-poll")
+
+    async def _poll(self) -> None:
+        """Poll tracked orders while the stream is down; once more after it is back."""
+        while True:
+            await self.poll_once()
+            if self.session is not None and self.session.connected:
+                return
+            await asyncio.sleep(POLL_INTERVAL_S)
+
+    async def poll_once(self) -> int:
+        """Look up every tracked order once (fills missed are reported, once); how many read."""
+        read = 0
+        for cid, symbol in list(self.tracked.items()):
+            if not self._breaker.allow():
+                break
+            try:
+                await self.get_order(symbol, cid)
+            except ExchangeRejectedError:
+                self._breaker.record_success()  # it answered
+            except LetradeError as exc:
+                self._breaker.record_failure()
+                log.debug("polling %s failed: %s", cid, exc)
+            else:
+                self._breaker.record_success()
+                read += 1
+        return read
+
+
+def _signer(package: Any, spec: VenueSpec, keys: ApiKeys, recv_window_ms: int) -> RequestSigner:
+    """The venue's signer for these keys: Ed25519 when the keys are, else its own kind.
+
+    Raises:
+        ConfigError: an Ed25519 key the venue cannot use, or material that is not one (the
+            message names the variable, never the key).
+    """
+    if keys.ed25519_pem is None:
+        return cast(RequestSigner, package.signer(keys.api_key, keys.secret, recv_window_ms))
+    variable = keys.ed25519_variable or "the Ed25519 key variable"
+    if package.ed25519_signer is None:
+        raise ConfigError(
+            f"{spec.name} does not take Ed25519 keys ({variable} is set)",
+            hint="remove trading.keys.ed25519_key_env from the profile for this venue",
+        )
+    try:
+        return cast(
+            RequestSigner, package.ed25519_signer(keys.api_key, keys.ed25519_pem, recv_window_ms)
+        )
+    except ValueError as exc:
+        raise ConfigError(
+            f"{variable} does not hold a usable Ed25519 private key: {exc}",
+            hint=f"set {variable} to the key's PEM text, its PEM file's path, or base64 of it",
+        ) from None
 
 
 def _validated(venue: str, intent: OrderIntent) -> OrderState:

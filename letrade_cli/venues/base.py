@@ -548,3 +548,6 @@ class Venue:
     # session(url, venue_name, keys, settings) -> its PrivateStream (an AccountSession when the
     # venue also takes orders over it); None: no private stream.
     session: Callable[[str, str, SessionKeys, SessionSettings], PrivateStream] | None = None
+    # ed25519_signer(api_key, private_key_material, recv_window_ms) -> a RequestSigner for an
+    # Ed25519 API key (ValueError naming what is wrong with the material); None: HMAC/JWT only.
+    ed25519_signer: Callable[[str, bytes, int], RequestSigner] | None = None

@@ -65,3 +65,70 @@ def test_client_ids_are_valid_and_unique() -> None:
     assert all(CLIENT_ID_RE.match(i) and len(i) <= 36 for i in ids)
     with pytest.raises(Exception, match="not valid"):
         check_client_order_id("x" * 37)
+
+
+def _ed25519_pem() -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+ED = KeySettings(api_key_env="ED_KEY", ed25519_key_env="ED_PRIVATE")
+
+
+def test_an_ed25519_key_comes_as_pem_text_a_file_or_base64_and_needs_no_secret(
+    tmp_path: object,
+) -> None:
+    from pathlib import Path
+
+    pem = _ed25519_pem()
+    key_file = Path(str(tmp_path)) / "ed25519.pem"
+    key_file.write_bytes(pem)
+    spec = venue_spec("binance")
+    for value in (pem.decode(), str(key_file)):
+        keys = load_keys(spec, ED, env={"ED_KEY": KEY, "ED_PRIVATE": value})
+        assert keys.ed25519_pem is not None and b"PRIVATE KEY" in keys.ed25519_pem
+        assert keys.secret == "" and keys.ed25519_variable == "ED_PRIVATE"
+        assert pem.decode() not in repr(keys) and "BEGIN" not in str(keys)
+
+
+@pytest.mark.parametrize(
+    ("env", "words"),
+    [
+        ({"ED_KEY": KEY}, "ED_PRIVATE is not set"),
+        ({"ED_KEY": KEY, "ED_PRIVATE": "/nowhere/key.pem"}, "ED_PRIVATE names a key file"),
+    ],
+)
+def test_a_missing_ed25519_key_names_its_variable(env: dict[str, str], words: str) -> None:
+    with pytest.raises(ConfigError, match=words) as caught:
+        load_keys(venue_spec("binance"), ED, env=env)
+    assert caught.value.exit_code == 2
+
+
+def test_a_wrong_type_of_key_is_a_usage_error_naming_the_variable_not_the_key() -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed448 import Ed448PrivateKey
+
+    from letrade_cli.trading.live import LiveVenue
+
+    ed448 = Ed448PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    bad = [ed448.decode(), "bm90IGEga2V5"]  # an Ed448 key; base64 of "not a key"
+    for value in bad:
+        keys = load_keys(venue_spec("binance"), ED, env={"ED_KEY": KEY, "ED_PRIVATE": value})
+        with pytest.raises(ConfigError) as caught:
+            LiveVenue(venue_spec("binance"), keys)
+        message = str(caught.value)
+        assert "ED_PRIVATE" in message and caught.value.exit_code == 2
+        assert value not in message and KEY not in message
+    keys = load_keys(
+        venue_spec("upbit"), ED, env={"ED_KEY": KEY, "ED_PRIVATE": _ed25519_pem().decode()}
+    )
+    with pytest.raises(ConfigError, match="upbit does not take Ed25519 keys"):
+        LiveVenue(venue_spec("upbit"), keys)

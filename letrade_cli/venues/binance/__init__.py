@@ -110,6 +110,12 @@ def _signer(api_key: str, secret: str, recv_window_ms: int) -> RequestSigner:
     return BinanceSigner(api_key, secret, recv_window_ms=recv_window_ms)
 
 
+def _ed25519_signer(api_key: str, material: bytes, recv_window_ms: int) -> RequestSigner:
+    from letrade_cli.venues.binance.auth import BinanceEd25519Signer, load_ed25519_key
+
+    return BinanceEd25519Signer(api_key, load_ed25519_key(material), recv_window_ms=recv_window_ms)
+
+
 def _session(url: str, venue: str, keys: SessionKeys, settings: SessionSettings) -> PrivateStream:
     from letrade_cli.venues.binance.ws_api import BinanceWsApiSession
 
@@ -132,6 +138,7 @@ VENUE = Venue(
     recorded_hosts=("binance",),
     example_symbol="BTCUSDT",
     session=_session,
+    ed25519_signer=_ed25519_signer,
 )
 
 
