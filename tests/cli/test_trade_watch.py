@@ -47,6 +47,30 @@ needs_stream = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
+def pushing_sim(sim: SimThread) -> SimThread:
+    """The sim, once LiveVenue's private stream comes up on it (else the test is skipped)."""
+    import asyncio
+
+    from letrade_cli.trading.keys import ApiKeys
+    from letrade_cli.venues.registry import venue_spec
+
+    async def probe() -> str:
+        venue = LiveVenue(
+            venue_spec("sim"), ApiKeys(API_KEY, SECRET, source="test"), rest_url=sim.sim.rest_url
+        )
+        try:
+            await venue.start()
+            return str(getattr(venue, "stream_state", "off"))
+        finally:
+            await venue.close()
+
+    state = asyncio.run(probe())
+    if state != "up":
+        pytest.skip(f"the sim serves no account stream LiveVenue can open (stream {state})")
+    return sim
+
+
+@pytest.fixture(scope="module")
 def profile(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("profiles") / "watch-sim.yaml"
     path.write_text(
@@ -223,7 +247,8 @@ def test_watch_on_an_embedded_sim_is_refused() -> None:
 
 @private_stream
 @needs_stream
-def test_watch_prints_every_pushed_update_and_each_fill_once(sim: SimThread) -> None:
+def test_watch_prints_every_pushed_update_and_each_fill_once(pushing_sim: SimThread) -> None:
+    sim = pushing_sim
     everything, eth_only = Watch(sim), Watch(sim, "eth/usdt")
     try:
         everything.ready()
@@ -266,7 +291,8 @@ def test_watch_prints_every_pushed_update_and_each_fill_once(sim: SimThread) -> 
 
 @private_stream
 @needs_stream
-def test_watch_ends_after_duration_with_exit_0(sim: SimThread) -> None:
+def test_watch_ends_after_duration_with_exit_0(pushing_sim: SimThread) -> None:
+    sim = pushing_sim
     done = on_sim(sim, "trade", "watch", "BTCUSDT", "--json", "--duration", "0.5",
                   in_process=False)  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -276,7 +302,8 @@ def test_watch_ends_after_duration_with_exit_0(sim: SimThread) -> None:
 
 @private_stream
 @needs_stream
-def test_wait_fill_on_the_pushed_stream_reports_each_fill_once(sim: SimThread) -> None:
+def test_wait_fill_on_the_pushed_stream_reports_each_fill_once(pushing_sim: SimThread) -> None:
+    sim = pushing_sim
     for transport in ("auto", "rest"):
         cid = f"wf-push-{transport}"
         done = on_sim(sim, "trade", "buy", "BTCUSDT", "0.03", "--wait-fill", "10", "--json",
