@@ -536,7 +536,8 @@ def balance(
 @trade_app.command("watch", epilog=EXAMPLES["watch"])
 def watch(
     symbols: Annotated[
-        list[str] | None, typer.Argument(help="Only these symbols (default: every symbol).")
+        list[str] | None,
+        typer.Argument(metavar="[SYMBOL]...", help="Only these symbols (default: every one)."),
     ] = None,
     duration: Annotated[
         float | None,
@@ -562,7 +563,8 @@ def watch(
 ) -> None:
     """Show every order update and fill the venue pushes, as it arrives.
 
-    Opens the venue's private stream (Binance's user data stream, Upbit's private WebSocket)
+    Opens the venue's private stream (Binance's WebSocket API user data stream, Upbit's private
+    WebSocket)
     and shows the orders any program places on the account: a live table with the stream's
     state and counters on a terminal, JSON lines otherwise. An embedded sim has nothing to
     watch (exit 2): run `letrade sim` and set LETRADE_REST_URL. Exit 0 after --duration,

@@ -72,6 +72,11 @@ def run_watch(
                 f"watching {venue.name}: order updates and fills{only} "
                 f"(private stream {state}); Ctrl-C to stop\n"
             )
+            if state != "up":
+                sys.stderr.write(
+                    "note: the private stream is not up yet (reconnecting): orders placed "
+                    "elsewhere show once it is\n"
+                )
             sys.stderr.flush()
             await watcher.run(deadline)
         board = watcher.board

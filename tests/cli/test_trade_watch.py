@@ -13,6 +13,7 @@ import os
 import queue
 import signal
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
@@ -418,3 +419,25 @@ def test_watch_needs_a_private_stream(sim: SimThread, tmp_path: Any) -> None:
                    in_process=True)  # fmt: skip
     assert done.returncode == 2
     assert "private_stream: true" in one_error_line(done)
+
+
+def test_watch_and_wait_fill_help_are_light() -> None:
+    for args in (["trade", "watch", "--help"], ["trade", "sell", "--help"]):
+        code = (
+            "import sys, json\n"
+            f"sys.argv = ['letrade', *{args!r}]\n"
+            "from letrade_cli.cli.app import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n"
+        )
+        env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
+        )
+        assert "Usage" in done.stdout
+        assert ("--wait-fill" in done.stdout) == ("sell" in args)
+        assert "--order-transport" in done.stdout and "Examples" in done.stdout
+        modules = json.loads(done.stderr.strip().splitlines()[-1])
+        heavy = ("aiohttp", "websockets", "picows", "letrade_cli.venues", "letrade_cli.connector",
+                 "letrade_cli.sim", "letrade_cli.trading", "letrade_cli.runtime")  # fmt: skip
+        assert [m for m in modules if m.startswith(heavy)] == []
