@@ -11,6 +11,7 @@ from letrade_cli.cli.help import examples
 EXAMPLES = examples(
     ("letrade sim --port 8765", "serve on ws://127.0.0.1:8765 until Ctrl-C"),
     ("letrade sim --rate 5000 --seed 42", "a busier market, another random walk"),
+    ("letrade sim --ed25519-key MYKEY=ed25519-pub.pem", "also accept an Ed25519 API key"),
 )
 
 
@@ -40,6 +41,14 @@ def sim(
         str | None,
         typer.Option(help="Its secret (default letrade-sim-secret; not a real secret)."),
     ] = None,
+    ed25519_key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ed25519-key",
+            help="Ed25519 API key APIKEY=PUBLIC.pem, repeatable: it opens the accounts too "
+            "(signed REST and WebSocket API requests, session.logon).",
+        ),
+    ] = None,
     balance: Annotated[
         list[str] | None,
         typer.Option(
@@ -63,12 +72,19 @@ def sim(
     from letrade_cli.core.heap import settle_heap
     from letrade_cli.runtime import RunContext, run
     from letrade_cli.sim.accounts import DEFAULT_API_KEY, DEFAULT_API_SECRET, parse_balances
+    from letrade_cli.sim.keys import parse_ed25519_keys
     from letrade_cli.sim.server import SimConfig, SimExchange
 
     try:
         balances = parse_balances(balance or [])
     except ValueError as exc:
         raise UsageError(f"--balance: {exc}", hint="for example --balance 10000USDT") from None
+    try:
+        ed25519_keys = parse_ed25519_keys(ed25519_key or [])
+    except ValueError as exc:
+        raise UsageError(
+            f"--ed25519-key: {exc}", hint="for example --ed25519-key MYKEY=ed25519-pub.pem"
+        ) from None
 
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s"
@@ -82,6 +98,7 @@ def sim(
         api_key=api_key or DEFAULT_API_KEY,
         api_secret=api_secret or DEFAULT_API_SECRET,
         balances=balances,
+        ed25519_keys=ed25519_keys,
     )
 
     async def serve(context: RunContext) -> int:

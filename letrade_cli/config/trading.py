@@ -14,7 +14,7 @@ class KeySettings:
     """Which environment variables hold the venue's API key and secret.
 
     ``ed25519_key_env`` names a variable holding an Ed25519 private key (PEM text, the path of
-    a PEM file, or base64): with it, Binance requests are signed with Ed25519 and the WebSocket
+    a PEM file, or base64): with it, the venue's requests are signed with Ed25519 and the WebSocket
     API session logs on with ``session.logon``; ``secret_env`` is then not needed.
     """
 

@@ -29,6 +29,11 @@ class SimConfig:
         api_secret: The matching secret (each dialect's signing key).
         balances: Starting balances per account (venue) name; an account absent or empty here
             starts with its dialect's defaults.
+        ed25519_keys: More API keys of the accounts: API key -> Ed25519 public key (PEM), for
+            dialects that verify Ed25519 signatures (see :mod:`letrade_cli.sim.keys`).
+        ws_api_ping_interval_s: Server ping period on WebSocket API connections (20 s, as real).
+        ws_api_pong_timeout_s: A WebSocket API connection with no pong for this long is dropped.
+        ws_api_max_age_s: The server closes WebSocket API connections older than this (24 h).
     """
 
     rate: float = 200.0
@@ -45,6 +50,10 @@ class SimConfig:
     api_key: str = DEFAULT_API_KEY
     api_secret: str = field(default=DEFAULT_API_SECRET, repr=False)
     balances: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    ed25519_keys: dict[str, bytes] = field(default_factory=dict, repr=False)
+    ws_api_ping_interval_s: float = 20.0
+    ws_api_pong_timeout_s: float = 60.0
+    ws_api_max_age_s: float = 24 * 3600.0
 
     def starting_balances(
         self, venue: str, defaults: Mapping[str, Decimal] | None = None

@@ -66,6 +66,21 @@ class OrderFaults:
         """Release every held request now (the sim is stopping)."""
         self._stopping.set()
 
+    def take(self) -> Fault | None:
+        r"""The next queued fault (now counted as injected), or None.
+
+        For transports that are not HTTP requests (a WebSocket API request): the caller refuses,
+        answers after accepting, or :meth:`hold`\ s and drops its connection, as :meth:`apply`.
+        """
+        if not self._queue:
+            return None
+        self.injected += 1
+        return self._queue.popleft()
+
+    async def hold(self, fault: Fault) -> None:
+        """Wait out a ``timeout`` fault's ``hold_s`` (released early when the sim stops)."""
+        await wait_event(self._stopping, fault.hold_s)
+
     async def apply(
         self,
         request: web.Request,
@@ -76,16 +91,15 @@ class OrderFaults:
 
         ``refuse(fault)`` builds the venue's 429 / 5xx body.
         """
-        if not self._queue:
+        fault = self.take()
+        if fault is None:
             return await handler()
-        fault = self._queue.popleft()
-        self.injected += 1
         if fault.kind == THROTTLE or (fault.kind == FAIL and not fault.after_accept):
             return refuse(fault)
         await handler()
         if fault.kind == FAIL:
             return refuse(fault)
-        await wait_event(self._stopping, fault.hold_s)
+        await self.hold(fault)
         if request.transport is not None:
             request.transport.abort()
         return web.Response(status=504)  # never reaches the client: the connection is gone

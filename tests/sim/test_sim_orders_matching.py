@@ -1,5 +1,6 @@
 """Matching in the sim: market orders walk the book, limits rest and fill when crossed, IOC/FOK,
-fills on the public trade stream and the user data stream (real WebSockets on 127.0.0.1)."""
+fills on the public trade stream and the WebSocket API's user data stream (real WebSockets on
+127.0.0.1)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import orjson
 
 from letrade_cli.sim.server import SimExchange
 from tests.sim.conftest import BinanceAccount
+from tests.sim.ws_api_client import WsApiClient, hmac_signed
 
 SYM = "ETHUSDT"
 
@@ -119,31 +121,38 @@ async def receive(ws: aiohttp.ClientWebSocketResponse, want: Any, timeout: float
 async def test_user_data_stream_reports_a_resting_order_filled_by_the_market(
     sim: SimExchange, http: aiohttp.ClientSession, binance: BinanceAccount
 ) -> None:
-    key = (await binance.call("POST", "/api/v3/userDataStream", signed=False))[1]["listenKey"]
-    assert len(key) == 60
-    async with http.ws_connect(f"{sim.ws_url}/ws/{key}") as ws:
+    async with http.post(f"{sim.rest_url}/api/v3/userDataStream") as resp:
+        assert resp.status == 410  # listen keys retired: the WebSocket API carries the stream
+    async with http.ws_connect(f"{sim.ws_url}/ws-api/v3") as ws:
+        api = WsApiClient(ws)
+        sub = await api.call("userDataStream.subscribe.signature", hmac_signed({}))
+        assert sub["result"] == {"subscriptionId": 0}
         (bid, _), *_ = levels(sim, "bid")
         placed = await binance.ok("POST", "/api/v3/order", order(
             "BUY", "LIMIT", timeInForce="GTC", quantity="0.01", price=str(bid),
             newClientOrderId="rest-1"))  # fmt: skip
         assert placed["status"] == "NEW"
-        new = await receive(ws, lambda d: d.get("e") == "executionReport")
+
+        async def event(want: Any, timeout: float = 10.0) -> Any:
+            return (await api.event(lambda f: want(f["event"]), timeout))["event"]
+
+        new = await event(lambda d: d.get("e") == "executionReport")
         assert (new["x"], new["X"], new["c"], new["i"]) == (
             "NEW",
             "NEW",
             "rest-1",
             placed["orderId"],
         )
-        pos = await receive(ws, lambda d: d.get("e") == "outboundAccountPosition")
+        pos = await event(lambda d: d.get("e") == "outboundAccountPosition")
         usdt = next(b for b in pos["B"] if b["a"] == "USDT")
         assert Decimal(usdt["l"]) == bid * Decimal("0.01")
         # Nobody subscribes to ETHUSDT: the resting order keeps the market moving until it fills.
-        trade = await receive(ws, lambda d: d.get("x") == "TRADE", timeout=20.0)
+        trade = await event(lambda d: d.get("x") == "TRADE", timeout=20.0)
         assert trade["m"] is True and trade["N"] == "ETH"
         assert Decimal(trade["L"]) == bid
         filled = trade
         while filled["X"] != "FILLED":
-            filled = await receive(ws, lambda d: d.get("x") == "TRADE", timeout=20.0)
+            filled = await event(lambda d: d.get("x") == "TRADE", timeout=20.0)
         got = await binance.ok(
             "GET", "/api/v3/order", {"symbol": SYM, "origClientOrderId": "rest-1"}
         )
@@ -151,17 +160,6 @@ async def test_user_data_stream_reports_a_resting_order_filled_by_the_market(
         trades = await binance.ok("GET", "/api/v3/myTrades", {"symbol": SYM})
         assert sum(Decimal(t["qty"]) for t in trades) == Decimal("0.01")
         assert all(t["isMaker"] for t in trades)
-    # keepalive and close; a closed key is refused
-    assert (await binance.call("PUT", "/api/v3/userDataStream", {"listenKey": key}, signed=False))[
-        1
-    ] == {}
-    assert (
-        await binance.call("DELETE", "/api/v3/userDataStream", {"listenKey": key}, signed=False)
-    )[1] == {}
-    status, body = await binance.call(
-        "PUT", "/api/v3/userDataStream", {"listenKey": key}, signed=False
-    )
-    assert (status, body["code"]) == (400, -1125)
 
 
 async def test_user_fill_appears_on_the_public_trade_stream(

@@ -1,4 +1,4 @@
-"""User data stream: cancel events, unknown listen keys, drops and refusals (real WebSockets)."""
+"""Listen keys are gone (410, as Binance since 2026-02-20); the user data stream is the WS API's."""
 
 from __future__ import annotations
 
@@ -9,66 +9,54 @@ import pytest
 
 from letrade_cli.sim.server import SimExchange
 from tests.sim.conftest import BinanceAccount
-from tests.sim.test_sim_orders_matching import receive
+from tests.sim.ws_api_client import WsApiClient, hmac_signed
 
 LIMIT = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC",
          "quantity": "0.01", "price": "30000", "newClientOrderId": "us-1"}  # fmt: skip
+GONE = (
+    "<html>\r\n<head><title>410 Gone</title></head>\r\n<body>\r\n"
+    "<center><h1>410 Gone</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
 
 
-async def listen_key(binance: BinanceAccount) -> str:
-    status, body = await binance.call("POST", "/api/v3/userDataStream", signed=False)
-    assert status == 200
-    return str(body["listenKey"])
-
-
-async def test_cancel_is_reported_with_the_original_client_id_and_the_released_balance(
-    sim: SimExchange, http: aiohttp.ClientSession, binance: BinanceAccount
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+async def test_listen_key_routes_answer_nginx_410(
+    sim: SimExchange, http: aiohttp.ClientSession, method: str
 ) -> None:
-    key = await listen_key(binance)
-    async with http.ws_connect(f"{sim.ws_url}/ws/{key}") as ws:
-        placed = await binance.ok("POST", "/api/v3/order", LIMIT)
-        await binance.ok(
-            "DELETE", "/api/v3/order", {"symbol": "BTCUSDT", "orderId": str(placed["orderId"])}
-        )
-        report = await receive(ws, lambda d: d.get("x") == "CANCELED")
-        assert (report["X"], report["C"], report["i"]) == ("CANCELED", "us-1", placed["orderId"])
-        assert report["c"] != "us-1"  # Binance: c is the cancel request's own id
-        pos = await receive(ws, lambda d: d.get("e") == "outboundAccountPosition")
-        usdt = next(b for b in pos["B"] if b["a"] == "USDT")
-        assert (Decimal(usdt["f"]), Decimal(usdt["l"])) == (Decimal(10000), Decimal(0))
+    url = f"{sim.rest_url}/api/v3/userDataStream"
+    if method != "POST":
+        url += "?listenKey=" + "x" * 60
+    async with http.request(method, url, headers={"X-MBX-APIKEY": "letrade-sim-key"}) as resp:
+        assert resp.status == 410
+        assert resp.content_type == "text/html"
+        assert await resp.text() == GONE
 
 
-async def test_listen_key_needs_the_api_key_and_unknown_keys_carry_nothing(
+async def test_a_listen_key_path_is_just_a_market_data_connection(
     sim: SimExchange, http: aiohttp.ClientSession
 ) -> None:
-    nobody = BinanceAccount(http, sim.rest_url, key="")
-    status, body = await nobody.call("POST", "/api/v3/userDataStream", signed=False)
-    assert (status, body["code"]) == (401, -2014)
-    # Like Binance, any /ws/ path connects; an unknown listen key is a market-data connection
-    # with nothing subscribed, never someone's user data stream.
     async with http.ws_connect(f"{sim.ws_url}/ws/{'x' * 60}") as ws:
         await ws.send_str('{"method":"LIST_SUBSCRIPTIONS","id":1}')
         reply = await ws.receive_json(timeout=5)
         assert reply == {"result": [], "id": 1}
 
 
-async def test_drop_and_unavailable_cover_user_streams(
+async def test_cancel_is_reported_with_the_original_client_id_and_the_released_balance(
     sim: SimExchange, http: aiohttp.ClientSession, binance: BinanceAccount
 ) -> None:
-    key = await listen_key(binance)
-    async with http.ws_connect(f"{sim.ws_url}/ws/{key}") as ws:
-        await binance.ok("POST", "/api/v3/order", LIMIT)  # make sure the stream is registered
-        await receive(ws, lambda d: d.get("e") == "executionReport")
-        assert await sim.drop_connections() >= 1
-        msg = await ws.receive(timeout=5)
-        while msg.type == aiohttp.WSMsgType.TEXT:  # frames already in flight
-            msg = await ws.receive(timeout=5)
-        assert msg.type in (
-            aiohttp.WSMsgType.CLOSED,
-            aiohttp.WSMsgType.ERROR,
-            aiohttp.WSMsgType.CLOSE,
+    async with http.ws_connect(f"{sim.ws_url}/ws-api/v3") as ws:
+        api = WsApiClient(ws)
+        assert (await api.call("userDataStream.subscribe.signature", hmac_signed({})))[
+            "status"
+        ] == 200
+        placed = await binance.ok("POST", "/api/v3/order", LIMIT)  # REST orders are reported too
+        await binance.ok(
+            "DELETE", "/api/v3/order", {"symbol": "BTCUSDT", "orderId": str(placed["orderId"])}
         )
-    sim.set_ws_available(False)
-    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
-        await http.ws_connect(f"{sim.ws_url}/ws/{key}")
-    assert refused.value.status == 503
+        report = (await api.event(lambda f: f["event"].get("x") == "CANCELED"))["event"]
+        assert (report["X"], report["C"], report["i"]) == ("CANCELED", "us-1", placed["orderId"])
+        assert report["c"] != "us-1"  # Binance: c is the cancel request's own id
+        await api.event(lambda f: f["event"]["e"] == "outboundAccountPosition")  # after NEW
+        pos = await api.event(lambda f: f["event"]["e"] == "outboundAccountPosition")
+        usdt = next(b for b in pos["event"]["B"] if b["a"] == "USDT")
+        assert (Decimal(usdt["f"]), Decimal(usdt["l"])) == (Decimal(10000), Decimal(0))

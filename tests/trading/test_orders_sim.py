@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from letrade_cli.config.trading import OrderSettings
 from letrade_cli.core.errors import (
     ExchangeRejectedError,
     OutcomeUnknownError,
@@ -153,7 +154,9 @@ async def test_rate_limited_send_waits_and_retries(sim: SimExchange, manager: Or
 
 
 async def test_outcome_still_unknown_names_the_client_id(sim: SimExchange) -> None:
-    async with make_manager(sim) as manager:
+    rest_only = OrderSettings(recv_window_ms=5000, timeout_s=0.5, lookup_attempts=3,
+                              order_transport="rest")  # fmt: skip
+    async with make_manager(sim, settings=rest_only) as manager:
         await manager.rules("BTCUSDT")
         sim.set_rest_available(False)
         intent = OrderIntent("BTCUSDT", Side.BUY, Decimal("0.01"), client_order_id="my-order-1")

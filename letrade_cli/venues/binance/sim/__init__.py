@@ -1,9 +1,12 @@
-"""Binance's dialect of the embedded exchange: spot REST, market streams, orders, user streams.
+"""Binance's dialect of the embedded exchange: spot REST, market streams, orders, WebSocket API.
 
 :class:`BinanceSimDialect` is what ``VENUE.sim`` builds: market data on ``/ws``, ``/ws/<streams>``
-and ``/stream`` (:mod:`.ws`), the user data stream on ``/ws/<listenKey>`` (:mod:`.user_stream`),
-the REST routes under ``/api/`` (:mod:`.rest`, :mod:`.orders`, one weight budget), text frames
-and server pings, 0.1% fees in the received asset and self-trade prevention (:mod:`.account`).
+and ``/stream`` (:mod:`.ws`); the WebSocket API on ``/ws-api/v3`` (:mod:`.ws_api`: trading,
+account, session logon and the user data stream subscriptions, the only user data stream since
+listen keys were retired on 2026-02-20); the REST routes under ``/api/`` (:mod:`.rest`,
+:mod:`.orders`; ``/api/v3/userDataStream`` answers 410 Gone). REST and WebSocket API share one
+weight budget and one key ring (the HMAC key, Ed25519 keys: :mod:`.signing`). Text frames and
+server pings, 0.1% fees in the received asset and self-trade prevention (:mod:`.account`).
 """
 
 from __future__ import annotations
@@ -20,8 +23,8 @@ from letrade_cli.venues.binance.sim.markets import binance_markets
 from letrade_cli.venues.binance.sim.orders import BinanceOrders
 from letrade_cli.venues.binance.sim.rest import BinanceRest
 from letrade_cli.venues.binance.sim.trade_tape import TradeTape
-from letrade_cli.venues.binance.sim.user_stream import UserStreams
 from letrade_cli.venues.binance.sim.ws import BinanceStreams, stream_symbol
+from letrade_cli.venues.binance.sim.ws_api import WS_API_PATH, WsApi
 
 __all__ = ["DEFAULT_BALANCES", "RULES", "BinanceSimDialect", "binance_markets"]
 
@@ -31,8 +34,8 @@ class BinanceSimDialect:
 
     Attributes:
         streams: The market-data WebSocket streams.
-        orders: The signed trading and listen-key routes.
-        user_streams: The user data stream connections.
+        orders: The signed trading routes (their handlers also serve the WebSocket API).
+        ws_api: The WebSocket API connections (``/ws-api/v3``).
         rest: The public REST routes (their weight meter is shared with ``orders``).
         tape: Recent trades and aggregate trades, for the trade REST endpoints.
     """
@@ -52,9 +55,13 @@ class BinanceSimDialect:
             context.hub, context.engine, self.markets, cfg.seed, context.ws_available
         )
         self.orders = BinanceOrders(
-            context.orders, self.markets, cfg.api_key, cfg.api_secret, context.faults
+            context.orders,
+            self.markets,
+            cfg.api_key,
+            cfg.api_secret,
+            context.faults,
+            cfg.ed25519_keys,
         )
-        self.user_streams = UserStreams(context.orders, self.orders)
         self.rest = BinanceRest(
             context.engine,
             self.markets,
@@ -64,17 +71,19 @@ class BinanceSimDialect:
             self.streams.depth,
         )
         self.orders.meter = self.rest.meter  # one weight budget, as on Binance
+        self.ws_api = WsApi(context, self.orders, self.rest)
 
     def routes(self) -> list[web.RouteDef]:
-        """Market-data REST routes, then the trading and listen-key routes."""
+        """Market-data REST routes, then the trading routes."""
         return [*self.rest.routes(), *self.orders.routes()]
 
     def ws_routes(self) -> list[web.RouteDef]:
-        """``/ws``, ``/ws/<streams or listenKey>``, ``/stream``."""
+        """``/ws``, ``/ws/<streams>``, ``/stream``, ``/ws-api/v3``."""
         return [
             web.get("/ws", self.streams.handle),
-            web.get("/ws/{streams:.*}", self._ws_path),
+            web.get("/ws/{streams:.*}", self.streams.handle),
             web.get("/stream", self.streams.handle),
+            web.get(WS_API_PATH, self.ws_api.handle),
         ]
 
     def build(self, events: dict[str, list[Event]], now_s: float, times: Times) -> Payloads:
@@ -90,21 +99,12 @@ class BinanceSimDialect:
         """Nothing to do: the routes serve as soon as the port is bound."""
 
     async def stop(self) -> None:
-        """Close the user data streams."""
-        await self.user_streams.close_all()
+        """``serverShutdown`` to the WebSocket API connections, then close them."""
+        await self.ws_api.close_all()
 
     def drop_connections(self) -> int:
-        """Abort the user data streams (the hub holds the market-data connections)."""
-        return self.user_streams.drop_all()
-
-    async def _ws_path(self, request: web.Request) -> web.StreamResponse:
-        """``/ws/<listenKey>`` is a user data stream; any other ``/ws/...`` is market data."""
-        tail = request.match_info.get("streams", "")
-        if self.user_streams.owns(tail):
-            if not self.context.ws_available():
-                return web.Response(status=503, text="service unavailable")
-            return await self.user_streams.handle(request, tail)
-        return await self.streams.handle(request)
+        """Abort the WebSocket API connections (the hub holds the market-data connections)."""
+        return self.ws_api.drop_all()
 
 
 if TYPE_CHECKING:  # mypy holds the class to the engine's plug

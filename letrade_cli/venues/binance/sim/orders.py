@@ -2,23 +2,22 @@
 
 ``POST/GET/DELETE /api/v3/order``, ``POST /api/v3/order/test``, ``GET/DELETE
 /api/v3/openOrders``, ``GET /api/v3/allOrders``, ``GET /api/v3/account``, ``GET
-/api/v3/myTrades`` (``SIGNED``, counted in the REST request-weight budget), and
-``POST/PUT/DELETE /api/v3/userDataStream`` (API key only).
+/api/v3/myTrades`` (``SIGNED``, counted in the REST request-weight budget). The handlers take a
+:class:`Params` and return the answer's body, so the WebSocket API (:mod:`.ws_api_methods`) calls
+the same ones. ``POST/PUT/DELETE /api/v3/userDataStream`` answer nginx's ``410 Gone``, as Binance
+has since listen keys were retired on 2026-02-20.
 
 A ``SIGNED`` request carries ``X-MBX-APIKEY`` (-2014 malformed, -2015 unknown), ``timestamp`` and
-an optional ``recvWindow`` (default 5000, at most 60000; -1021 outside), and ``signature``: the hex
-HMAC-SHA256, keyed by the secret, of *totalParams* = the query string (as sent) concatenated
-with the body (-1022 otherwise). Errors are ``{"code":-1013,"msg":"Filter failure: LOT_SIZE"}``.
+an optional ``recvWindow`` (default 5000, at most 60000; -1021 outside), and ``signature`` over
+*totalParams* = the query string (as sent) concatenated with the body: the hex HMAC-SHA256 keyed by
+the secret for the HMAC key, base64 Ed25519 (URL-encoded in the query) for an Ed25519 key
+(-1022 otherwise; :mod:`.signing`). Errors are ``{"code":-1013,"msg":"Filter failure: LOT_SIZE"}``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-import secrets
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qsl
@@ -45,27 +44,26 @@ from letrade_cli.venues.binance.sim.order_format import (
     order_response,
     order_status,
 )
+from letrade_cli.venues.binance.sim.rate_limits import ORDERS_PER_10S
 from letrade_cli.venues.binance.sim.rest import BinanceApiError, WeightMeter, json_response
+from letrade_cli.venues.binance.sim.signing import KeyRing, check_timing, missing
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-MAX_RECV_WINDOW = 60_000
-DEFAULT_RECV_WINDOW = 5_000
-LISTEN_KEY_TTL_S = 3600.0
 DECIMAL_RE = re.compile(r"^([0-9]{1,20})(\.[0-9]{1,20})?$")
 DECIMAL_RANGE = "^([0-9]{1,20})(\\.[0-9]{1,20})?$"
 INT_RANGE = "^[0-9]{1,20}$"
 CLIENT_ID_RE = re.compile(r"^[a-zA-Z0-9-_]{1,36}$")
-API_KEY_RE = re.compile(r"^[A-Za-z0-9\-_]{1,128}$")
 TIFS = ("GTC", "IOC", "FOK")
 LIMIT_MAKER = "LIMIT_MAKER"
 RESP_TYPES = ("ACK", "RESULT", "FULL")
+GONE_HTML = (
+    "<html>\r\n<head><title>410 Gone</title></head>\r\n<body>\r\n"
+    "<center><h1>410 Gone</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
 
 
-def _missing(name: str) -> BinanceApiError:
-    return BinanceApiError(
-        -1102, f"Mandatory parameter '{name}' was not sent, was empty/null, or malformed."
-    )
+_missing = missing
 
 
 def _illegal(name: str, legal: str) -> BinanceApiError:
@@ -127,7 +125,12 @@ class Params:
 
 
 class BinanceOrders:
-    """The signed trading routes and the listen-key routes."""
+    """The signed trading routes (and the retired listen-key routes).
+
+    Attributes:
+        keys: The API keys that open the account (HMAC and Ed25519), shared with the WS API.
+        meter: The REST routes' request-weight meter (set by the dialect: one budget).
+    """
 
     def __init__(
         self,
@@ -136,13 +139,13 @@ class BinanceOrders:
         api_key: str,
         api_secret: str,
         faults: OrderFaults,
+        ed25519_keys: Mapping[str, bytes] | None = None,
     ) -> None:
         self.engine = engine
         self.markets = markets
         self.api_key = api_key
-        self._secret = api_secret.encode()
+        self.keys = KeyRing(api_key, api_secret, ed25519_keys)
         self.faults = faults
-        self.listen_keys: dict[str, float] = {}
         self.meter: WeightMeter | None = None  # the REST routes' meter, shared by the server
 
     @property
@@ -163,9 +166,9 @@ class BinanceOrders:
             web.get("/api/v3/allOrders", w(self.all_orders, 20)),
             web.get("/api/v3/account", w(self.account_info, 20)),
             web.get("/api/v3/myTrades", w(self.my_trades, 20)),
-            web.post("/api/v3/userDataStream", w(self.new_listen_key, 2, signed=False)),
-            web.put("/api/v3/userDataStream", w(self.keepalive_listen_key, 2, signed=False)),
-            web.delete("/api/v3/userDataStream", w(self.close_listen_key, 2, signed=False)),
+            web.post("/api/v3/userDataStream", listen_key_gone),
+            web.put("/api/v3/userDataStream", listen_key_gone),
+            web.delete("/api/v3/userDataStream", listen_key_gone),
         ]
 
     # ---- plumbing ----------------------------------------------------------------------------
@@ -215,11 +218,8 @@ class BinanceOrders:
         return wrapped
 
     async def _authenticate(self, request: web.Request, signed: bool) -> Params:
-        key = request.headers.get("X-MBX-APIKEY")
-        if not key or not API_KEY_RE.match(key):
-            raise BinanceApiError(-2014, "API-key format invalid.", 401)
-        if not hmac.compare_digest(key.encode(), self.api_key.encode()):
-            raise BinanceApiError(-2015, "Invalid API-key, IP, or permissions for action.", 401)
+        key = request.headers.get("X-MBX-APIKEY") or ""
+        self.keys.kind(key)  # -2014 / -2015
         raw_query = request.rel_url.raw_query_string
         body = (await request.read()).decode("utf-8", "replace") if request.body_exists else ""
         pairs = parse_qsl(raw_query, keep_blank_values=True) + parse_qsl(
@@ -228,27 +228,12 @@ class BinanceOrders:
         params = Params(pairs)
         if not signed:
             return params
+        check_timing(params.values.get("timestamp"), params.get("recvWindow"))
         signature = params.get("signature")
-        ts = params.integer("timestamp")
-        if ts is None:
-            raise _missing("timestamp")
-        window = params.integer("recvWindow")
-        window = DEFAULT_RECV_WINDOW if window is None else window
-        if window > MAX_RECV_WINDOW:
-            raise BinanceApiError(-1131, "recvWindow must be less than 60000.")
-        server = now_ms()
-        if ts >= server + 1000:
-            raise BinanceApiError(
-                -1021, "Timestamp for this request was 1000ms ahead of the server's time."
-            )
-        if server - ts > window:
-            raise BinanceApiError(-1021, "Timestamp for this request is outside of the recvWindow.")
         if signature is None:
             raise _missing("signature")
         total = _without_signature(raw_query) + _without_signature(body)
-        expected = hmac.new(self._secret, total.encode(), hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, signature.lower()):
-            raise BinanceApiError(-1022, "Signature for this request is not valid.")
+        self.keys.verify(key, total, signature)
         return params
 
     def _market(self, params: Params) -> Market:
@@ -510,36 +495,6 @@ class BinanceOrders:
             )
         return rows[:limit] if from_id is not None else rows[-limit:]
 
-    # ---- listen keys -------------------------------------------------------------------------
-
-    async def new_listen_key(self, params: Params) -> dict[str, Any]:
-        """``POST /api/v3/userDataStream`` -> ``{"listenKey": ...}`` (valid 60 minutes)."""
-        key = secrets.token_urlsafe(45)[:60]
-        self.listen_keys[key] = time.monotonic() + LISTEN_KEY_TTL_S
-        return {"listenKey": key}
-
-    def _listen_key(self, params: Params) -> str:
-        key = params.required("listenKey")
-        if not self.listen_key_valid(key):
-            raise BinanceApiError(-1125, "This listenKey does not exist.")
-        return key
-
-    async def keepalive_listen_key(self, params: Params) -> dict[str, Any]:
-        """``PUT /api/v3/userDataStream?listenKey=``: 60 more minutes."""
-        key = self._listen_key(params)
-        self.listen_keys[key] = time.monotonic() + LISTEN_KEY_TTL_S
-        return {}
-
-    async def close_listen_key(self, params: Params) -> dict[str, Any]:
-        """``DELETE /api/v3/userDataStream?listenKey=``."""
-        del self.listen_keys[self._listen_key(params)]
-        return {}
-
-    def listen_key_valid(self, key: str) -> bool:
-        """Whether ``key`` was issued, not closed, and kept alive within the hour."""
-        expires = self.listen_keys.get(key)
-        return expires is not None and expires > time.monotonic()
-
 
 class _Filters:
     """exchangeInfo's PRICE_FILTER, LOT_SIZE and NOTIONAL for one symbol."""
@@ -561,6 +516,11 @@ class _Filters:
             raise BinanceApiError(-1013, "Filter failure: NOTIONAL")
 
 
+async def listen_key_gone(request: web.Request) -> web.StreamResponse:
+    """``/api/v3/userDataStream``: gone since 2026-02-20 (nginx's 410 page, no JSON, no weight)."""
+    return web.Response(status=410, text=GONE_HTML, content_type="text/html")
+
+
 def _without_signature(part: str) -> str:
     if "signature=" not in part:
         return part
@@ -572,7 +532,8 @@ def _refuse(fault: Fault) -> web.StreamResponse:
         resp = json_response(
             {
                 "code": -1015,
-                "msg": "Too many new orders; current limit is 100 orders per 10 SECOND.",
+                "msg": f"Too many new orders; current limit is {ORDERS_PER_10S} orders per "
+                "10 SECOND.",
             },
             status=429,
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +23,7 @@ from letrade_cli.sim.generator import MarketEngine
 from letrade_cli.sim.markets import Market, e8_str
 from letrade_cli.venues.binance.sim.depth_diff import DepthDiffs
 from letrade_cli.venues.binance.sim.format import decimal_str, ticker_24h
+from letrade_cli.venues.binance.sim.rate_limits import ORDERS_PER_10S, ORDERS_PER_DAY
 from letrade_cli.venues.binance.sim.trade_tape import TradeTape
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -157,7 +158,10 @@ class BinanceRest:
 
     def _symbols(self, request: web.Request) -> list[str] | None:
         """The ``symbol=``/``symbols=`` of a request, validated; None means every symbol."""
-        q = request.query
+        return self.symbols_param(request.query)
+
+    def symbols_param(self, q: Mapping[str, str]) -> list[str] | None:
+        """``symbol`` / ``symbols`` (a JSON array) among ``q``, validated; None: every symbol."""
         if "symbol" in q and "symbols" in q:
             raise BinanceApiError(-1128, "Combination of optional parameters invalid.")
         if "symbol" in q:
@@ -198,41 +202,43 @@ class BinanceRest:
 
     async def exchange_info(self, request: web.Request) -> web.Response:
         """``GET /api/v3/exchangeInfo`` (``symbol=``, ``symbols=`` or all)."""
-        syms = self._symbols(request) or list(self.markets)
-        return json_response(
-            {
-                "timezone": "UTC",
-                "serverTime": _now_ms(),
-                "rateLimits": [
-                    {
-                        "rateLimitType": "REQUEST_WEIGHT",
-                        "interval": "MINUTE",
-                        "intervalNum": 1,
-                        "limit": self.meter.limit,
-                    },
-                    {
-                        "rateLimitType": "ORDERS",
-                        "interval": "SECOND",
-                        "intervalNum": 10,
-                        "limit": 100,
-                    },
-                    {
-                        "rateLimitType": "ORDERS",
-                        "interval": "DAY",
-                        "intervalNum": 1,
-                        "limit": 200000,
-                    },
-                    {
-                        "rateLimitType": "RAW_REQUESTS",
-                        "interval": "MINUTE",
-                        "intervalNum": 5,
-                        "limit": 61000,
-                    },
-                ],
-                "exchangeFilters": [],
-                "symbols": [symbol_info(self.markets[s]) for s in syms],
-            }
-        )
+        return json_response(self.exchange_info_body(request.query))
+
+    def exchange_info_body(self, q: Mapping[str, str]) -> dict[str, Any]:
+        """ExchangeInfo's answer for the ``symbol`` / ``symbols`` in ``q`` (REST and WS API)."""
+        syms = self.symbols_param(q) or list(self.markets)
+        return {
+            "timezone": "UTC",
+            "serverTime": _now_ms(),
+            "rateLimits": [
+                {
+                    "rateLimitType": "REQUEST_WEIGHT",
+                    "interval": "MINUTE",
+                    "intervalNum": 1,
+                    "limit": self.meter.limit,
+                },
+                {
+                    "rateLimitType": "ORDERS",
+                    "interval": "SECOND",
+                    "intervalNum": 10,
+                    "limit": ORDERS_PER_10S,
+                },
+                {
+                    "rateLimitType": "ORDERS",
+                    "interval": "DAY",
+                    "intervalNum": 1,
+                    "limit": ORDERS_PER_DAY,
+                },
+                {
+                    "rateLimitType": "RAW_REQUESTS",
+                    "interval": "MINUTE",
+                    "intervalNum": 5,
+                    "limit": 61000,
+                },
+            ],
+            "exchangeFilters": [],
+            "symbols": [symbol_info(self.markets[s]) for s in syms],
+        }
 
     async def ticker_price(self, request: web.Request) -> web.Response:
         """``GET /api/v3/ticker/price``."""
