@@ -53,6 +53,19 @@ Yes = Annotated[
     bool,
     typer.Option("--yes", help="Skip the typed confirmation of --live (for scripts)."),
 ]
+OrderTransport = Annotated[
+    str | None,
+    typer.Option(
+        "--order-transport",
+        help=(
+            "How orders are sent: auto (the venue's WebSocket session when it is up, else "
+            "signed REST), ws (the session only) or rest (HTTP only). Default: the profile's "
+            "trading.orders.order_transport, else auto."
+        ),
+        show_default=False,
+    ),
+]
+DEFAULT_WAIT_FILL_S = 30.0
 Symbol = Annotated[
     str,
     typer.Argument(help="Symbol: BTCUSDT, btcusdt, BTC/USDT, in any venue's spelling."),
@@ -65,12 +78,14 @@ trade_app = typer.Typer(
         "Place, cancel and read signed orders and balances. Keys come from the environment "
         "variables named in the profile's trading.keys (defaults: each venue's own, listed by "
         "`letrade venues`; the sim uses its default account) and are never printed. "
-        "Exit codes: 2 usage, 3 rejected by the venue, 4 network or unknown outcome."
+        "Exit codes: 2 usage, 3 rejected by the venue, 4 network or unknown outcome, "
+        "5 not filled within --wait-fill."
     ),
     no_args_is_help=True,
     epilog=examples(
         ("letrade trade buy BTCUSDT 0.001", "a market order on an embedded sim"),
         ("letrade trade balance --venue NAME --json", "a venue's balances as JSON"),
+        ("letrade trade watch --json", "every pushed order update and fill, as JSON lines"),
     ),
 )
 
@@ -81,6 +96,14 @@ EXAMPLES = {
             "letrade trade buy BTCUSDT 0.001 --price 60000 --venue NAME",
             "a GTC limit order on a venue (`letrade venues`)",
         ),
+        (
+            "letrade trade buy BTCUSDT 0.001 --wait-fill --json",
+            "wait (30 s) for the pushed fill; print the fills and ack→fill latency",
+        ),
+        (
+            "letrade trade buy BTCUSDT 0.001 --price 60000 --wait-fill 10",
+            "exit 5 when the limit order is not filled within 10 s (it stays open)",
+        ),
     ),
     "sell": examples(
         ("letrade trade sell BTCUSDT 0.001 --test", "validate only: filters, keys, signature"),
@@ -90,7 +113,21 @@ EXAMPLES = {
         ("letrade trade cancel BTCUSDT lt-mwsog7p9-ef44f1a2a42a9c49", "cancel by client id"),
     ),
     "status": examples(
-        ("letrade trade status BTCUSDT lt-mwsog7p9-ef44f1a2a42a9c49 --json", "one order"),
+        (
+            "letrade trade status BTCUSDT lt-mwsog7p9-ef44f1a2a42a9c49 --json",
+            "one order, its fills and ack→fill time (from the venue's clock across processes)",
+        ),
+    ),
+    "watch": examples(
+        (
+            "letrade sim --port 8900 &  export LETRADE_REST_URL=http://127.0.0.1:8900",
+            "a sim other commands trade on (an embedded one has nothing to watch)",
+        ),
+        ("letrade trade watch", "a live table of every order update and fill, as pushed"),
+        (
+            "letrade trade watch BTCUSDT --json --duration 60",
+            "one JSON line per update of BTCUSDT for a minute (exit 0)",
+        ),
     ),
     "open": examples(
         ("letrade trade open", "every open order on the venue"),
@@ -109,12 +146,24 @@ def register(app: typer.Typer) -> None:
 
 
 def _target(
-    venue: str | None, rest_url: str | None, profile: str | None, live: bool, yes: bool, js: bool
+    venue: str | None,
+    rest_url: str | None,
+    profile: str | None,
+    live: bool,
+    yes: bool,
+    js: bool,
+    order_transport: str | None = None,
 ) -> Any:
-    from letrade_cli.runtime.trade import TradeTarget
+    from letrade_cli.runtime.trade import TradeTarget, check_order_transport
 
     return TradeTarget(
-        venue=venue, rest_url=rest_url, profile=profile, live=live, yes=yes, json_output=js
+        venue=venue,
+        rest_url=rest_url,
+        profile=profile,
+        live=live,
+        yes=yes,
+        json_output=js,
+        order_transport=check_order_transport(order_transport),
     )
 
 
@@ -148,11 +197,19 @@ def _order(
     client_id: str | None,
     test: bool,
     target: Any,
+    wait_fill: float | None = None,
 ) -> None:
     from letrade_cli.core.errors import UsageError
     from letrade_cli.core.orders import OrderIntent, OrderType, Side, TimeInForce
     from letrade_cli.runtime.trade import confirm_live, resolve_venue, run_trade
     from letrade_cli.ui.trade import show_order, show_validated
+
+    if wait_fill is not None and (wait_fill != wait_fill or wait_fill < 0):
+        raise UsageError(f"--wait-fill must be 0 or more seconds, got {wait_fill:g}")
+    if wait_fill is not None and test:
+        raise UsageError("--wait-fill cannot wait for a --test order: nothing is placed")
+    if not wait_fill:  # 0: do not wait
+        wait_fill = None
 
     kind = (order_type or ("limit" if price is not None else "market")).upper()
     if kind not in OrderType.__members__:
@@ -175,6 +232,10 @@ def _order(
         what = f"{side.lower()} {quantity} {intent.symbol}"
         confirm_live(spec, target, what)
 
+    if wait_fill is not None:
+        _order_and_wait(intent, wait_fill, target, spec, rest_url)
+        return
+
     async def action(manager: Any) -> Any:
         return await manager.submit(intent, test=test)
 
@@ -185,6 +246,54 @@ def _order(
             show_order(state, json_output=target.json_output)
 
     raise typer.Exit(run_trade(target, action, render, spec=spec, rest_url=rest_url))
+
+
+def _order_and_wait(intent: Any, wait_s: float, target: Any, spec: Any, rest_url: Any) -> None:
+    """``--wait-fill``: place, wait for the (pushed) fill, print the order with its fills."""
+    import sys
+
+    from letrade_cli.core.errors import EXIT_NOT_FILLED
+    from letrade_cli.runtime.trade import run_trade
+    from letrade_cli.ui.trade import num, show_order
+
+    placed: dict[str, Any] = {}
+
+    async def action(manager: Any) -> Any:
+        from letrade_cli.trading.fill_wait import FillRecorder, wait_fill
+
+        recorder = FillRecorder()
+        manager.add_listener(recorder)
+        state = await manager.submit(intent)
+        placed["state"] = state
+        final, filled = await wait_fill(manager, recorder, state, timeout_s=wait_s)
+        return final, filled, recorder.of(final.client_order_id)
+
+    def render(result: Any) -> int | None:
+        state, filled, fills = result
+        show_order(state, json_output=target.json_output, fills=fills)
+        if filled:
+            return None
+        cid = state.client_order_id
+        done = f"{num(state.filled_qty)}/{num(state.quantity)} filled"
+        if state.status.is_open:
+            line = f"not filled within {wait_s:g}s (still open: client id {cid}, {done})"
+        else:
+            line = f"not filled: the order ended {state.status.value} ({done}, client id {cid})"
+        sys.stderr.write(line + "\n")
+        return EXIT_NOT_FILLED
+
+    def interrupted() -> str | None:
+        state = placed.get("state")
+        if state is None:
+            return None
+        return (
+            f"interrupted while waiting for the fill: order {state.client_order_id} was placed "
+            f"(check `letrade trade status {state.symbol} {state.client_order_id}`)"
+        )
+
+    raise typer.Exit(
+        run_trade(target, action, render, spec=spec, rest_url=rest_url, on_interrupt=interrupted)
+    )
 
 
 def _order_command(side: str) -> Any:
@@ -209,15 +318,30 @@ def _order_command(side: str) -> Any:
             bool,
             typer.Option("--test", help="Validate only (where the venue can): no order."),
         ] = False,
+        wait_fill: Annotated[
+            float | None,
+            typer.Option(
+                "--wait-fill",
+                metavar="[SECONDS]",
+                help=(
+                    "After the ack, wait up to SECONDS (bare: 30) for the order to fill, as "
+                    "the venue pushes it (read every second when nothing is pushed); print it "
+                    "with its fills and ack→fill latency. Not filled in time: its state, a "
+                    "line on stderr, exit 5 (the order stays open). 0: do not wait."
+                ),
+                show_default=False,
+            ),
+        ] = None,
         venue: Venue = None,
         rest_url: RestUrl = None,
         profile: Profile = None,
         json_output: Json = False,
         live: Live = False,
         yes: Yes = False,
+        order_transport: OrderTransport = None,
     ) -> None:
-        target = _target(venue, rest_url, profile, live, yes, json_output)
-        _order(side, symbol, quantity, price, order_type, tif, client_id, test, target)
+        target = _target(venue, rest_url, profile, live, yes, json_output, order_transport)
+        _order(side, symbol, quantity, price, order_type, tif, client_id, test, target, wait_fill)
 
     command.__doc__ = (
         f"{side.capitalize()} QUANTITY of SYMBOL: market, or limit with --price. "
@@ -234,7 +358,11 @@ class _OrderCommand(TyperCommand):
     """
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        """Parse as Click does; an option that is really a negative number is a usage error."""
+        """Parse as Click does; an option that is really a negative number is a usage error.
+
+        A bare ``--wait-fill`` (not followed by a number) means the default wait.
+        """
+        args = _wait_fill_default(args)
         given = list(args)  # the parser consumes ``args``
         try:
             return super().parse_args(ctx, args)
@@ -252,6 +380,28 @@ class _OrderCommand(TyperCommand):
 
 
 _NEGATIVE = re.compile(r"-\d+(\.\d*)?|-\.\d+")
+_NUMBER = re.compile(r"-?(\d+(\.\d*)?|\.\d+)")
+
+
+def _wait_fill_default(args: list[str]) -> list[str]:
+    """``--wait-fill`` with no number after it gets ``DEFAULT_WAIT_FILL_S`` (an optional value).
+
+    Click options take a value or none, never "maybe"; a number right after the flag is its
+    value (``--wait-fill 5``, ``--wait-fill=5``), anything else (the end, another option, the
+    symbol) leaves the flag bare.
+    """
+    out: list[str] = []
+    for i, arg in enumerate(args):
+        if arg == "--":
+            return out + args[i:]
+        out.append(arg)
+        if arg == "--wait-fill":
+            following = args[i + 1] if i + 1 < len(args) else None
+            if following is None or not _NUMBER.fullmatch(following):
+                out.append(f"{DEFAULT_WAIT_FILL_S:g}")
+    return out
+
+
 trade_app.command("buy", cls=_OrderCommand, epilog=EXAMPLES["buy"])(_order_command("BUY"))
 trade_app.command("sell", cls=_OrderCommand, epilog=EXAMPLES["sell"])(_order_command("SELL"))
 
@@ -266,9 +416,11 @@ def cancel(
     json_output: Json = False,
     live: Live = False,
     yes: Yes = False,
+    order_transport: OrderTransport = None,
 ) -> None:
     """Cancel an open order by its client order id."""
-    _by_client_id("cancel", symbol, client_id, venue, rest_url, profile, json_output, live, yes)
+    target = _target(venue, rest_url, profile, live, yes, json_output, order_transport)
+    _by_client_id("cancel", symbol, client_id, target)
 
 
 @trade_app.command("status", epilog=EXAMPLES["status"])
@@ -281,27 +433,22 @@ def status(
     json_output: Json = False,
     live: Live = False,
     yes: Yes = False,
+    order_transport: OrderTransport = None,
 ) -> None:
-    """Show one order by its client order id (exit 3 when the venue does not know it)."""
-    _by_client_id("status", symbol, client_id, venue, rest_url, profile, json_output, live, yes)
+    """Show one order by its client order id, with its fills and ack→fill time.
+
+    Without this process's own latency stamps, ack→fill comes from the venue's clock: the
+    order's creation time to its first fill. Exit 3 when the venue does not know the order.
+    """
+    target = _target(venue, rest_url, profile, live, yes, json_output, order_transport)
+    _by_client_id("status", symbol, client_id, target)
 
 
-def _by_client_id(
-    what: str,
-    symbol: str,
-    client_id: str,
-    venue: str | None,
-    rest_url: str | None,
-    profile: str | None,
-    json_output: bool,
-    live: bool,
-    yes: bool,
-) -> None:
+def _by_client_id(what: str, symbol: str, client_id: str, target: Any) -> None:
     """``cancel`` or ``status`` of one order: the same target, look-up and rendering."""
     from letrade_cli.runtime.trade import confirm_live, resolve_venue, run_trade
     from letrade_cli.ui.trade import show_order
 
-    target = _target(venue, rest_url, profile, live, yes, json_output)
     spec, url = resolve_venue(target)
     sym = _normalize(symbol, spec.dialect)
     if what == "cancel":  # only a cancel changes anything on a real-money venue
@@ -309,12 +456,24 @@ def _by_client_id(
 
     async def action(manager: Any) -> Any:
         if what == "cancel":
-            return await manager.cancel(sym, client_id)
-        return await manager.status(sym, client_id)
+            return await manager.cancel(sym, client_id), None
+        from letrade_cli.trading.fill_wait import FillRecorder, venue_ack_to_fill_ms
 
-    def render(state: Any) -> None:
+        recorder = FillRecorder()
+        manager.add_listener(recorder)  # the fills the look-up reads
+        state = await manager.status(sym, client_id)
+        fills = recorder.of(client_id)
+        return state, (fills, venue_ack_to_fill_ms(state, fills))
+
+    def render(result: Any) -> None:
+        state, extra = result
+        fills, ack_to_fill = extra if extra is not None else (None, None)
         show_order(
-            state, json_output=json_output, title="canceled" if what == "cancel" else "order"
+            state,
+            json_output=target.json_output,
+            title="canceled" if what == "cancel" else "order",
+            fills=fills,
+            venue_ack_to_fill_ms=ack_to_fill,
         )
 
     raise typer.Exit(run_trade(target, action, render, spec=spec, rest_url=url))
@@ -329,12 +488,13 @@ def open_orders(
     json_output: Json = False,
     live: Live = False,
     yes: Yes = False,
+    order_transport: OrderTransport = None,
 ) -> None:
     """List open orders (of one symbol, or all)."""
     from letrade_cli.runtime.trade import resolve_venue, run_trade
     from letrade_cli.ui.trade import show_orders
 
-    target = _target(venue, rest_url, profile, live, yes, json_output)
+    target = _target(venue, rest_url, profile, live, yes, json_output, order_transport)
     spec, url = resolve_venue(target)
     sym = _normalize(symbol, spec.dialect) if symbol else None
 
@@ -355,12 +515,13 @@ def balance(
     json_output: Json = False,
     live: Live = False,
     yes: Yes = False,
+    order_transport: OrderTransport = None,
 ) -> None:
     """Show the account's non-zero balances."""
     from letrade_cli.runtime.trade import resolve_venue, run_trade
     from letrade_cli.ui.trade import show_balances
 
-    target = _target(venue, rest_url, profile, live, yes, json_output)
+    target = _target(venue, rest_url, profile, live, yes, json_output, order_transport)
     spec, url = resolve_venue(target)
 
     async def action(manager: Any) -> Any:
@@ -370,3 +531,50 @@ def balance(
         show_balances(balances, json_output=json_output)
 
     raise typer.Exit(run_trade(target, action, render, spec=spec, rest_url=url))
+
+
+@trade_app.command("watch", epilog=EXAMPLES["watch"])
+def watch(
+    symbols: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[SYMBOL]...", help="Only these symbols (default: every one)."),
+    ] = None,
+    duration: Annotated[
+        float | None,
+        typer.Option("--duration", help="Stop after SECONDS (exit 0); default: until Ctrl-C."),
+    ] = None,
+    venue: Venue = None,
+    rest_url: RestUrl = None,
+    profile: Profile = None,
+    json_output: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help=(
+                'One JSON line per update on stdout ({"event": "order"|"fill", "venue", '
+                '"symbol", "client_order_id", "status", ..., "fill", "ts_ms"}); also when '
+                "stdout is not a terminal."
+            ),
+        ),
+    ] = False,
+    live: Live = False,
+    yes: Yes = False,
+    order_transport: OrderTransport = None,
+) -> None:
+    """Show every order update and fill the venue pushes, as it arrives.
+
+    Opens the venue's private stream (Binance's WebSocket API user data stream, Upbit's private
+    WebSocket)
+    and shows the orders any program places on the account: a live table with the stream's
+    state and counters on a terminal, JSON lines otherwise. An embedded sim has nothing to
+    watch (exit 2): run `letrade sim` and set LETRADE_REST_URL. Exit 0 after --duration,
+    130/143 on Ctrl-C/SIGTERM.
+    """
+    from letrade_cli.runtime.trade import resolve_venue
+    from letrade_cli.runtime.watch import run_watch
+
+    target = _target(venue, rest_url, profile, live, yes, json_output, order_transport)
+    spec, url = resolve_venue(target)
+    wanted = [_normalize(s, spec.dialect) for s in symbols or ()]
+    code = run_watch(target, spec=spec, rest_url=url, symbols=wanted, duration=duration)
+    raise typer.Exit(code)

@@ -23,6 +23,9 @@ from __future__ import annotations
 # importing the runtime (asyncio).
 EXIT_INTERRUPTED = 130  # SIGINT
 EXIT_TERMINATED = 143  # SIGTERM
+# `trade buy/sell --wait-fill`: the order was placed but is not (fully) filled when the wait
+# ends (still open, or ended canceled/expired); not an error, a distinct answer for scripts.
+EXIT_NOT_FILLED = 5
 
 
 class LetradeError(Exception):

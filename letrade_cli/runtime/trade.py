@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -34,6 +35,22 @@ class TradeTarget:
     live: bool = False
     yes: bool = False
     json_output: bool = False
+    order_transport: str | None = None  # auto | ws | rest (None: the profile's)
+
+
+ORDER_TRANSPORTS = ("auto", "ws", "rest")
+
+
+def check_order_transport(value: str | None) -> str | None:
+    """``--order-transport`` as given (lower case), or ``UsageError`` for an unknown one."""
+    if value is None:
+        return None
+    if value.lower() not in ORDER_TRANSPORTS:
+        raise UsageError(
+            f"unknown --order-transport '{value}'",
+            hint="use auto (the WebSocket session when up, else REST), ws or rest",
+        )
+    return value.lower()
 
 
 def resolve_venue(
@@ -94,57 +111,86 @@ def confirm_live(
 Action = Callable[[Any], Awaitable[Any]]
 
 
-def run_trade(
-    target: TradeTarget,
-    action: Action,
-    render: Callable[[Any], None],
-    *,
-    spec: VenueSpec,
-    rest_url: str | None,
-) -> int:
-    """Run ``action(manager)`` on the venue and ``render`` its result; return the exit code."""
+def trade_settings(target: TradeTarget, spec: VenueSpec) -> tuple[Any, Any]:
+    """The profile's trading settings (``--order-transport`` applied) and the venue's keys."""
     from letrade_cli.config.trading import load_trading_settings
-    from letrade_cli.runtime.process import EXIT_OK, RunContext, run
     from letrade_cli.trading.keys import load_keys
 
     settings = load_trading_settings(target.profile)
-    keys = load_keys(spec, settings.keys)
+    transport = check_order_transport(target.order_transport)
+    if transport is not None:
+        settings.orders.order_transport = transport  # type: ignore[assignment]
+    return settings, load_keys(spec, settings.keys)
+
+
+@asynccontextmanager
+async def order_session(
+    spec: VenueSpec, rest_url: str | None, settings: Any, keys: Any
+) -> AsyncIterator[Any]:
+    """A started ``OrderManager`` on the venue (an embedded sim for ``sim`` without a URL)."""
+    from letrade_cli.trading.live import LiveVenue
+    from letrade_cli.trading.order_manager import OrderManager
+
+    sim = None
+    url = rest_url
+    if spec.embedded and not url:
+        from letrade_cli.sim.server import SimConfig, SimExchange
+
+        # The embedded sim opens its account with whatever keys this command uses.
+        sim = SimExchange(SimConfig(rate=50.0, api_key=keys.api_key, api_secret=keys.secret))
+        await sim.start()
+        url = sim.rest_url
+        sys.stderr.write(EMBEDDED_NOTE + "\n")
+    try:
+        venue = LiveVenue(spec, keys, rest_url=url, settings=settings.orders)
+        async with OrderManager(venue, settings=settings.orders) as manager:
+            yield manager
+    finally:
+        if sim is not None:
+            await sim.stop()
+
+
+def run_trade(
+    target: TradeTarget,
+    action: Action,
+    render: Callable[[Any], int | None],
+    *,
+    spec: VenueSpec,
+    rest_url: str | None,
+    on_interrupt: Callable[[], str | None] | None = None,
+) -> int:
+    """Run ``action(manager)`` on the venue and ``render`` its result; return the exit code.
+
+    ``render`` may return an exit code of its own (``--wait-fill``: 5 when not filled).
+    ``on_interrupt`` words the line printed when a signal stops the action (None: the default
+    "an order being sent may still have been placed").
+    """
+    from letrade_cli.runtime.process import EXIT_OK, RunContext, run
+
+    settings, keys = trade_settings(target, spec)
 
     async def main(context: RunContext) -> int:
         import asyncio
 
-        from letrade_cli.trading.live import LiveVenue
-        from letrade_cli.trading.order_manager import OrderManager
-
-        sim = None
-        url = rest_url
-        if spec.embedded and not url:
-            from letrade_cli.sim.server import SimConfig, SimExchange
-
-            # The embedded sim opens its account with whatever keys this command uses.
-            sim = SimExchange(SimConfig(rate=50.0, api_key=keys.api_key, api_secret=keys.secret))
-            await sim.start()
-            url = sim.rest_url
-            sys.stderr.write(EMBEDDED_NOTE + "\n")
-        try:
-            venue = LiveVenue(spec, keys, rest_url=url, settings=settings.orders)
-            async with OrderManager(venue, settings=settings.orders) as manager:
-                work = asyncio.ensure_future(action(manager))
-                stopper = asyncio.ensure_future(context.stop.wait())
-                done, _ = await asyncio.wait({work, stopper}, return_when=asyncio.FIRST_COMPLETED)
-                stopper.cancel()
-                if work not in done:
-                    work.cancel()
-                    sys.stderr.write(
-                        "interrupted before the venue answered: an order being sent may still "
-                        "have been placed (check `letrade trade open`)\n"
+        async with order_session(spec, rest_url, settings, keys) as manager:
+            work = asyncio.ensure_future(action(manager))
+            stopper = asyncio.ensure_future(context.stop.wait())
+            done, _ = await asyncio.wait({work, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            stopper.cancel()
+            if work not in done:
+                work.cancel()
+                line = on_interrupt() if on_interrupt is not None else None
+                sys.stderr.write(
+                    (
+                        line
+                        or "interrupted before the venue answered: an order being sent may "
+                        "still have been placed (check `letrade trade open`)"
                     )
-                    return EXIT_OK  # a signal: run() turns it into 130/143
-                result = work.result()
-        finally:
-            if sim is not None:
-                await sim.stop()
-        render(result)
-        return EXIT_OK
+                    + "\n"
+                )
+                return EXIT_OK  # a signal: run() turns it into 130/143
+            result = work.result()
+        code = render(result)
+        return EXIT_OK if code is None else code
 
     return run(main)

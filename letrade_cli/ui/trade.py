@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from rich.table import Table
 
-from letrade_cli.core.orders import Balance, OrderState, OrderType
+from letrade_cli.core.orders import Balance, Fill, OrderState, OrderType
 from letrade_cli.ui.console import out_console
 
 
@@ -21,9 +21,41 @@ def num(value: Decimal | None) -> str:
     return "0" if text == "-0" else text
 
 
-def order_dict(state: OrderState) -> dict[str, Any]:
-    """An order as JSON-ready data: Decimals as strings, latency in ms."""
+def fill_dict(fill: Fill) -> dict[str, Any]:
+    """One execution as JSON-ready data."""
     return {
+        "trade_id": fill.trade_id,
+        "price": num(fill.price),
+        "quantity": num(fill.quantity),
+        "fee": num(fill.fee),
+        "fee_asset": fill.fee_asset,
+        "is_maker": fill.is_maker,
+        "ts_ms": fill.ts_ms,
+    }
+
+
+def latency_ms(state: OrderState, venue_ack_to_fill_ms: float | None = None) -> dict[str, Any]:
+    """The order's latency in ms; ack→fill from the venue's clock when we have no stamps.
+
+    ``ack_to_fill_from`` says which: ``stamps`` (ours, this process), ``venue`` (the order's
+    creation time to its first fill, as the venue reports them) or None.
+    """
+    latency: dict[str, Any] = dict(state.latency.as_ms())
+    source = "stamps" if latency["ack_to_fill_ms"] is not None else None
+    if source is None and venue_ack_to_fill_ms is not None:
+        latency["ack_to_fill_ms"], source = venue_ack_to_fill_ms, "venue"
+    latency["ack_to_fill_from"] = source
+    return latency
+
+
+def order_dict(
+    state: OrderState,
+    *,
+    fills: Sequence[Fill] | None = None,
+    venue_ack_to_fill_ms: float | None = None,
+) -> dict[str, Any]:
+    """An order as JSON-ready data: Decimals as strings, latency in ms, fills when given."""
+    data: dict[str, Any] = {
         "venue": state.venue,
         "symbol": state.symbol,
         "client_order_id": state.client_order_id,
@@ -41,8 +73,11 @@ def order_dict(state: OrderState) -> dict[str, Any]:
         "fee_asset": state.fee_asset,
         "created_ms": state.created_ms,
         "updated_ms": state.updated_ms,
-        "latency": state.latency.as_ms(),
+        "latency": latency_ms(state, venue_ack_to_fill_ms),
     }
+    if fills is not None:
+        data["fills"] = [fill_dict(f) for f in fills]
+    return data
 
 
 def balance_dict(balance: Balance) -> dict[str, str]:
@@ -70,12 +105,14 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f} ms"
 
 
-def order_table(state: OrderState, *, title: str = "order") -> Table:
+def order_table(
+    state: OrderState, *, title: str = "order", venue_ack_to_fill_ms: float | None = None
+) -> Table:
     """One order as a two-column table."""
     table = Table(title=title, show_header=False, title_justify="left")
     table.add_column("field", style="bold")
     table.add_column("value")
-    latency = state.latency.as_ms()
+    latency = latency_ms(state, venue_ack_to_fill_ms)
     rows = [
         ("venue", state.venue),
         ("symbol", state.symbol),
@@ -95,9 +132,38 @@ def order_table(state: OrderState, *, title: str = "order") -> Table:
             ("send → ack", _ms(latency["send_to_ack_ms"])),
             ("signal → ack", _ms(latency["signal_to_ack_ms"])),
         ]
+    if latency["ack_to_fill_ms"] is not None:
+        clock = " (venue clock)" if latency["ack_to_fill_from"] == "venue" else ""
+        rows.append(("ack → fill", _ms(latency["ack_to_fill_ms"]) + clock))
     for key, value in rows:
         table.add_row(key, value)
     return table
+
+
+def fills_table(fills: Sequence[Fill], *, title: str = "fills") -> Table:
+    """An order's executions, one per row."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("trade id")
+    for column in ("price", "quantity", "fee"):
+        table.add_column(column, justify="right")
+    table.add_column("maker")
+    table.add_column("time")
+    for f in fills:
+        fee = f"{num(f.fee)} {f.fee_asset}".strip()
+        table.add_row(
+            f.trade_id or "-", num(f.price), num(f.quantity), fee, "yes" if f.is_maker else "no",
+            clock_time(f.ts_ms),
+        )  # fmt: skip
+    return table
+
+
+def clock_time(ts_ms: int) -> str:
+    """A venue time (ms since the epoch) as local ``HH:MM:SS.mmm``; ``-`` for 0."""
+    if not ts_ms:
+        return "-"
+    import time
+
+    return time.strftime("%H:%M:%S", time.localtime(ts_ms / 1000)) + f".{ts_ms % 1000:03d}"
 
 
 def orders_table(orders: Sequence[OrderState], *, title: str = "open orders") -> Table:
@@ -131,12 +197,22 @@ def balances_table(balances: Sequence[Balance]) -> Table:
     return table
 
 
-def show_order(state: OrderState, *, json_output: bool, title: str = "order") -> None:
-    """Print one order."""
+def show_order(
+    state: OrderState,
+    *,
+    json_output: bool,
+    title: str = "order",
+    fills: Sequence[Fill] | None = None,
+    venue_ack_to_fill_ms: float | None = None,
+) -> None:
+    """Print one order (with its fills when given)."""
     if json_output:
-        print_json(order_dict(state))
-    else:
-        out_console().print(order_table(state, title=title))
+        print_json(order_dict(state, fills=fills, venue_ack_to_fill_ms=venue_ack_to_fill_ms))
+        return
+    console = out_console()
+    console.print(order_table(state, title=title, venue_ack_to_fill_ms=venue_ack_to_fill_ms))
+    if fills:
+        console.print(fills_table(fills))
 
 
 def show_validated(state: OrderState, *, json_output: bool) -> None:
