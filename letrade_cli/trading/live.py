@@ -12,8 +12,9 @@ What differs between venues is read from their ``Capabilities``, never from thei
   more filled than reported, the order's trades are read.
 - ``market_order_settles_later`` / ``cancel_completes_later``: the answer is read back once.
 
-Pushed updates (``private_stream``): ``start()`` also opens the venue's account session (Binance's
-WebSocket API, Upbit's private WebSocket). Every order update it pushes goes to the subscribers;
+Pushed updates (``private_stream``): ``start()`` also opens the venue's account session (its
+``Venue.session``: a WebSocket API or a private WebSocket). Every order update it pushes goes to
+the subscribers;
 each fill exactly once, keyed by the venue's trade id, whichever way it arrived (pushed, in an
 order answer, in a look-up), also across reconnects. While the stream is down the venue polls the
 orders it tracks (order status, then the order's trades) behind a circuit breaker; when the stream

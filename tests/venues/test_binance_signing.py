@@ -49,7 +49,7 @@ def test_the_documented_hmac_example_signs_to_binances_value() -> None:
 
 def test_the_documented_non_ascii_example_signs_to_binances_value() -> None:
     params = {
-        "symbol": "１２３４５６",
+        "symbol": "１２３４５６",  # noqa: RUF001 (Binance's full-width example symbol)
         "side": "BUY",
         "type": "LIMIT",
         "timeInForce": "GTC",

@@ -78,9 +78,9 @@ class WsApi:
                 if msg.type is WSMsgType.TEXT:
                     # Each request runs on its own: one held up (a timeout fault) does not hold
                     # up the look-ups a client sends meanwhile.
-                    task = asyncio.create_task(self._request(session, msg.data))
-                    running.add(task)
-                    task.add_done_callback(running.discard)
+                    job = asyncio.create_task(self._request(session, msg.data))
+                    running.add(job)
+                    job.add_done_callback(running.discard)
                 elif msg.type is WSMsgType.PING:
                     await ws.pong(msg.data)
                 elif msg.type is WSMsgType.PONG:
@@ -91,8 +91,8 @@ class WsApi:
             pass
         finally:
             self.sessions.discard(session)
-            for task in list(running):
-                task.cancel()
+            for pending in list(running):
+                pending.cancel()
             watchdog.cancel()
             if session.sender is not None:
                 session.sender.cancel()
