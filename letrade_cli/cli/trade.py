@@ -563,10 +563,9 @@ def watch(
 ) -> None:
     """Show every order update and fill the venue pushes, as it arrives.
 
-    Opens the venue's private stream (Binance's WebSocket API user data stream, Upbit's private
-    WebSocket)
-    and shows the orders any program places on the account: a live table with the stream's
-    state and counters on a terminal, JSON lines otherwise. An embedded sim has nothing to
+    Opens the venue's private stream (its WebSocket API's user data stream, or its private
+    WebSocket) and shows the orders any program places on the account: a live table with the
+    stream's state and counters on a terminal, JSON lines otherwise. An embedded sim has nothing to
     watch (exit 2): run `letrade sim` and set LETRADE_REST_URL. Exit 0 after --duration,
     130/143 on Ctrl-C/SIGTERM.
     """

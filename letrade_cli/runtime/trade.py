@@ -137,7 +137,14 @@ async def order_session(
         from letrade_cli.sim.server import SimConfig, SimExchange
 
         # The embedded sim opens its account with whatever keys this command uses.
-        sim = SimExchange(SimConfig(rate=50.0, api_key=keys.api_key, api_secret=keys.secret))
+        sim = SimExchange(
+            SimConfig(
+                rate=50.0,
+                api_key=keys.api_key,
+                api_secret=keys.secret,
+                ed25519_keys=_public_keys(keys),
+            )
+        )
         await sim.start()
         url = sim.rest_url
         sys.stderr.write(EMBEDDED_NOTE + "\n")
@@ -194,3 +201,20 @@ def run_trade(
         return EXIT_OK if code is None else code
 
     return run(main)
+
+
+def _public_keys(keys: Any) -> dict[str, bytes]:
+    """An Ed25519 key's public half, for the embedded sim to check its signatures with."""
+    if keys.ed25519_pem is None:
+        return {}
+    from letrade_cli.core.ed25519 import load_ed25519_key
+    from letrade_cli.core.errors import ConfigError
+
+    try:
+        return {keys.api_key: load_ed25519_key(keys.ed25519_pem).public_pem()}
+    except ValueError as exc:
+        raise ConfigError(
+            f"{keys.ed25519_variable} does not hold a usable Ed25519 private key: {exc}",
+            hint=f"set {keys.ed25519_variable} to the key's PEM text, its PEM file's path, "
+            "or base64 of it",
+        ) from None

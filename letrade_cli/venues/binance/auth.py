@@ -4,19 +4,18 @@
 ``recvWindow``; the signature is the hex HMAC of the query string as sent, and the API key goes
 in ``X-MBX-APIKEY``. Every parameter is sent in the query string, for GET, POST and DELETE alike,
 so what is signed is byte for byte what is sent. The WebSocket API signs its ``params`` sorted
-by name (:func:`ws_api_payload`). ``cryptography`` is imported only when an Ed25519 key is loaded.
+by name (:func:`ws_api_payload`). Ed25519 keys: :mod:`letrade_cli.core.ed25519`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 import time
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from letrade_cli.core.ed25519 import Ed25519Key, load_ed25519_key
 from letrade_cli.venues.base import SignedRequest
 
 API_KEY_HEADER = "X-MBX-APIKEY"
@@ -76,53 +75,6 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-class Ed25519Key:
-    """An Ed25519 private key: base64 signatures, as Binance takes them (REST and WebSocket API)."""
-
-    def __init__(self, private_key: Any) -> None:
-        self._key = private_key
-
-    def __repr__(self) -> str:
-        return "Ed25519Key(****)"
-
-    def sign(self, payload: str) -> str:
-        """The base64 Ed25519 signature of ``payload``'s UTF-8 bytes."""
-        return base64.b64encode(self._key.sign(payload.encode())).decode("ascii")
-
-
-def load_ed25519_key(material: bytes) -> Ed25519Key:
-    """An Ed25519 private key from PEM (PKCS#8) or base64 (DER, or the raw 32-byte seed).
-
-    Raises:
-        ValueError: the material is not an unencrypted Ed25519 private key (the message names
-            what was wrong, never any of the key's bytes).
-    """
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import (
-        load_der_private_key,
-        load_pem_private_key,
-    )
-
-    text = material.strip()
-    try:
-        if text.startswith(b"-----BEGIN"):
-            key: Any = load_pem_private_key(text, password=None)
-        else:
-            raw = base64.b64decode(b"".join(text.split()), validate=True)
-            key = (
-                Ed25519PrivateKey.from_private_bytes(raw)
-                if len(raw) == 32
-                else load_der_private_key(raw, password=None)
-            )
-    except TypeError:
-        raise ValueError("the key is encrypted; store it without a password") from None
-    except (ValueError, binascii.Error):
-        raise ValueError("not a PEM or base64 private key") from None
-    if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError(f"a {type(key).__name__.removesuffix('PrivateKey')} key, not Ed25519")
-    return Ed25519Key(key)
-
-
 class BinanceEd25519Signer(BinanceSigner):
     """Signs REST ``SIGNED`` requests with an Ed25519 key: base64 signature, URL-encoded."""
 
@@ -145,3 +97,6 @@ class BinanceEd25519Signer(BinanceSigner):
         query = urlencode(full)
         query += "&signature=" + quote(self._ed25519.sign(query), safe="")
         return SignedRequest(query=query, headers={API_KEY_HEADER: self._api_key})
+
+
+__all__ = ["BinanceEd25519Signer", "BinanceSigner", "Ed25519Key", "load_ed25519_key"]
