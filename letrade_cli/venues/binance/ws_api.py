@@ -138,7 +138,7 @@ class BinanceWsApiSession:
             return
         self._conn = await self._open()
         self._backoff.on_connected()
-        self._set_connected(True)
+        self.connected = True  # on_state is for changes after start
         self._runner = asyncio.create_task(self._run(), name="letrade-binance-ws-api")
 
     async def close(self) -> None:
@@ -423,7 +423,6 @@ class BinanceWsApiSession:
             renew_at = conn.opened + max(
                 1.0, self.settings.max_age_s - self.settings.renew_before_s
             )
-            self._renew_now.clear()
             renew = asyncio.create_task(self._renew_now.wait())
             try:
                 await asyncio.wait(
@@ -433,6 +432,7 @@ class BinanceWsApiSession:
                 )
             finally:
                 renew.cancel()
+            self._renew_now.clear()  # consumed here (a request set before the wait still counts)
             if not conn.reader.done():
                 await self._renew(conn)
                 continue
