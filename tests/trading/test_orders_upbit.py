@@ -92,3 +92,30 @@ async def test_timeout_after_accept_leaves_one_order(
 async def test_no_test_endpoint_on_upbit(manager: OrderManager) -> None:
     with pytest.raises(UsageError, match="--test is not available on Upbit"):
         await manager.submit(OrderIntent("KRW-BTC", Side.BUY, Decimal("0.001")), test=True)
+
+
+async def test_a_resting_limit_fill_arrives_pushed_over_the_private_websocket(
+    sim: SimExchange, manager: OrderManager
+) -> None:
+    import asyncio
+
+    from letrade_cli.trading.live import LiveVenue
+
+    live = manager.venue
+    assert isinstance(live, LiveVenue) and live.stream_state == "up"
+    seen = Recorder()
+    manager.add_listener(seen)
+    rules = await manager.rules("KRW-ETH")
+    # Nobody streams KRW-ETH: a resting order keeps that market moving until it fills.
+    price = floor_to_step(await last_price(manager, "KRW-ETH"), rules.tick_size)
+    quantity = floor_to_step(Decimal(10_000) / price + rules.step_size, rules.step_size)
+    state = await manager.submit(OrderIntent("KRW-ETH", Side.BUY, quantity, OrderType.LIMIT, price))
+    async with asyncio.timeout(30):
+        while sum(f.quantity for f in seen.fills) < quantity:
+            await asyncio.sleep(0.01)
+    ids = [f.trade_id for f in seen.fills]
+    assert len(ids) == len(set(ids)) and all(ids)  # one Fill per Upbit trade_uuid
+    assert sum(f.quantity for f in seen.fills) == quantity
+    assert live.counters.events > 0
+    assert "ETH" in live.pushed_balances  # myAsset after the fill
+    assert manager.orders[state.client_order_id].filled_qty == quantity
