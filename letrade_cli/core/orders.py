@@ -40,6 +40,7 @@ class TimeInForce(StrEnum):
 class OrderStatus(StrEnum):
     """Order states; each venue maps its own spelling onto them."""
 
+    PENDING = "PENDING"  # committed to the ledger, not yet acknowledged by the venue
     NEW = "NEW"
     PARTIALLY_FILLED = "PARTIALLY_FILLED"
     FILLED = "FILLED"
@@ -51,6 +52,11 @@ class OrderStatus(StrEnum):
     def is_open(self) -> bool:
         """Whether the order can still fill."""
         return self in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED)
+
+    @property
+    def is_unresolved(self) -> bool:
+        """Whether the venue may still act on it: open, or sent with no answer seen yet."""
+        return self is OrderStatus.PENDING or self.is_open
 
 
 @dataclass(frozen=True, slots=True)

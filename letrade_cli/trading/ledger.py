@@ -82,6 +82,16 @@ MIGRATIONS: list[str] = [
     ALTER TABLE orders ADD COLUMN signal_to_ack_ms REAL;
     ALTER TABLE equity ADD COLUMN marks TEXT NOT NULL DEFAULT '{}';
     """,
+    # 3: paper or live runs; what reconciliation found and did.
+    """
+    ALTER TABLE runs ADD COLUMN mode TEXT NOT NULL DEFAULT 'paper';
+    CREATE TABLE reconciliations (
+        id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, ts_ms INTEGER NOT NULL,
+        kind TEXT NOT NULL, client_order_id TEXT NOT NULL, symbol TEXT NOT NULL,
+        detail TEXT NOT NULL, action TEXT NOT NULL
+    );
+    CREATE INDEX reconciliations_run ON reconciliations (run_id, id);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -189,10 +199,12 @@ class Ledger:
         quote: str,
         initial_cash: Decimal,
         config: dict[str, Any],
+        mode: str = "paper",
     ) -> None:
-        """Record a new run."""
+        """Record a new run (``mode``: paper, or live for orders on a venue)."""
         self.conn.execute(
-            "INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,NULL)",
+            "INSERT INTO runs (run_id, created_ms, strategy, venue, symbols, quote, initial_cash, "
+            "config, status, ended_ms, mode) VALUES (?,?,?,?,?,?,?,?,?,NULL,?)",
             (
                 run_id,
                 created_ms,
@@ -203,6 +215,7 @@ class Ledger:
                 str(initial_cash),
                 json.dumps(config, sort_keys=True),
                 "running",
+                mode,
             ),
         )
 
@@ -312,12 +325,12 @@ class Ledger:
     def runs(self) -> list[dict[str, Any]]:
         """Every run, newest first, with its fill count and last equity."""
         cur = self.conn.execute(
-            "SELECT r.run_id, r.created_ms, r.strategy, r.venue, r.symbols, r.status, "
+            "SELECT r.run_id, r.created_ms, r.strategy, r.venue, r.mode, r.symbols, r.status, "
             "r.initial_cash, r.quote, (SELECT COUNT(*) FROM fills f WHERE f.run_id = r.run_id), "
             "(SELECT equity FROM equity e WHERE e.run_id = r.run_id ORDER BY ts_ms DESC LIMIT 1) "
             "FROM runs r ORDER BY r.created_ms DESC, r.run_id"
         )
-        keys = ["run_id", "created_ms", "strategy", "venue", "symbols", "status",
+        keys = ["run_id", "created_ms", "strategy", "venue", "mode", "symbols", "status",
                 "initial_cash", "quote", "fills", "equity"]  # fmt: skip
         out = [dict(zip(keys, row, strict=True)) for row in cur.fetchall()]
         for item in out:
@@ -338,13 +351,41 @@ class Ledger:
         )
         return {s: (Decimal(q), Decimal(c), Decimal(r)) for s, q, c, r in rows.fetchall()}
 
-    def orders(self, run_id: str, *, open_only: bool = False) -> list[OrderState]:
-        """The run's orders (only the open ones with ``open_only``), oldest first."""
+    def add_reconciliation(
+        self, run_id: str, ts_ms: int, kind: str, client_order_id: str, symbol: str,
+        detail: str, action: str,
+    ) -> None:  # fmt: skip
+        """Record one difference reconciliation found, and what was done about it."""
+        self.conn.execute(
+            "INSERT INTO reconciliations (run_id, ts_ms, kind, client_order_id, symbol, detail, "
+            "action) VALUES (?,?,?,?,?,?,?)",
+            (run_id, ts_ms, kind, client_order_id, symbol, detail, action),
+        )
+
+    def reconciliations(self, run_id: str) -> list[dict[str, Any]]:
+        """What reconciliation found in this run, oldest first."""
+        cur = self.conn.execute(
+            "SELECT ts_ms, kind, client_order_id, symbol, detail, action FROM reconciliations "
+            "WHERE run_id = ? ORDER BY id",
+            (run_id,),
+        )
+        keys = [d[0] for d in cur.description]
+        return [dict(zip(keys, row, strict=True)) for row in cur.fetchall()]
+
+    def orders(
+        self, run_id: str, *, open_only: bool = False, unresolved: bool = False
+    ) -> list[OrderState]:
+        """The run's orders, oldest first: all, the open ones, or the ones the venue may hold.
+
+        ``unresolved`` adds the ``PENDING`` ones (committed before sending, no answer seen).
+        """
         sql = (
             "SELECT client_order_id, symbol, side, type, quantity, price, tif, status, "
             "filled_qty, quote_qty, fee, created_ms, updated_ms FROM orders WHERE run_id = ?"
         )
-        if open_only:
+        if unresolved:
+            sql += " AND status IN ('PENDING', 'NEW', 'PARTIALLY_FILLED')"
+        elif open_only:
             sql += " AND status IN ('NEW', 'PARTIALLY_FILLED')"
         out = []
         for row in self.conn.execute(sql + " ORDER BY created_ms, rowid", (run_id,)).fetchall():
