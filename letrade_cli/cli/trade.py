@@ -577,3 +577,12 @@ def watch(
     wanted = [_normalize(s, spec.dialect) for s in symbols or ()]
     code = run_watch(target, spec=spec, rest_url=url, symbols=wanted, duration=duration)
     raise typer.Exit(code)
+
+
+def _add_run() -> None:
+    from letrade_cli.cli import trade_run  # light: typer and help only
+
+    trade_run.register(trade_app)
+
+
+_add_run()

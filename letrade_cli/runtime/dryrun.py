@@ -1,4 +1,8 @@
-"""The dryrun command's run loop: a TickSource and a DryRun, shown live or as JSON events."""
+"""The run loop of `dryrun` and `trade run`: a TickSource and the one engine, shown live or as JSON.
+
+`dryrun` gives the engine the paper broker; `trade run` gives it a ``LiveVenue`` (``LiveSetup``),
+starting an embedded sim for ``--venue sim`` without URLs and pointing the feed at it too.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,16 @@ REFRESH_PER_S = 4
 
 
 @dataclass(slots=True)
+class LiveSetup:
+    """What `trade run` adds: the venue its orders go to, with keys and order settings."""
+
+    spec: Any  # VenueSpec
+    keys: Any  # ApiKeys
+    rest_url: str | None = None
+    order_settings: Any = None  # OrderSettings
+
+
+@dataclass(slots=True)
 class DryRunOptions:
     """What the command line adds to a config: where, how, and how to show it."""
 
@@ -30,6 +44,7 @@ class DryRunOptions:
     stream_settings: Any = None  # StreamSettings for a live feed
     ws_backend: str = "auto"
     ttl_ms: int = 500
+    live: LiveSetup | None = None
 
 
 def build_source(config: DryRunConfig, options: DryRunOptions, fast_forward: int) -> TickSource:
@@ -65,6 +80,7 @@ async def _run(context: RunContext, config: DryRunConfig, options: DryRunOptions
         fast_forward = 0
         if options.resume:
             fast_forward = int(ledger.state(options.resume).get("cursor", 0))
+        sim, venue = await _live_venue(options)  # before the feed: it may point at the sim
         source = build_source(config, options, fast_forward)
         writer: JsonLineWriter | None = None
         if options.json_output:
@@ -75,6 +91,7 @@ async def _run(context: RunContext, config: DryRunConfig, options: DryRunOptions
                 writer({"event": event.kind, "ts_ms": event.ts_ms, **event.data})
 
         await source.start()
+        engine: DryRun | None = None
         try:
             engine = DryRun(
                 ledger,
@@ -83,6 +100,7 @@ async def _run(context: RunContext, config: DryRunConfig, options: DryRunOptions
                 run_id=options.resume,
                 resume=options.resume is not None,
                 on_event=on_event,
+                venue=venue,
             )
             await engine.open()
             if writer is not None:
@@ -100,6 +118,12 @@ async def _run(context: RunContext, config: DryRunConfig, options: DryRunOptions
             view["source"] = source.summary()
         finally:
             await source.close()
+            if engine is not None and venue is not None:
+                await engine.manager.close()
+            elif venue is not None:
+                await venue.close()
+            if sim is not None:
+                await sim.stop()
     finally:
         ledger.close()
     from letrade_cli.ui.dryrun import summary_lines
@@ -110,6 +134,33 @@ async def _run(context: RunContext, config: DryRunConfig, options: DryRunOptions
     for line in summary_lines(view, str(options.db), completed):
         console.print(line, soft_wrap=True, highlight=False, markup=False)
     return EXIT_OK
+
+
+async def _live_venue(options: DryRunOptions) -> tuple[Any, Any]:
+    """``(embedded sim or None, LiveVenue or None)`` for ``options.live``."""
+    setup = options.live
+    if setup is None:
+        return None, None
+    from dataclasses import replace
+
+    from letrade_cli.trading.live import LiveVenue
+
+    sim = None
+    rest_url = setup.rest_url
+    if setup.spec.embedded and not rest_url:
+        from letrade_cli.runtime.trade import EMBEDDED_NOTE, embedded_sim_config
+        from letrade_cli.sim.server import SimExchange
+
+        sim = SimExchange(embedded_sim_config(setup.keys))
+        await sim.start()
+        rest_url = sim.rest_url
+        settings = options.stream_settings
+        options.stream_settings = replace(
+            settings, endpoints=replace(settings.endpoints, ws_url=sim.ws_url, rest_url=rest_url)
+        )
+        sys.stderr.write(EMBEDDED_NOTE.replace("this one command", "this run") + "\n")
+    venue = LiveVenue(setup.spec, setup.keys, rest_url=rest_url, settings=setup.order_settings)
+    return sim, venue
 
 
 async def _watch(engine: DryRun, show_live: bool) -> None:

@@ -134,17 +134,10 @@ async def order_session(
     sim = None
     url = rest_url
     if spec.embedded and not url:
-        from letrade_cli.sim.server import SimConfig, SimExchange
+        from letrade_cli.sim.server import SimExchange
 
         # The embedded sim opens its account with whatever keys this command uses.
-        sim = SimExchange(
-            SimConfig(
-                rate=50.0,
-                api_key=keys.api_key,
-                api_secret=keys.secret,
-                ed25519_keys=_public_keys(keys),
-            )
-        )
+        sim = SimExchange(embedded_sim_config(keys))
         await sim.start()
         url = sim.rest_url
         sys.stderr.write(EMBEDDED_NOTE + "\n")
@@ -201,6 +194,15 @@ def run_trade(
         return EXIT_OK if code is None else code
 
     return run(main)
+
+
+def embedded_sim_config(keys: Any, rate: float = 50.0) -> Any:
+    """An embedded sim's config whose account is the one these keys open."""
+    from letrade_cli.sim.server import SimConfig
+
+    return SimConfig(
+        rate=rate, api_key=keys.api_key, api_secret=keys.secret, ed25519_keys=_public_keys(keys)
+    )
 
 
 def _public_keys(keys: Any) -> dict[str, bytes]:

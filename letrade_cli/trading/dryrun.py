@@ -1,4 +1,10 @@
-"""The dry-run engine: TickSource -> strategy -> risk -> OrderManager(PaperBroker) -> ledger.
+"""The trading engine: TickSource -> strategy -> risk -> OrderManager(venue) -> ledger.
+
+One engine for paper and real orders: ``letrade dryrun`` gives it the paper broker, ``letrade
+trade run`` a ``LiveVenue``; nothing else differs. With a live venue, an order's intent (with its
+client id) is committed before it is sent, and every ack and fill the venue reports is committed
+as soon as it is seen; on start and on ``--resume`` the ledger is reconciled with the venue
+(:mod:`letrade_cli.trading.reconcile`).
 
 One tick is handled in two halves. ``on_tick`` (a bus subscriber, synchronous) updates the
 marks, runs the strategy, fills resting paper limits and checks stop-loss/take-profit; the
@@ -26,9 +32,22 @@ from typing import Any
 
 from letrade_cli.config.trading import RiskSettings
 from letrade_cli.connector.source import TickSource
-from letrade_cli.core.errors import ExchangeRejectedError, UsageError
+from letrade_cli.core.errors import (
+    ExchangeRejectedError,
+    LetradeError,
+    NetworkUnavailableError,
+    UsageError,
+)
 from letrade_cli.core.histogram import LatencyHistogram
-from letrade_cli.core.orders import ZERO, Fill, OrderState, Side, Signal, SymbolRules
+from letrade_cli.core.orders import (
+    ZERO,
+    Fill,
+    OrderState,
+    OrderStatus,
+    Side,
+    Signal,
+    SymbolRules,
+)
 from letrade_cli.core.tick import Tick
 from letrade_cli.trading.ledger import Ledger
 from letrade_cli.trading.order_manager import OrderManager
@@ -36,6 +55,7 @@ from letrade_cli.trading.paper import PaperBroker, to_decimal
 from letrade_cli.trading.portfolio import Portfolio, Position
 from letrade_cli.trading.risk import DAY_MS, RiskManager
 from letrade_cli.trading.strategies import Strategy, StrategyContext, load_strategy
+from letrade_cli.trading.venue import TradingVenue
 
 RECENT = 20
 
@@ -57,6 +77,11 @@ class DryRunConfig:
     duration_s: float = 86_400.0
     snapshot_s: float = 60.0
     risk: dict[str, Any] = field(default_factory=lambda: asdict(RiskSettings()))
+    max_loss: float = 0.0  # halt when equity falls this far below the start (0: no limit)
+    max_orders_per_minute: int = 0  # signals beyond it are refused (0: no limit)
+    max_open_orders: int = 0
+    on_mismatch: str = "adopt"  # reconciliation: halt or adopt
+    keep_orders: bool = False  # on a signal, leave the run's open orders on the venue
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DryRunConfig:
@@ -70,6 +95,18 @@ def new_run_id() -> str:
     return "r" + os.urandom(4).hex()
 
 
+class StrategyError(LetradeError):
+    """The strategy raised: the run stops, nothing of the tick it failed on is committed."""
+
+    exit_code = 1
+
+
+class ReconcileHaltError(LetradeError):
+    """Reconciliation found differences and ``--on-mismatch halt`` was asked for."""
+
+    exit_code = 1
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """One thing the run did, for the live view and ``--json``."""
@@ -80,7 +117,7 @@ class Event:
 
 
 class DryRun:
-    """Runs one dry run over a ``TickSource`` (new, or resumed from the ledger)."""
+    """Runs one run over a ``TickSource`` (new, or resumed from the ledger), paper or live."""
 
     def __init__(
         self,
@@ -92,6 +129,7 @@ class DryRun:
         resume: bool = False,
         strategy: Strategy | None = None,
         on_event: Callable[[Event], None] | None = None,
+        venue: TradingVenue | None = None,
     ) -> None:
         self.ledger = ledger
         self.source = source
@@ -102,15 +140,20 @@ class DryRun:
         self.on_event = on_event
         self.risk = RiskManager(RiskSettings(**config.risk))
         self.portfolio = Portfolio(config.quote, Decimal(config.balance))
-        self.broker = PaperBroker(
-            self.portfolio,
-            self._book,
-            fee_bps=Decimal(config.fee_bps),
-            slippage_bps=Decimal(config.slippage_bps),
-            clock_ms=lambda: self.now_ms,
-            split=source.split_symbol,
-        )
-        self.manager = OrderManager(self.broker, id_factory=self._next_client_id)
+        self.live = venue is not None
+        self.broker: PaperBroker | None = None
+        if venue is None:
+            self.broker = PaperBroker(
+                self.portfolio,
+                self._book,
+                fee_bps=Decimal(config.fee_bps),
+                slippage_bps=Decimal(config.slippage_bps),
+                clock_ms=lambda: self.now_ms,
+                split=source.split_symbol,
+            )
+            venue = self.broker
+        self.venue: TradingVenue = venue
+        self.manager = OrderManager(venue, id_factory=self._next_client_id)
         self.manager.add_listener(self._on_order)
         self.ctx = StrategyContext(source.cache)
         self.wanted = {s.upper() for s in config.symbols}
@@ -135,14 +178,22 @@ class DryRun:
         self._wall0 = time.monotonic()
         self._cache_base = (0, 0)
         self.finished = False
+        self.failure: LetradeError | None = None
+        self.known_trades: set[str] = set()  # trade ids in the ledger (live: fills once)
+        self.differences: list[Any] = []  # what reconciliation found
+        self._order_times: deque[int] = deque()  # ms of recent sends, for max_orders_per_minute
+        self._flush_scheduled = False
 
     # -- setup -------------------------------------------------------------------------------
     async def open(self) -> None:
         """Create the run, or load a resumed one's account and state."""
         await self.manager.start()
         symbols = sorted(self.wanted)
-        self.broker.venue_rules = await self.source.market_rules(symbols)
-        self.rules = await self.manager.load_rules(symbols) if self.broker.venue_rules else {}
+        if self.broker is not None:
+            self.broker.venue_rules = await self.source.market_rules(symbols)
+            self.rules = await self.manager.load_rules(symbols) if self.broker.venue_rules else {}
+        else:
+            self.rules = await self.manager.load_rules(symbols)
         ledger, run_id = self.ledger, self.run_id
         if not self.resume:
             with ledger.transaction():
@@ -150,12 +201,15 @@ class DryRun:
                     run_id,
                     created_ms=int(time.time() * 1000),
                     strategy=getattr(self.strategy, "name", self.config.strategy),
-                    venue=self.source.venue,
+                    venue=self.source.venue if self.broker is not None else self.venue.name,
                     symbols=sorted(self.wanted) or self.source.symbols,
                     quote=self.config.quote,
                     initial_cash=self.portfolio.cash,
                     config=asdict(self.config),
+                    mode="live" if self.live else "paper",
                 )
+            if self.live:
+                await self._reconcile()  # orphans with this run's prefix, balances
             return
         state = ledger.state(run_id)
         portfolio = self.portfolio
@@ -164,8 +218,19 @@ class DryRun:
         portfolio.realized = Decimal(state.get("realized", "0"))
         for symbol, (qty, cost, realized) in ledger.positions(run_id).items():
             portfolio.positions[symbol] = Position(symbol, qty, cost, realized)
-        self.broker.restore(ledger.orders(run_id, open_only=True), int(state.get("trade_seq", 0)))
-        self.order_seq = int(state.get("order_seq", 0))
+        if self.broker is not None:
+            self.broker.restore(
+                ledger.orders(run_id, open_only=True), int(state.get("trade_seq", 0))
+            )
+        self.known_trades = {str(f["trade_id"]) for f in ledger.fills(run_id)}
+        # Never reuse a client id: past the stored counter and every id the ledger holds.
+        suffixes = [
+            int(o.client_order_id.rsplit("-", 1)[1])
+            for o in ledger.orders(run_id)
+            if o.client_order_id.startswith(f"{run_id}-")
+            and o.client_order_id.rsplit("-", 1)[1].isdigit()
+        ]
+        self.order_seq = max([int(state.get("order_seq", 0)), *suffixes])
         self.start_ms = int(state.get("start_ms", 0))
         self.end_ms = int(state.get("end_ms", 0))
         self.last_snapshot_ms = int(state.get("last_snapshot_ms", 0))
@@ -178,6 +243,52 @@ class DryRun:
         self._cache_base = (int(state.get("cache_hits", 0)), int(state.get("cache_misses", 0)))
         with ledger.transaction():
             ledger.set_status(run_id, "running")
+        if self.live:
+            await self._reconcile()
+
+    async def _reconcile(self) -> None:
+        """Bring the ledger and the venue into agreement; store and tell what differed."""
+        from letrade_cli.trading.reconcile import reconcile
+
+        self.differences = await reconcile(
+            self.venue,
+            self.ledger,
+            self.run_id,
+            prefix=f"{self.run_id}-",
+            positions={s: p.quantity for s, p in self.portfolio.positions.items()},
+            split=self.source.split_symbol,
+        )
+        self.commit()  # what the look-ups reported (fills, states)
+        if not self.differences:
+            return
+        now = int(time.time() * 1000)
+        halt = self.config.on_mismatch == "halt" and any(d.mismatch for d in self.differences)
+        with self.ledger.transaction():
+            for d in self.differences:
+                action = "halted" if halt and d.mismatch else d.action
+                self.ledger.add_reconciliation(
+                    self.run_id, now, d.kind, d.client_order_id, d.symbol, d.detail, action
+                )
+        for d in self.differences:
+            self._tell_now(
+                "reconcile",
+                {"kind": d.kind, "client_order_id": d.client_order_id, "symbol": d.symbol,
+                 "detail": d.detail, "action": d.action, "mismatch": d.mismatch},
+            )  # fmt: skip
+        if halt:
+            mismatches = sum(1 for d in self.differences if d.mismatch)
+            raise ReconcileHaltError(
+                f"run {self.run_id}: reconciliation found {mismatches} difference(s) the ledger "
+                "cannot explain (listed above); nothing was traded",
+                hint="check them on the venue, then --resume with --on-mismatch adopt",
+            )
+
+    def _tell_now(self, kind: str, data: dict[str, Any]) -> None:
+        """Tell the view and --json at once (what is already committed, or about to be sent)."""
+        event = Event(kind, self.now_ms or int(time.time() * 1000), data)
+        self.recent.append(event)
+        if self.on_event is not None:
+            self.on_event(event)
 
     def _next_client_id(self) -> str:
         self.order_seq += 1
@@ -214,7 +325,19 @@ class DryRun:
         self.now_ms = now_ms
         self.ctx.now_ns = tick.recv_ns
         self.marks[symbol] = to_decimal(price)
-        signals = self.strategy.on_tick(tick, self.ctx)
+        try:
+            signals = self.strategy.on_tick(tick, self.ctx)
+        except Exception as exc:  # the user's code: stop, keep what is committed
+            self._signals.clear()
+            name = getattr(self.strategy, "name", self.config.strategy)
+            when = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now_ms / 1000))
+            self.failure = StrategyError(
+                f"strategy {name} raised {type(exc).__name__}: {exc} on {symbol} at "
+                f"{when}.{now_ms % 1000:03d}Z; the run stopped, nothing of that tick was kept",
+                hint=f"fix the strategy, then `--resume {self.run_id}`",
+            )
+            self.stop.set()
+            return
         if self.source.position <= self.cursor:
             return  # warming up a resumed run: the strategy only
         self.ticks += 1
@@ -222,7 +345,8 @@ class DryRun:
         if now_ms // DAY_MS != risk.day:
             risk.new_day(now_ms, self.portfolio.equity(self.marks))
             self._dirty = True
-        self.broker.on_tick(tick)
+        if self.broker is not None:
+            self.broker.on_tick(tick)
         exit_signal = risk.exit_signal(symbol, self.marks[symbol], self.portfolio, tick.recv_ns)
         if exit_signal is not None:
             self._signals.append((exit_signal, True))
@@ -231,6 +355,17 @@ class DryRun:
 
     async def step(self) -> None:
         """Send the accepted signals, then commit what this tick caused."""
+        if self.failure is not None:
+            return
+        if (
+            self.config.max_loss
+            and not self.risk.halted
+            and self.portfolio.equity(self.marks) - self.portfolio.initial_cash
+            <= -Decimal(str(self.config.max_loss))
+        ):
+            self.risk.halted = True
+            self._emit("halt", {"reason": f"loss reached --max-loss {self.config.max_loss:g}"})
+            self._dirty = True
         if self._signals:
             signals, self._signals = self._signals, []
             for sig, forced in signals:
@@ -254,10 +389,15 @@ class DryRun:
             sig, self.now_ms, self.portfolio, self.marks, forced=forced, rules=self.rules
         )
         note = decision.reason
-        if decision.intent is not None:
+        intent = decision.intent
+        if intent is not None and (refused := self._over_limits()) is not None:
+            intent, note = None, refused
+        if intent is not None:
+            if self.live:
+                intent = self._commit_intent(intent)
             try:
                 state = await self.manager.submit(
-                    decision.intent, signal=sig, reference_price=self.marks.get(sig.symbol)
+                    intent, signal=sig, reference_price=self.marks.get(sig.symbol)
                 )
                 note = f"{state.status.value} {state.client_order_id}"
                 if not state.status.is_open:
@@ -268,7 +408,9 @@ class DryRun:
                     self.latency.record(ack)
             except (ExchangeRejectedError, UsageError) as exc:
                 note = f"rejected: {exc.message}"
-        accepted = decision.intent is not None
+                if self.live and intent.client_order_id:
+                    self._pending.append(("order", _rejected(self.venue.name, intent), None))
+        accepted = intent is not None
         self._pending.append(("signal", sig, (accepted, note)))
         self._emit(
             "signal",
@@ -281,11 +423,61 @@ class DryRun:
             },
         )
 
+    def _over_limits(self) -> str | None:
+        """Why a new order may not go out now (``--max-orders-per-minute/--max-open-orders``)."""
+        now = self.now_ms
+        times = self._order_times
+        while times and times[0] <= now - 60_000:
+            times.popleft()
+        if self.config.max_orders_per_minute and len(times) >= self.config.max_orders_per_minute:
+            return f"refused: --max-orders-per-minute {self.config.max_orders_per_minute}"
+        if self.config.max_open_orders:
+            open_now = sum(1 for o in self.manager.orders.values() if o.status.is_unresolved)
+            if open_now >= self.config.max_open_orders:
+                return f"refused: --max-open-orders {self.config.max_open_orders}"
+        times.append(now)
+        return None
+
+    def _commit_intent(self, intent: Any) -> Any:
+        """Give the order its client id and commit it before it is sent; tell it at once."""
+        from dataclasses import replace
+
+        cid = self._next_client_id()
+        intent = replace(intent, client_order_id=cid)
+        pending = OrderState(
+            venue=self.venue.name,
+            symbol=intent.symbol,
+            client_order_id=cid,
+            side=intent.side,
+            type=intent.type,
+            quantity=intent.quantity,
+            status=OrderStatus.PENDING,
+            price=intent.price,
+            time_in_force=intent.time_in_force,
+            created_ms=self.now_ms,
+            updated_ms=self.now_ms,
+        )
+        with self.ledger.transaction():
+            self.ledger.upsert_order(self.run_id, pending)
+            self.ledger.put_state(self.run_id, {"order_seq": str(self.order_seq)})
+        self._tell_now(
+            "order_intent",
+            {"client_order_id": cid, "symbol": intent.symbol, "side": intent.side.value,
+             "type": intent.type.value, "quantity": str(intent.quantity)},
+        )  # fmt: skip
+        return intent
+
     def _on_order(self, state: OrderState, fill: Fill | None) -> None:
+        if fill is not None and self.live:
+            if fill.trade_id and fill.trade_id in self.known_trades:
+                return  # already in the ledger (a look-up after a restart reports it again)
+            self.known_trades.add(fill.trade_id)
         self._pending.append(("order", state, None))
         self._touched.add(state.symbol)
+        if self.live:
+            self._schedule_flush()  # acks and fills are committed when seen, not at the next tick
         if fill is not None:
-            pnl = self.broker.last_pnl
+            pnl = self.broker.last_pnl if self.broker is not None else self._book_fill(fill)
             self._pending.append(("fill", fill, pnl))
             self._emit(
                 "fill",
@@ -299,6 +491,30 @@ class DryRun:
                     "client_order_id": fill.client_order_id,
                 },
             )
+
+    def _book_fill(self, fill: Fill) -> Decimal:
+        """Book a venue's fill into the run's portfolio (fees in base, quote, or elsewhere)."""
+        from dataclasses import replace
+
+        base, quote = self.source.split_symbol(fill.symbol)
+        if fill.fee_asset in ("", quote):
+            return self.portfolio.apply(fill)
+        if fill.fee_asset == base and fill.side is Side.BUY:
+            # The fee came out of the base asset received: hold that much less, pay the full
+            # notional; the fee in quote terms is what it was worth at the fill price.
+            return self.portfolio.apply_base_fee(fill)
+        return self.portfolio.apply(replace(fill, fee=ZERO))  # e.g. BNB: not in the run's cash
+
+    def _schedule_flush(self) -> None:
+        if self._flush_scheduled:
+            return
+        self._flush_scheduled = True
+        asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        if self._pending and self.failure is None:
+            self.commit()
 
     def _snapshot(self) -> None:
         self.last_snapshot_ms = self.now_ms
@@ -356,7 +572,7 @@ class DryRun:
             "start_ms": str(self.start_ms),
             "end_ms": str(self.end_ms),
             "last_snapshot_ms": str(self.last_snapshot_ms),
-            "trade_seq": str(self.broker.trade_seq),
+            "trade_seq": str(self.broker.trade_seq if self.broker is not None else 0),
             "order_seq": str(self.order_seq),
             "risk_day": str(risk.day),
             "day_start_equity": str(risk.day_start_equity),
@@ -388,17 +604,42 @@ class DryRun:
                 completed = False
         finally:
             unsubscribe()
+        if self.failure is not None:
+            self._pending = [p for p in self._pending if p[0] in ("order", "fill")]
+            self.finish(False, status="failed")
+            raise self.failure
+        if self.live and not completed and not self.config.keep_orders:
+            await self.cancel_open_orders()
         self.finish(completed)
         return completed
 
-    def finish(self, completed: bool) -> None:
-        """Final snapshot and status (``finished`` or ``interrupted``)."""
+    async def cancel_open_orders(self) -> int:
+        """Cancel this run's orders still open on the venue (never anyone else's)."""
+        cancelled = 0
+        for order in self.ledger.orders(self.run_id, unresolved=True):
+            try:
+                state = await self.manager.cancel(order.symbol, order.client_order_id)
+            except (ExchangeRejectedError, NetworkUnavailableError) as exc:
+                self._tell_now(
+                    "cancel_failed", {"client_order_id": order.client_order_id, "error": str(exc)}
+                )
+                continue
+            cancelled += 1
+            self._pending.append(("order", state, None))
+        if self._pending:
+            self.commit()
+        return cancelled
+
+    def finish(self, completed: bool, *, status: str | None = None) -> None:
+        """Final snapshot and status (``finished``, ``interrupted`` or ``failed``)."""
         if self.now_ms:
             self._snapshot()
         self.commit()
         with self.ledger.transaction():
             self.ledger.set_status(
-                self.run_id, "finished" if completed else "interrupted", int(time.time() * 1000)
+                self.run_id,
+                status or ("finished" if completed else "interrupted"),
+                int(time.time() * 1000),
             )
         self.finished = completed
 
@@ -411,6 +652,7 @@ class DryRun:
         lat = self.latency.summary()
         return {
             "run_id": self.run_id,
+            "mode": "live" if self.live else "paper",
             "clock_ms": self.now_ms,
             "ticks": self.ticks,
             "ticks_per_s": round(self.ticks / elapsed, 1),
@@ -441,9 +683,32 @@ class DryRun:
         }
 
 
+def _rejected(venue: str, intent: Any) -> OrderState:
+    """The ledger row of an order the venue (or the filters) refused."""
+    return OrderState(
+        venue=venue,
+        symbol=intent.symbol,
+        client_order_id=intent.client_order_id,
+        side=intent.side,
+        type=intent.type,
+        quantity=intent.quantity,
+        status=OrderStatus.REJECTED,
+        price=intent.price,
+        time_in_force=intent.time_in_force,
+    )
+
+
 async def _forward(source: asyncio.Event, target: asyncio.Event) -> None:
     await source.wait()
     target.set()
 
 
-__all__ = ["DryRun", "DryRunConfig", "Event", "Side", "new_run_id"]
+__all__ = [
+    "DryRun",
+    "DryRunConfig",
+    "Event",
+    "ReconcileHaltError",
+    "Side",
+    "StrategyError",
+    "new_run_id",
+]

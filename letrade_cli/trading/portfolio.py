@@ -61,6 +61,18 @@ class Portfolio:
         self.realized += pnl
         return pnl
 
+    def apply_base_fee(self, fill: Fill) -> Decimal:
+        """Book a buy whose fee was taken out of the base asset received (some venues do)."""
+        position = self.positions.get(fill.symbol)
+        if position is None:
+            position = self.positions[fill.symbol] = Position(fill.symbol)
+        notional = fill.price * fill.quantity
+        self.fees += fill.fee * fill.price
+        self.cash -= notional
+        position.quantity += fill.quantity - fill.fee
+        position.cost += notional
+        return ZERO
+
     def quantity(self, symbol: str) -> Decimal:
         """Quantity held of ``symbol``."""
         position = self.positions.get(symbol)

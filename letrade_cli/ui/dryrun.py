@@ -79,7 +79,8 @@ def summary_lines(view: dict[str, Any], db: str, completed: bool) -> list[str]:
     """The final summary and the command that shows the full report."""
     status = "finished" if completed else "stopped (resume with --resume)"
     return [
-        f"dry run {view['run_id']} {status}: {view['ticks']:,} ticks "
+        f"{'live run' if view.get('mode') == 'live' else 'dry run'} {view['run_id']} {status}: "
+        f"{view['ticks']:,} ticks "
         f"({view['ticks_per_s']:,.0f}/s), equity {float(view['equity']):,.2f}, "
         f"PnL {float(view['pnl']):+,.4f}, fees {float(view['fees']):,.4f}, "
         f"cache hit rate {view['cache']['hit_rate'] * 100:.1f}%",
@@ -141,11 +142,12 @@ def report_table(report: dict[str, Any]) -> Table:
 
 def runs_table(runs: list[dict[str, Any]]) -> Table:
     """The ledger's runs, newest first."""
-    table = Table(title="dry runs")
+    table = Table(title="runs (paper and live)")
     for column in (
         "run",
         "created (UTC)",
         "strategy",
+        "mode",
         "venue",
         "symbols",
         "status",
@@ -155,7 +157,8 @@ def runs_table(runs: list[dict[str, Any]]) -> Table:
         table.add_column(column)
     for run in runs:
         table.add_row(
-            run["run_id"], _clock(run["created_ms"]), run["strategy"], run["venue"],
+            run["run_id"], _clock(run["created_ms"]), run["strategy"], run.get("mode", "paper"),
+            run["venue"],
             " ".join(run["symbols"]), run["status"], str(run["fills"]),
             f"{run['equity'] or run['initial_cash']} {run['quote']}",
         )  # fmt: skip
