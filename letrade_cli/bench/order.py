@@ -19,7 +19,9 @@ load hits them alike, ``warmup`` requests per series left out of the figures:
   generates and registers with the sim (``--ed25519-key``): no signature per request.
 
 Both sessions are subscribed to the account's user data stream, as ``letrade trade``'s is, so
-every order (of any series) also pushes its execution report to them.
+every order (of any series) also pushes its execution report to them. A BTCUSDT trade stream
+stays open at ``SIM_RATE`` messages per second: the sim requotes only the books someone
+watches, and without it the orders would empty one side.
 
 Latency is the time around one awaited request, recorded in the project's histogram.
 """
@@ -27,6 +29,7 @@ Latency is the time around one awaited request, recorded in the project's histog
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import tempfile
 import time
@@ -66,6 +69,9 @@ SERIES = (
     WS_LOGON,
 )
 ED25519_API_KEY = "letrade-bench-ed25519"
+# Market messages per second while the orders run: enough for the sim to requote the book the
+# orders eat into (one trade stream is open), far too few to load either CPU.
+SIM_RATE = 20.0
 Call = Callable[[], Awaitable[Any]]
 
 
@@ -97,7 +103,9 @@ class Clients:
     series).
     """
 
-    def __init__(self, rest_url: str, ed25519_pem: bytes | None = None) -> None:
+    def __init__(
+        self, rest_url: str, ed25519_pem: bytes | None = None, ws_url: str | None = None
+    ) -> None:
         import aiohttp
 
         from letrade_cli.connector.rest import RestClient
@@ -123,6 +131,9 @@ class Clients:
             **({WS_LOGON: (ED25519_API_KEY, "", ed25519_pem)} if ed25519_pem else {}),
         }
         self.ws: Any = None  # the bare socket
+        self._ws_url = ws_url
+        self._feed: Any = None  # the trade stream that keeps the sim requoting the book
+        self._feed_reader: asyncio.Task[None] | None = None
         self.sessions: dict[str, Any] = {}  # label -> an open account session
         self._ping_id = 0
 
@@ -132,6 +143,11 @@ class Clients:
 
         from letrade_cli.venues.base import SessionKeys, SessionSettings
 
+        if self._ws_url is not None:
+            # The sim generates (and requotes the book) only for symbols someone listens to:
+            # without it, thousands of market orders would empty one side of the book.
+            self._feed = await connect(f"{self._ws_url}/stream?streams={SYMBOL.lower()}@trade")
+            self._feed_reader = asyncio.create_task(_drain(self._feed))
         self.ws = await connect(self.ws_api_url, compression=None, max_size=2**22)
         assert self._package.session is not None, "the embedded venue has no account session"
         for label, (api_key, secret, pem) in self._keys.items():
@@ -225,18 +241,34 @@ class Clients:
             await session.close()
         if self.ws is not None:
             await self.ws.close()
+        if self._feed is not None:
+            await self._feed.close()
+        if self._feed_reader is not None:
+            self._feed_reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._feed_reader
         await self.session.close()
         await self.pooled.close()
+
+
+async def _drain(ws: Any) -> None:
+    """Read and drop every frame of ``ws`` until it closes."""
+    async for _ in ws:
+        pass
 
 
 MAX_ERRORS = 100
 
 
 async def measure(
-    rest_url: str, config: OrderBenchConfig, say: Progress, ed25519_pem: bytes | None = None
+    rest_url: str,
+    config: OrderBenchConfig,
+    say: Progress,
+    ed25519_pem: bytes | None = None,
+    ws_url: str | None = None,
 ) -> dict[str, Any]:
     """Run every series against the sim at ``rest_url``; return histograms and counts."""
-    clients = Clients(rest_url, ed25519_pem)
+    clients = Clients(rest_url, ed25519_pem, ws_url)
     hists = {label: LatencyHistogram() for label in SERIES}
     errors = dict.fromkeys(SERIES, 0)
     total = config.requests + config.warmup
@@ -287,12 +319,14 @@ def run_order_benchmark(
         with tempfile.TemporaryDirectory(prefix="letrade-bench-") as tmp:
             public = Path(tmp) / "ed25519-pub.pem"
             public.write_bytes(public_pem)
-            process = SimProcess(rate=1.0, cpu=server_cpu, ed25519_keys={ED25519_API_KEY: public})
+            process = SimProcess(
+                rate=SIM_RATE, cpu=server_cpu, ed25519_keys={ED25519_API_KEY: public}
+            )
             with process as sim:
                 if client_cpu is not None:
                     os.sched_setaffinity(0, {client_cpu})
                 with asyncio.Runner(loop_factory=factory) as runner:
-                    raw = runner.run(measure(sim.rest_url, config, say, private_pem))
+                    raw = runner.run(measure(sim.rest_url, config, say, private_pem, sim.ws_url))
     finally:
         if affinity is not None:
             os.sched_setaffinity(0, affinity)
