@@ -37,7 +37,8 @@ def _e2e_total(doc: dict[str, Any] | None) -> tuple[str, str | None]:
     total = level["total_ns"]
     return (
         f"p50 {total['p50'] / 1e6:.2f} ms, p99 {total['p99'] / 1e6:.2f} ms",
-        f"receive -> ack at {level['background_rate']:,} msg/s background, sim on 127.0.0.1",
+        f"receive -> ack at {level['background_rate']:,} msg/s background, orders over "
+        f"{level.get('transport', 'rest')}, sim on 127.0.0.1",
     )
 
 

@@ -118,7 +118,7 @@ def latency_figures(doc: dict[str, Any]) -> list[Any]:
 
 def e2e_figures(doc: dict[str, Any]) -> list[Any]:
     """``e2e``, per level: the total and the bare round trip it is judged against."""
-    ends = ("total", "bare aiohttp GET")
+    ends = ("total", "bare aiohttp GET", "bare ws ping", "idle bare signed order.place")
     return _latency("e2e", [s for s in doc.get("series", []) if s["label"].endswith(ends)])
 
 

@@ -1,7 +1,7 @@
-"""``letrade bench order``: REST round trips to the sim, pooled vs a new connection, signed or not.
+"""``letrade bench order``: order round trips to the sim, REST and WebSocket API, pooled or not.
 
 ``letrade sim`` runs in its own process on one CPU, the client on the other (uvloop when
-installed). Five series, interleaved in rounds of ``batch`` requests so drift in the machine's
+installed). Eight series, interleaved in rounds of ``batch`` requests so drift in the machine's
 load hits them alike, ``warmup`` requests per series left out of the figures:
 
 * ``aiohttp pooled GET``: a bare ``aiohttp.ClientSession`` reading ``/api/v3/ticker/bookTicker``
@@ -10,6 +10,18 @@ load hits them alike, ``warmup`` requests per series left out of the figures:
   its pooled session, or on a new client (session + TCP connection) per request.
 * ``signed pooled`` / ``signed new conn``: ``POST /api/v3/order`` (a MARKET order of 0.001
   BTCUSDT, buys and sells alternating, HMAC-signed, FULL answer) the same two ways.
+* ``ws bare ping``: a bare ``websockets`` connection to the sim's WebSocket API sending
+  ``{"id": n, "method": "ping"}`` and awaiting its answer (the floor of one WebSocket
+  request/answer round trip, no Letrade code).
+* ``ws-api signed order.place``: the same orders through the venue's account session (its
+  ``send`` of the order API's place request) on one open session, HMAC-signed per request.
+* ``ws-api order.place (logon)``: the same on a session logged on with an Ed25519 key the bench
+  generates and registers with the sim (``--ed25519-key``): no signature per request.
+
+Both sessions are subscribed to the account's user data stream, as ``letrade trade``'s is, so
+every order (of any series) also pushes its execution report to them. A BTCUSDT trade stream
+stays open at ``SIM_RATE`` messages per second: the sim requotes only the books someone
+watches, and without it the orders would empty one side.
 
 Latency is the time around one awaited request, recorded in the project's histogram.
 """
@@ -17,11 +29,14 @@ Latency is the time around one awaited request, recorded in the project's histog
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from letrade_cli.bench.common import (
@@ -40,13 +55,23 @@ from letrade_cli.core.histogram import LatencyHistogram
 SYMBOL = "BTCUSDT"
 QUANTITY = Decimal("0.001")
 BOOK_PATH = f"/api/v3/ticker/bookTicker?symbol={SYMBOL}"
+WS_PING = "ws bare ping"
+WS_SIGNED = "ws-api signed order.place"
+WS_LOGON = "ws-api order.place (logon)"
 SERIES = (
     "aiohttp pooled GET",
     "unsigned pooled",
     "unsigned new conn",
     "signed pooled",
     "signed new conn",
+    WS_PING,
+    WS_SIGNED,
+    WS_LOGON,
 )
+ED25519_API_KEY = "letrade-bench-ed25519"
+# Market messages per second while the orders run: enough for the sim to requote the book the
+# orders eat into (one trade stream is open), far too few to load either CPU.
+SIM_RATE = 20.0
 Call = Callable[[], Awaitable[Any]]
 
 
@@ -71,18 +96,27 @@ class OrderBenchConfig:
 
 
 class Clients:
-    """The five ways to call the sim, each an argument-less coroutine function."""
+    """The eight ways to call the sim, each an argument-less coroutine function.
 
-    def __init__(self, rest_url: str) -> None:
+    ``open()`` connects the WebSocket series (a bare socket and the two sessions) before the
+    first round; ``ed25519_pem`` is the private key of ``ED25519_API_KEY`` (None: no logon
+    series).
+    """
+
+    def __init__(
+        self, rest_url: str, ed25519_pem: bytes | None = None, ws_url: str | None = None
+    ) -> None:
         import aiohttp
 
         from letrade_cli.connector.rest import RestClient
         from letrade_cli.sim.accounts import DEFAULT_API_KEY, DEFAULT_API_SECRET
+        from letrade_cli.trading.live import account_ws_url
         from letrade_cli.venues.registry import embedded_spec, venue_of
 
         spec = embedded_spec()  # the embedded exchange's venue, in its own dialect
         package = venue_of(spec)
         self.rest_url = rest_url
+        self.ws_api_url = account_ws_url(spec, rest_url)
         self.signer = package.signer(DEFAULT_API_KEY, DEFAULT_API_SECRET, 5000)
         self.orders = package.order_api(spec.name)
         self.book = package.dialect().price_request([SYMBOL])
@@ -90,6 +124,39 @@ class Clients:
         self.pooled = RestClient(rest_url, signer=self.signer)
         self._client_cls = RestClient
         self._sells = 0
+        self._spec_name = spec.name
+        self._package = package
+        self._keys = {
+            WS_SIGNED: (DEFAULT_API_KEY, DEFAULT_API_SECRET, None),
+            **({WS_LOGON: (ED25519_API_KEY, "", ed25519_pem)} if ed25519_pem else {}),
+        }
+        self.ws: Any = None  # the bare socket
+        self._ws_url = ws_url
+        self._feed: Any = None  # the trade stream that keeps the sim requoting the book
+        self._feed_reader: asyncio.Task[None] | None = None
+        self.sessions: dict[str, Any] = {}  # label -> an open account session
+        self._ping_id = 0
+
+    async def open(self) -> None:
+        """Connect the bare WebSocket and start the account sessions (logged on or HMAC)."""
+        from websockets.asyncio.client import connect
+
+        from letrade_cli.venues.base import SessionKeys, SessionSettings
+
+        if self._ws_url is not None:
+            # The sim generates (and requotes the book) only for symbols someone listens to:
+            # without it, thousands of market orders would empty one side of the book.
+            self._feed = await connect(f"{self._ws_url}/stream?streams={SYMBOL.lower()}@trade")
+            self._feed_reader = asyncio.create_task(_drain(self._feed))
+        self.ws = await connect(self.ws_api_url, compression=None, max_size=2**22)
+        assert self._package.session is not None, "the embedded venue has no account session"
+        for label, (api_key, secret, pem) in self._keys.items():
+            keys = SessionKeys(api_key, secret, pem, 5000)
+            session = self._package.session(
+                self.ws_api_url, self._spec_name, keys, SessionSettings()
+            )
+            await session.start()
+            self.sessions[label] = session
 
     def order_request(self) -> Any:
         """The next MARKET order: buys and sells alternate, so balances stay put."""
@@ -124,9 +191,23 @@ class Clients:
         async with self._client_cls(self.rest_url, signer=self.signer) as client:
             return await client.request(self.order_request())
 
+    async def ws_ping(self) -> Any:
+        """One ``ping`` request and its answer on the bare socket, no Letrade code."""
+        self._ping_id += 1
+        await self.ws.send(f'{{"id":{self._ping_id},"method":"ping"}}')
+        return await self.ws.recv()
+
+    async def ws_signed(self) -> Any:
+        """``order.place`` on the HMAC session (signed per request)."""
+        return await self.sessions[WS_SIGNED].send(self.order_request())
+
+    async def ws_logon(self) -> Any:
+        """``order.place`` on the logged-on session (no per-request signature)."""
+        return await self.sessions[WS_LOGON].send(self.order_request())
+
     def calls(self) -> dict[str, Call]:
-        """Series label -> call."""
-        return dict(
+        """Series label -> call (the logon series only when it has a key)."""
+        every: dict[str, Call] = dict(
             zip(
                 SERIES,
                 (
@@ -135,10 +216,16 @@ class Clients:
                     self.unsigned_fresh,
                     self.signed_pooled,
                     self.signed_fresh,
+                    self.ws_ping,
+                    self.ws_signed,
+                    self.ws_logon,
                 ),
                 strict=True,
             )
         )
+        if WS_LOGON not in self._keys:
+            del every[WS_LOGON]
+        return every
 
     def sign_ns(self, n: int = 2000) -> float:
         """Ns to build and sign one order request (no I/O)."""
@@ -149,23 +236,46 @@ class Clients:
         return (time.perf_counter_ns() - start) / n
 
     async def close(self) -> None:
-        """Close both pooled sessions."""
+        """Close the sessions, the bare socket and both pooled HTTP sessions."""
+        for session in self.sessions.values():
+            await session.close()
+        if self.ws is not None:
+            await self.ws.close()
+        if self._feed is not None:
+            await self._feed.close()
+        if self._feed_reader is not None:
+            self._feed_reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._feed_reader
         await self.session.close()
         await self.pooled.close()
+
+
+async def _drain(ws: Any) -> None:
+    """Read and drop every frame of ``ws`` until it closes."""
+    async for _ in ws:
+        pass
 
 
 MAX_ERRORS = 100
 
 
-async def measure(rest_url: str, config: OrderBenchConfig, say: Progress) -> dict[str, Any]:
+async def measure(
+    rest_url: str,
+    config: OrderBenchConfig,
+    say: Progress,
+    ed25519_pem: bytes | None = None,
+    ws_url: str | None = None,
+) -> dict[str, Any]:
     """Run every series against the sim at ``rest_url``; return histograms and counts."""
-    clients = Clients(rest_url)
+    clients = Clients(rest_url, ed25519_pem, ws_url)
     hists = {label: LatencyHistogram() for label in SERIES}
     errors = dict.fromkeys(SERIES, 0)
-    done = dict.fromkeys(SERIES, 0)
     total = config.requests + config.warmup
     try:
+        await clients.open()
         calls = clients.calls()
+        done = dict.fromkeys(calls, 0)
         while min(done.values()) < total:
             for label, call in calls.items():
                 for _ in range(min(config.batch, total - done[label])):
@@ -183,7 +293,7 @@ async def measure(rest_url: str, config: OrderBenchConfig, say: Progress) -> dic
                     done[label] += 1
                     if done[label] > config.warmup:
                         hists[label].record(elapsed)
-            say("  " + ", ".join(f"{k}: {hists[k].percentile(50) / 1000:.0f} µs" for k in SERIES))
+            say("  " + ", ".join(f"{k}: {hists[k].percentile(50) / 1000:.0f} µs" for k in calls))
         sign_ns = clients.sign_ns()
     finally:
         await clients.close()
@@ -204,12 +314,19 @@ def run_order_benchmark(
     )
     say(f"sim on CPU {server_cpu}, client on CPU {client_cpu} ({loop_name})")
     affinity = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    private_pem, public_pem = ed25519_pair()
     try:
-        with SimProcess(rate=1.0, cpu=server_cpu) as sim:
-            if client_cpu is not None:
-                os.sched_setaffinity(0, {client_cpu})
-            with asyncio.Runner(loop_factory=factory) as runner:
-                raw = runner.run(measure(sim.rest_url, config, say))
+        with tempfile.TemporaryDirectory(prefix="letrade-bench-") as tmp:
+            public = Path(tmp) / "ed25519-pub.pem"
+            public.write_bytes(public_pem)
+            process = SimProcess(
+                rate=SIM_RATE, cpu=server_cpu, ed25519_keys={ED25519_API_KEY: public}
+            )
+            with process as sim:
+                if client_cpu is not None:
+                    os.sched_setaffinity(0, {client_cpu})
+                with asyncio.Runner(loop_factory=factory) as runner:
+                    raw = runner.run(measure(sim.rest_url, config, say, private_pem, sim.ws_url))
     finally:
         if affinity is not None:
             os.sched_setaffinity(0, affinity)
@@ -230,12 +347,52 @@ def run_order_benchmark(
         ),
         "signed": round((by["signed new conn"]["p50"] - by["signed pooled"]["p50"]) / 1000, 1),
     }
+    doc["ws_own_cost"] = ws_own_cost(by)
+    cost = doc["ws_own_cost"]
     doc["verdict"] = (
         f"pooling saves {doc['pooling_saves_us']['unsigned']:g} µs per unsigned request and "
         f"{doc['pooling_saves_us']['signed']:g} µs per signed order at p50; building and signing "
-        f"an order costs {doc['sign_ns'] / 1000:.1f} µs"
+        f"an order costs {doc['sign_ns'] / 1000:.1f} µs; over the WebSocket API an order takes "
+        f"{by[WS_SIGNED]['p50'] / 1000:,.0f} µs at p50 (signed REST, pooled: "
+        f"{by['signed pooled']['p50'] / 1000:,.0f} µs), {cost['signed_minus_ping_us']:g} µs "
+        f"({cost['signed_over_ping']:g}x) over a bare ping (the sim's matching included)"
     )
     return finish_document(doc, headline_metrics(doc))
+
+
+def ws_own_cost(by: dict[str, dict[str, Any]]) -> dict[str, float | None]:
+    """Our cost on the WebSocket path at p50: an order through the session minus a bare ping.
+
+    The difference holds the session's work (building, signing, framing, correlating, parsing)
+    and the sim's matching of the order, which a ping does not do.
+    """
+    ping = by[WS_PING]["p50"]
+    out: dict[str, float | None] = {"ping_p50_us": round(ping / 1000, 1)}
+    for key, label in (("signed", WS_SIGNED), ("logon", WS_LOGON)):
+        lat = by.get(label)
+        if lat is None or not lat["count"] or not ping:
+            out[f"{key}_minus_ping_us"] = out[f"{key}_over_ping"] = None
+            continue
+        out[f"{key}_minus_ping_us"] = round((lat["p50"] - ping) / 1000, 1)
+        out[f"{key}_over_ping"] = round(lat["p50"] / ping, 2)
+    return out
+
+
+def ed25519_pair() -> tuple[bytes, bytes]:
+    """A fresh Ed25519 key pair as PEM: (private PKCS#8, public SubjectPublicKeyInfo)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private, public
 
 
 def suite_run(quick: bool, progress: Progress) -> dict[str, Any]:
@@ -263,4 +420,7 @@ def headline_metrics(doc: dict[str, Any]) -> list[Metric]:
             metric(f"order.{slug(series['label'])}.p99_us", lat["p99"] / 1000, "µs", "lower")
         )
     out.append(metric("order.sign_us", doc["sign_ns"] / 1000, "µs", "lower"))
+    cost = doc.get("ws_own_cost") or {}
+    if cost.get("signed_minus_ping_us") is not None:
+        out.append(metric("order.ws_own_cost_us", cost["signed_minus_ping_us"], "µs", "lower"))
     return out

@@ -134,8 +134,15 @@ def order_tables(doc: dict[str, Any]) -> list[Table]:
     return [table]
 
 
+def _pair(cell: dict[str, float] | None) -> str:
+    return "—" if cell is None else f"{cell['p50_us']:,.1f} / {cell['p99_us']:,.1f}"
+
+
 def e2e_tables(doc: dict[str, Any]) -> list[Table]:
-    """One row per background level: p50 / p99 of every stage (µs), the bare round trip."""
+    """Per level and transport, p50 / p99 of every stage (µs) and the bare round trip.
+
+    With both transports, a second table sets them side by side per level; then the idle series.
+    """
     from letrade_cli.bench.e2e import STAGES
 
     rows = []
@@ -144,6 +151,7 @@ def e2e_tables(doc: dict[str, Any]) -> list[Table]:
         rows.append(
             [
                 f"{lv['background_rate']:,}",
+                lv.get("transport", "rest"),
                 f"{lv['achieved_msg_per_s']:,.0f}",
                 f"{lv['orders_measured']}" + (f" ({lv['errors']} err)" if lv["errors"] else ""),
                 *(
@@ -157,21 +165,69 @@ def e2e_tables(doc: dict[str, Any]) -> list[Table]:
             ]
         )
     cfg = doc["config"]
-    return [
+    tables = [
         _table(
             f"e2e: p50 / p99 µs per stage, {cfg['duration']:g} s per level, {cfg['trigger']} | "
             f"{machine_line(doc)}",
             (
                 "background msg/s",
+                "orders over",
                 "achieved",
                 "orders",
                 *STAGES,
-                "bare GET",
+                "bare (GET / ws ping)",
                 "total/bare p50",
             ),
             rows,
         )
     ]
+    pairs = [r for r in doc.get("side_by_side", []) if "rest" in r and "ws" in r]
+    if pairs:
+        tables.append(
+            _table(
+                "e2e: rest vs ws (WebSocket API), p50 / p99 µs; bare floor: aiohttp GET for "
+                "rest, a bare ws ping for ws",
+                (
+                    "background msg/s",
+                    "recv->ack rest",
+                    "recv->ack ws",
+                    "send->ack rest",
+                    "send->ack ws",
+                    "bare rest",
+                    "bare ws",
+                    "ws/rest p50",
+                ),
+                [
+                    [
+                        f"{r['background_rate']:,}",
+                        _pair(r["rest"]["recv->ack"]),
+                        _pair(r["ws"]["recv->ack"]),
+                        _pair(r["rest"]["send->ack"]),
+                        _pair(r["ws"]["send->ack"]),
+                        _pair(r["rest"]["bare"]),
+                        _pair(r["ws"]["bare"]),
+                        "—" if r["ws_over_rest_p50"] is None else f"{r['ws_over_rest_p50']}x",
+                    ]
+                    for r in pairs
+                ],
+            )
+        )
+    idle = doc.get("idle_ws_order_ns")
+    if idle and idle["count"]:
+        tables.append(
+            _table(
+                "e2e: idle bare signed order.place (no background, no subscription, paced)",
+                ("series", "samples", "p50 µs", "p90 µs", "p99 µs", "max µs"),
+                [
+                    [
+                        "idle bare signed order.place",
+                        f"{idle['count']:,}",
+                        *(_us(idle[k]) for k in ("p50", "p90", "p99", "max")),
+                    ]
+                ],
+            )
+        )
+    return tables
 
 
 def claims_table(docs: dict[str, dict[str, Any]], everything: bool) -> Table | None:

@@ -13,7 +13,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from letrade_cli.bench.common import child_env
@@ -34,7 +36,15 @@ class SimInfo:
 class SimProcess:
     """``with SimProcess(rate=10_000, cpu=1) as sim: ...`` runs ``letrade sim`` around a block."""
 
-    def __init__(self, rate: float = 50.0, *, cpu: int | None = None, seed: int = 7) -> None:
+    def __init__(
+        self,
+        rate: float = 50.0,
+        *,
+        cpu: int | None = None,
+        seed: int = 7,
+        ed25519_keys: Mapping[str, str | Path] | None = None,
+    ) -> None:
+        """``ed25519_keys``: API key -> its public key's PEM file (``--ed25519-key``)."""
         self.rate = rate
         self.cpu = cpu
         self._argv = [
@@ -47,6 +57,8 @@ class SimProcess:
             f"--seed={seed}",
             # The benchmark sends thousands of requests a minute: far above a real venue's default.
             "--weight-limit=100000000",
+            "--order-limit=100000000",
+            *(f"--ed25519-key={key}={path}" for key, path in (ed25519_keys or {}).items()),
         ]
         self._proc: subprocess.Popen[bytes] | None = None
 

@@ -259,6 +259,7 @@ def order(
     epilog=examples(
         ("letrade bench e2e --rates 0,10000 --duration 5", "two background rates, 5 s each"),
         ("letrade bench e2e --html e2e.html", "per-stage latency histograms, one page"),
+        ("letrade bench e2e --rates 10000 --order-transport ws", "orders over the WS API only"),
     ),
 )
 def e2e(
@@ -274,6 +275,12 @@ def e2e(
     warmup: Annotated[
         int, typer.Option(min=0, help="Orders per level left out of the figures.")
     ] = 10,
+    order_transport: Annotated[
+        str,
+        typer.Option(
+            help="Orders over rest (signed HTTP), ws (the WebSocket API) or both, side by side."
+        ),
+    ] = "both",
     loop: LoopOpt = "auto",
     pin: SimPinOpt = True,
     json_output: JsonOpt = False,
@@ -283,7 +290,12 @@ def e2e(
     html: HtmlOpt = None,
 ) -> None:
     """Exchange event to sim ack, per stage (help text: ``mode("e2e").summary``)."""
-    from letrade_cli.bench.e2e import E2EBenchConfig, parse_rates, run_e2e_benchmark
+    from letrade_cli.bench.e2e import (
+        E2EBenchConfig,
+        parse_rates,
+        parse_transports,
+        run_e2e_benchmark,
+    )
 
     options = _options(json_output, out, compare, fail_over, html)
 
@@ -295,6 +307,7 @@ def e2e(
             warmup=warmup,
             loop=loop,
             pin=pin,
+            transports=parse_transports(order_transport),
         )
         return run_e2e_benchmark(config, progress=say)
 

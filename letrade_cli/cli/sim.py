@@ -33,6 +33,10 @@ def sim(
         int,
         typer.Option(help="REST request weight per minute (dialects that weigh requests).", min=1),
     ] = 6000,
+    order_limit: Annotated[
+        int,
+        typer.Option(help="New orders per 10 s per account (dialects that count orders).", min=1),
+    ] = 50,
     api_key: Annotated[
         str | None,
         typer.Option(help="Key that opens the sim's accounts (default letrade-sim-key)."),
@@ -95,6 +99,7 @@ def sim(
         host=host,
         port=port,
         weight_limit_per_min=weight_limit,
+        order_limit_per_10s=order_limit,
         api_key=api_key or DEFAULT_API_KEY,
         api_secret=api_secret or DEFAULT_API_SECRET,
         balances=balances,

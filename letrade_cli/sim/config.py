@@ -25,6 +25,8 @@ class SimConfig:
         ws_idle_timeout_s: Dialects whose venue closes idle WebSocket connections (no frame
             either way, e.g. a private stream without orders or pings) close them after this.
         weight_limit_per_min: REST request weight allowed per minute (dialects that weigh).
+        order_limit_per_10s: New orders an account may place per 10 seconds (dialects that
+            count orders; 50, as real).
         slice_s: Generator time slice: due events are released and sent this often.
         max_write_buffer: A connection whose unsent bytes exceed this is dropped (slow consumer).
         api_key: The key that opens the sim's accounts (each dialect's API key or access key).
@@ -48,6 +50,7 @@ class SimConfig:
     max_connection_age_s: float = 24 * 3600.0
     ws_idle_timeout_s: float = 120.0
     weight_limit_per_min: int = 6000
+    order_limit_per_10s: int = 50
     slice_s: float = 0.005
     max_write_buffer: int = 64 * 1024 * 1024
     api_key: str = DEFAULT_API_KEY

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import logging
 import time
 from dataclasses import dataclass, field
@@ -49,7 +51,7 @@ from letrade_cli.venues.base import (
     SessionSettings,
     StateListener,
 )
-from letrade_cli.venues.binance.auth import hmac_sha256_hex, load_ed25519_key, ws_api_payload
+from letrade_cli.venues.binance.auth import load_ed25519_key, ws_api_payload
 from letrade_cli.venues.binance.user_events import IGNORED, decode_event
 
 log = logging.getLogger("letrade.binance.ws_api")
@@ -103,6 +105,7 @@ class BinanceWsApiSession:
         self.settings = settings or SessionSettings()
         self._keys = keys
         self._ed25519 = load_ed25519_key(keys.ed25519_pem) if keys.ed25519_pem else None
+        self._hmac = hmac.new(keys.secret.encode(), digestmod=hashlib.sha256)
         self.counters = SessionCounters()
         self.connected = False
         self.time_offset_ms = 0  # server minus ours, set by whoever measured it
@@ -182,7 +185,7 @@ class BinanceWsApiSession:
             raise NetworkUnavailableError(f"the {self.venue} WebSocket API session is down")
         params: dict[str, Any] = dict(request.params)
         if request.signed:
-            params = self._signed(params, conn)
+            self._sign(params, conn)
         return await self._call(conn, method, params)
 
     # -- requests ---------------------------------------------------------------------------
@@ -190,20 +193,25 @@ class BinanceWsApiSession:
         return time.time_ns() // 1_000_000 + self.time_offset_ms
 
     def _signed(self, params: dict[str, Any], conn: _Conn) -> dict[str, Any]:
-        """``params`` with ``timestamp`` (and ``apiKey`` + ``signature`` unless logged on)."""
+        """A copy of ``params``, signed (see ``_sign``)."""
         out = dict(params)
-        out.setdefault("recvWindow", self._keys.recv_window_ms)
-        out["timestamp"] = self._timestamp_ms()
-        if conn.logged_on:
-            return out
-        out["apiKey"] = self._keys.api_key
-        payload = ws_api_payload(out)
-        out["signature"] = (
-            self._ed25519.sign(payload)
-            if self._ed25519 is not None
-            else hmac_sha256_hex(self._keys.secret, payload)
-        )
+        self._sign(out, conn)
         return out
+
+    def _sign(self, params: dict[str, Any], conn: _Conn) -> None:
+        """Add ``timestamp`` (and ``apiKey`` + ``signature`` unless logged on) to ``params``."""
+        params.setdefault("recvWindow", self._keys.recv_window_ms)
+        params["timestamp"] = self._timestamp_ms()
+        if conn.logged_on:
+            return
+        params["apiKey"] = self._keys.api_key
+        payload = ws_api_payload(params)
+        if self._ed25519 is not None:
+            params["signature"] = self._ed25519.sign(payload)
+            return
+        mac = self._hmac.copy()  # keyed once: per request only the payload is hashed
+        mac.update(payload.encode())
+        params["signature"] = mac.hexdigest()
 
     async def _call(
         self,
@@ -215,23 +223,25 @@ class BinanceWsApiSession:
     ) -> Any:
         self._next_id += 1
         request_id = self._next_id
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[dict[str, Any]] = loop.create_future()
         conn.pending[request_id] = future
         frame = {"id": request_id, "method": method}
         if params:
             frame["params"] = params
         self.counters.requests += 1
+        timeout = timeout_s or self.settings.request_timeout_s
+        # One timer on the answer's future (not wait_for + shield: two more futures, more
+        # callbacks per request); it ends the wait with a TimeoutError if nothing came.
+        timer = loop.call_later(timeout, _expire, future)
         try:
             try:
-                await conn.ws.send(orjson.dumps(frame).decode())
-                answer = await asyncio.wait_for(
-                    asyncio.shield(future), timeout_s or self.settings.request_timeout_s
-                )
+                await conn.ws.send(orjson.dumps(frame), text=True)  # bytes as a text frame
+                answer = await future
             except TimeoutError:
                 self.counters.timeouts += 1
                 raise OutcomeUnknownError(
-                    f"no answer from {self.host} for {method} within "
-                    f"{timeout_s or self.settings.request_timeout_s:g}s",
+                    f"no answer from {self.host} for {method} within {timeout:g}s",
                     hint="its outcome is looked up by client id before anything is resent",
                 ) from None
             except (_Lost, OSError) as exc:
@@ -245,6 +255,7 @@ class BinanceWsApiSession:
                     ) from exc
                 raise
         finally:
+            timer.cancel()
             conn.pending.pop(request_id, None)
         return self._result(method, answer)
 
@@ -471,6 +482,11 @@ class BinanceWsApiSession:
                 continue
             self._backoff.on_connected()
             return conn
+
+
+def _expire(future: asyncio.Future[dict[str, Any]]) -> None:
+    if not future.done():
+        future.set_exception(TimeoutError())
 
 
 def _fail_pending(conn: _Conn) -> None:

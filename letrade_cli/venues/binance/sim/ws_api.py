@@ -55,7 +55,9 @@ class WsApi:
         self.ws_available = context.ws_available
         self.engine = context.orders
         self.rest = rest
-        self.methods = WsApiMethods(orders, rest, OrderCounter(), context.faults)
+        self.methods = WsApiMethods(
+            orders, rest, OrderCounter(context.config.order_limit_per_10s), context.faults
+        )
         self.sessions: set[WsApiSession] = set()
         self.engine.listeners.append(self._on_update)
 
