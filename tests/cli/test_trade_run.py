@@ -66,7 +66,7 @@ def test_a_live_run_commits_each_intent_before_its_fill_and_is_marked_live(
             assert i < first_fill[intent["client_order_id"]], "a fill was told before its intent"
     ledger = Ledger(db)
     try:
-        run_id = seen[0]["run_id"]
+        run_id = next(e["run_id"] for e in seen if e["event"] == "start")
         assert ledger.run(run_id)["mode"] == "live"
         for intent in intents:  # every order the ledger knows is the venue's, exactly once
             assert len(venue_orders(sim, intent["client_order_id"])) == 1
@@ -81,8 +81,9 @@ def test_a_live_run_commits_each_intent_before_its_fill_and_is_marked_live(
     assert listed.returncode == 0 and "live" in listed.stdout
 
 
-def _seed_run(db: Path, run_id: str, orders: list[OrderState]) -> None:
-    config = DryRunConfig(strategy="sma-cross", symbols=["BTCUSDT"], venue="sim", duration_s=3.0)
+def _seed_run(db: Path, run_id: str, orders: list[OrderState], duration_s: float = 3.0) -> None:
+    config = DryRunConfig(strategy="sma-cross", symbols=["BTCUSDT"], venue="sim",
+                          duration_s=duration_s)  # fmt: skip
     ledger = Ledger(db)
     try:
         with ledger.transaction():
@@ -232,3 +233,92 @@ def test_bad_options_are_usage_errors(bad: list[str], tmp_path: Path) -> None:
     done = letrade(*args, *bad)
     assert done.returncode == 2, done.stderr
     one_error_line(done)
+
+
+def _resumed_run(sim: SimThread, profile: str, db: Path, run_id: str, *extra: str) -> Any:
+    import os
+    import subprocess
+
+    from tests.cli.test_trade_cli import KEY_PREFIXES, LETRADE
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(KEY_PREFIXES)}
+    env.update({"NO_COLOR": "1", **env_for(sim)})
+    return subprocess.Popen(
+        [*LETRADE, "trade", "run", "--resume", run_id, "--db", str(db), "--json", "--profile",
+         profile, *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def _wait_event(proc: Any, kind: str) -> dict[str, Any]:
+    import select
+    import time
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], 1.0)
+        if ready:
+            line = proc.stdout.readline()
+            if line.startswith("{") and json.loads(line)["event"] == kind:
+                return dict(json.loads(line))
+    raise AssertionError(f"no {kind} event within 30 s")
+
+
+@pytest.mark.parametrize(("sig", "code"), [("SIGINT", 130), ("SIGTERM", 143)])
+def test_a_signal_cancels_the_runs_open_orders_and_keep_orders_leaves_them(
+    sim: SimThread, profile: str, tmp_path: Path, sig: str, code: int
+) -> None:
+    import signal
+
+    for keep in (False, True):
+        run_id = f"rs{sig[3:5].lower()}{int(keep)}000"
+        cid = f"{run_id}-1"
+        on_sim(sim, _place(sim, cid, type="LIMIT", timeInForce="GTC", price="1000.00",
+                           quantity="0.01"))  # fmt: skip
+        db = tmp_path / f"{run_id}.db"
+        _seed_run(db, run_id, [_order(cid, OrderStatus.NEW, type=OrderType.LIMIT,
+                                      price=Decimal("1000.00"), quantity="0.01")],
+                  duration_s=300.0)  # fmt: skip
+        proc = _resumed_run(sim, profile, db, run_id, *(["--keep-orders"] if keep else []))
+        _wait_event(proc, "start")
+        proc.send_signal(getattr(signal, sig))
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == code, err
+        assert "Traceback" not in err
+        (order,) = venue_orders(sim, cid)
+        assert order.is_open is keep, (keep, order.status)
+        ledger = Ledger(db)
+        try:
+            (stored,) = [o for o in ledger.orders(run_id) if o.client_order_id == cid]
+            assert stored.status is (OrderStatus.NEW if keep else OrderStatus.CANCELED)
+        finally:
+            ledger.close()
+        if keep:
+            on_sim(sim, _cancel(sim, cid))
+
+
+async def _cancel(sim: SimThread, cid: str) -> None:
+    for order in venue_orders(sim, cid):
+        if order.is_open:
+            sim.sim.orders.cancel(order)
+
+
+def test_no_key_or_signature_in_the_ledger_or_the_report(
+    sim: SimThread, profile: str, tmp_path: Path
+) -> None:
+    db = tmp_path / "ledger.sqlite3"
+    done = letrade(
+        "trade", "run", "--minutes", "0.05", "-s", "BTCUSDT", "--strategy",
+        "tests.cli.strategies:EveryTick", "--db", str(db), "--json", "--profile", profile,
+        env=env_for(sim),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    run_id = next(e["run_id"] for e in events(done.stdout) if e["event"] == "start")
+    report = letrade("dryrun", "report", run_id, "--db", str(db), "--json")
+    stored = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    for secret in (API_KEY, SECRET):
+        assert secret.encode() not in stored
+        for text in (done.stdout, done.stderr, report.stdout, report.stderr):
+            assert secret not in text
+    assert b"signature" not in stored
