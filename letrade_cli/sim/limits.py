@@ -6,7 +6,7 @@ standing (the sim's clients all come from 127.0.0.1, so one guard stands for "th
 request refused for a limit (429) opens a refused window until its retry time; requests
 refused again inside it are violations, and the ``after``-th violation earns a ban (418) of
 ``ban_s``, doubling with every ban (capped at ``max_s``), the way venues scale bans for repeat
-offenders. Every refusal and ban is counted in :class:`~letrade_cli.sim.config.SimStats`.
+offenders. Every refusal and ban is counted (``SimStats.rate_limited``).
 """
 
 from __future__ import annotations
@@ -14,10 +14,15 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-
-from letrade_cli.sim.config import SimStats
+from typing import Protocol
 
 Clock = Callable[[], float]
+
+
+class RefusalCount(Protocol):
+    """Where refusals are counted (the hub, whose snapshot is ``SimStats.rate_limited``)."""
+
+    rate_limited: int
 
 
 class FixedWindow:
@@ -74,7 +79,7 @@ class RateGuard:
         ban_s: float = 120.0,
         max_s: float = 3 * 86_400.0,
         *,
-        stats: SimStats | None = None,
+        stats: RefusalCount | None = None,
         clock: Clock = time.time,
     ) -> None:
         self.after = after

@@ -65,7 +65,7 @@ class BinanceSimDialect:
             context.faults,
             cfg.ed25519_keys,
         )
-        self.limits = BinanceLimits(cfg, context.hub.stats)
+        self.limits = BinanceLimits(cfg, context.hub)
         self.rest = BinanceRest(
             context.engine,
             self.markets,

@@ -31,8 +31,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from letrade_cli.sim.config import SimConfig, SimStats
-from letrade_cli.sim.limits import FixedWindow, RateGuard
+from letrade_cli.sim.config import SimConfig
+from letrade_cli.sim.limits import FixedWindow, RateGuard, RefusalCount
 
 ORDERS_PER_10S = 50
 ORDERS_PER_DAY = 160_000
@@ -220,7 +220,7 @@ class BinanceLimits:
         guard: The IP's refusals and bans.
     """
 
-    def __init__(self, config: SimConfig, stats: SimStats | None = None) -> None:
+    def __init__(self, config: SimConfig, stats: RefusalCount | None = None) -> None:
         self.meter = WeightMeter(config.weight_limit_per_min, config.weight_window_s)
         self.orders = OrderCounter(
             config.order_limit,

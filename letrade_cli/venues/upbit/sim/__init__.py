@@ -50,7 +50,7 @@ class UpbitSimDialect:
         self.streams = UpbitStreams(
             context.hub, context.engine, self.markets, cfg.seed, context.ws_available
         )
-        self.limits = UpbitLimits(cfg, context.hub.stats)
+        self.limits = UpbitLimits(cfg, context.hub)
         self.orders = UpbitOrders(
             context.orders, self.markets, cfg.api_key, cfg.api_secret, context.faults, self.limits
         )

@@ -24,8 +24,8 @@ import time
 import orjson
 from aiohttp import web
 
-from letrade_cli.sim.config import SimConfig, SimStats
-from letrade_cli.sim.limits import FixedWindow, RateGuard
+from letrade_cli.sim.config import SimConfig
+from letrade_cli.sim.limits import FixedWindow, RateGuard, RefusalCount
 
 # group -> requests per second (docs "Rate Limits"; order since 2026-08-21)
 GROUPS: dict[str, int] = {
@@ -42,7 +42,7 @@ EXCHANGE_GROUPS = frozenset({"order", "default"})
 class UpbitLimits:
     """The per-group counts and the two standings (IP for quotation, pocket for exchange)."""
 
-    def __init__(self, config: SimConfig, stats: SimStats | None = None) -> None:
+    def __init__(self, config: SimConfig, stats: RefusalCount | None = None) -> None:
         limits = {**GROUPS, **config.request_groups}
         self.windows = {g: FixedWindow(n, config.group_window_s) for g, n in limits.items()}
         args = (config.ban_after_violations, config.ban_s, config.ban_max_s)
