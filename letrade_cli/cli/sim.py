@@ -99,7 +99,7 @@ def sim(
         host=host,
         port=port,
         weight_limit_per_min=weight_limit,
-        order_limit_per_10s=order_limit,
+        order_limit=order_limit,
         api_key=api_key or DEFAULT_API_KEY,
         api_secret=api_secret or DEFAULT_API_SECRET,
         balances=balances,

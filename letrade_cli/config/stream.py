@@ -84,6 +84,8 @@ class RestSettings:
     keepalive_s: float = 30.0
     dns_cache_ttl_s: int = 300
     poll_interval_s: float = 1.0
+    # The longest a request waits for a rate-limit window to reset; longer: RateLimitedError.
+    max_pace_wait_s: float = 60.0
 
 
 @dataclass(slots=True)

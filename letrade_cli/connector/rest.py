@@ -8,11 +8,17 @@ answer came back (a timeout, a dropped connection, a 5xx) the error is
 
 Signed requests (``RestRequest.signed``) go through the venue's injected ``RequestSigner``,
 which encodes the parameters; the client sends its query string and body byte for byte.
+
+Rate limits: with a ``pacer`` (:mod:`.pacer`) each request first waits until it fits the
+venue's limits, and the usage each answer reports (read by the venue's dialect,
+``read_usage``) is fed back to it, so the venue never has to say no; ``refusals`` counts the
+429/418 answers that came anyway.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -28,7 +34,16 @@ from letrade_cli.core.errors import (
     OutcomeUnknownError,
     RateLimitedError,
 )
-from letrade_cli.venues.base import RequestSigner, RestErrorReader, RestRequest, SignedRequest
+from letrade_cli.venues.base import (
+    RatePacer,
+    RequestSigner,
+    RestErrorReader,
+    RestRequest,
+    SignedRequest,
+    Usage,
+)
+
+UsageReader = Callable[[Mapping[str, str], Any], "list[Usage]"]
 
 
 class RestClient:
@@ -42,6 +57,8 @@ class RestClient:
         signer: RequestSigner | None = None,
         weight_header: str = "",
         read_error: RestErrorReader | None = None,
+        pacer: RatePacer | None = None,
+        read_usage: UsageReader | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.signer = signer
@@ -49,8 +66,11 @@ class RestClient:
         self.read_error = read_error  # the venue's error answers (its dialect's rest_error)
         self.host = urlsplit(self.base_url).netloc or self.base_url
         self.settings = settings or RestSettings()
+        self.pacer = pacer  # waits before a request the venue's limits would refuse
+        self.read_usage = read_usage  # the venue's usage headers (its dialect's rate_usage)
         self.requests = 0
         self.errors = 0
+        self.refusals = 0  # 429/418 answers
         self.used_weight: int | None = None
         self._blocked_until = 0.0
         self._session: aiohttp.ClientSession | None = None
@@ -105,6 +125,8 @@ class RestClient:
             raise RateLimitedError(
                 f"{self.host} asked us to back off; not calling it", retry_after=round(wait, 1)
             )
+        if self.pacer is not None:
+            await self.pacer.acquire(request)
         wire = self._encode(request)
         session = self._ensure_session()
         url = self.base_url + request.path
@@ -139,7 +161,9 @@ class RestClient:
 
     def _answer(self, request: RestRequest, status: int, headers: Any, body: bytes) -> Any:
         if status in (418, 429):
-            retry_after = _retry_after(headers.get("Retry-After"))
+            self._observe(headers, None)
+            self.refusals += 1
+            retry_after = self._retry_after(request, status, headers.get("Retry-After"))
             self._blocked_until = time.monotonic() + retry_after
             self.errors += 1
             raise RateLimitedError(
@@ -152,10 +176,23 @@ class RestClient:
                 hint="the venue is having trouble; try again later",
             )
         payload = _loads(body, self.host, request.path)
+        self._observe(headers, payload)
         if status >= 400:
             self.errors += 1
             raise _rejected(payload, status, self.host, request.path, self.read_error)
         return payload
+
+    def _observe(self, headers: Any, payload: Any) -> None:
+        if self.pacer is not None and self.read_usage is not None:
+            self.pacer.observe(self.read_usage(headers, payload))
+
+    def _retry_after(self, request: RestRequest, status: int, header: str | None) -> float:
+        """``Retry-After``; without one, a 429 waits for the window the pacer knows is used up."""
+        if header is None and status == 429 and self.pacer is not None:
+            wait = getattr(self.pacer, "retry_after", lambda r: None)(request)
+            if wait is not None:
+                return max(0.05, float(wait))
+        return _retry_after(header)
 
     def _track_weight(self, headers: Any) -> None:
         if not self.weight_header:

@@ -25,8 +25,6 @@ class SimConfig:
         ws_idle_timeout_s: Dialects whose venue closes idle WebSocket connections (no frame
             either way, e.g. a private stream without orders or pings) close them after this.
         weight_limit_per_min: REST request weight allowed per minute (dialects that weigh).
-        order_limit_per_10s: New orders an account may place per 10 seconds (dialects that
-            count orders; 50, as real).
         slice_s: Generator time slice: due events are released and sent this often.
         max_write_buffer: A connection whose unsent bytes exceed this is dropped (slow consumer).
         api_key: The key that opens the sim's accounts (each dialect's API key or access key).
@@ -38,6 +36,19 @@ class SimConfig:
         ws_api_ping_interval_s: Server ping period on WebSocket API connections (20 s, as real).
         ws_api_pong_timeout_s: A WebSocket API connection with no pong for this long is dropped.
         ws_api_max_age_s: The server closes WebSocket API connections older than this (24 h).
+        weight_window_s: The request-weight window (a minute).
+        order_limit: New orders per ``order_window_s`` per account (dialects that count orders:
+            50 per 10 s).
+        order_window_s: The short order-count window.
+        order_limit_day: New orders per ``order_day_s`` per account (160,000 per day).
+        order_day_s: The long order-count window.
+        request_groups: Requests per ``group_window_s`` per group, overriding the defaults of
+            dialects that count request groups (e.g. ``{"order": 5}``).
+        group_window_s: The request-group window (a second).
+        ban_after_violations: Requests refused again (429) while a refusal's retry time has not
+            passed; this many earn a ban (418). 0: never ban.
+        ban_s: The first ban's length; each further ban doubles it.
+        ban_max_s: The longest ban (3 days).
     """
 
     rate: float = 200.0
@@ -50,7 +61,6 @@ class SimConfig:
     max_connection_age_s: float = 24 * 3600.0
     ws_idle_timeout_s: float = 120.0
     weight_limit_per_min: int = 6000
-    order_limit_per_10s: int = 50
     slice_s: float = 0.005
     max_write_buffer: int = 64 * 1024 * 1024
     api_key: str = DEFAULT_API_KEY
@@ -60,6 +70,16 @@ class SimConfig:
     ws_api_ping_interval_s: float = 20.0
     ws_api_pong_timeout_s: float = 60.0
     ws_api_max_age_s: float = 24 * 3600.0
+    weight_window_s: float = 60.0
+    order_limit: int = 50
+    order_window_s: float = 10.0
+    order_limit_day: int = 160_000
+    order_day_s: float = 86_400.0
+    request_groups: dict[str, int] = field(default_factory=dict)
+    group_window_s: float = 1.0
+    ban_after_violations: int = 3
+    ban_s: float = 120.0
+    ban_max_s: float = 3 * 86_400.0
 
     def starting_balances(
         self, venue: str, defaults: Mapping[str, Decimal] | None = None
@@ -97,6 +117,8 @@ class SimStats:
         frames_sent: WebSocket data frames sent (market data and replies).
         subscriptions: Connection id -> the streams it receives now.
         rest_requests: REST requests answered (including errors).
+        rate_limited: Requests refused for a rate limit (429) or a ban (418), REST and
+            WebSocket API alike.
     """
 
     ws_connections: int = 0
@@ -104,3 +126,4 @@ class SimStats:
     frames_sent: int = 0
     subscriptions: dict[int, set[str]] = field(default_factory=dict)
     rest_requests: int = 0
+    rate_limited: int = 0

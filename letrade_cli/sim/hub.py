@@ -181,6 +181,7 @@ class Hub:
         self.refs: Counter[str] = Counter()
         self.paused = False
         self.rest_requests = 0
+        self.rate_limited = 0  # requests refused for a rate limit or a ban (dialects count)
         self.total = 0
         self._frames_closed = 0
         self._next_id = 0
@@ -205,6 +206,7 @@ class Hub:
             frames_sent=self._frames_closed + sum(c.frames for c in self.conns.values()),
             subscriptions={cid: set(c.streams) for cid, c in self.conns.items()},
             rest_requests=self.rest_requests,
+            rate_limited=self.rate_limited,
         )
 
     def new_conn(self, dialect: str, ws: Any, transport: Any, combined: bool) -> Conn:

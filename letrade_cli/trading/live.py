@@ -20,6 +20,11 @@ order answer, in a look-up), also across reconnects. While the stream is down th
 orders it tracks (order status, then the order's trades) behind a circuit breaker; when the stream
 comes back one more poll recovers what was missed, and polling stops.
 
+Rate limits: one ``Pacer`` (the venue's ``Capabilities.rate_limits`` and whatever limits and
+usage its answers report, read by its dialect's ``rate_usage``) paces signed REST and the
+account session alike, so requests wait for a window to reset instead of being refused;
+``pacer.waits`` and ``refusals`` show how often each happened.
+
 Order entry (``ws_order_entry``, ``OrderSettings.order_transport``): ``auto`` sends over the
 session when it is up and over signed REST otherwise; ``ws`` only over the session; ``rest`` only
 over HTTP. An order whose answer never came (``OutcomeUnknownError``) is never resent: the order
@@ -39,6 +44,7 @@ from urllib.parse import urlsplit
 
 from letrade_cli.config.stream import RestSettings
 from letrade_cli.config.trading import OrderSettings
+from letrade_cli.connector.pacer import Pacer
 from letrade_cli.connector.rest import RestClient
 from letrade_cli.core.breaker import CircuitBreaker
 from letrade_cli.core.errors import (
@@ -127,12 +133,18 @@ class LiveVenue:
         self.api: OrderApi = package.order_api(spec.name)
         self._signer = _signer(package, spec, keys, self.settings.recv_window_ms)
         rest = rest_settings or RestSettings(timeout_s=self.settings.timeout_s)
+        dialect = package.dialect()
+        self.pacer = Pacer(
+            package.capabilities.rate_limits, max_wait_s=rest.max_pace_wait_s, name=spec.name
+        )
         self.client = RestClient(
             rest_url or spec.rest_url,
             rest,
             signer=self._signer,
             weight_header=package.capabilities.weight_header,
-            read_error=package.dialect().rest_error,
+            read_error=dialect.rest_error,
+            pacer=self.pacer,
+            read_usage=getattr(dialect, "rate_usage", None),
         )
         self._listeners: list[OrderListener] = []
         self._balance_listeners: list[BalanceListener] = []
@@ -172,6 +184,11 @@ class LiveVenue:
         return "up" if self.session.connected else "down"
 
     @property
+    def refusals(self) -> int:
+        """Requests the venue refused for a rate limit or a ban (REST and session)."""
+        return self.client.refusals + self.counters.refusals
+
+    @property
     def counters(self) -> SessionCounters:
         """What the private stream has seen (zeros without one)."""
         return self.session.counters if self.session is not None else SessionCounters()
@@ -208,6 +225,8 @@ class LiveVenue:
         session = self._package.session(self._session_url, self.name, self._session_keys, settings)
         if hasattr(session, "time_offset_ms"):
             session.time_offset_ms = self.time_offset_ms
+        if hasattr(session, "pacer"):
+            session.pacer = self.pacer  # one budget with signed REST
         session.listen(self._on_account_event, self._on_stream_state)
         try:
             await session.start()
@@ -233,6 +252,7 @@ class LiveVenue:
         payload = await self.client.request(clock.time_request())
         after = time.time_ns() // 1_000_000
         self.time_offset_ms = clock.parse_time(payload) - (before + after) // 2
+        self.pacer.offset_s = self.time_offset_ms / 1000  # windows align to the venue's clock
         self._signer.time_offset_ms = self.time_offset_ms  # type: ignore[attr-defined]
         return self.time_offset_ms
 

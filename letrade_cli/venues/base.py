@@ -79,6 +79,7 @@ class RestRequest:
         weight: The venue's request weight for this call.
         method: ``GET``, ``POST`` or ``DELETE``.
         signed: Whether the venue's ``RequestSigner`` must sign it (keys required).
+        orders: New orders it places (counted in the venue's ``orders`` limits).
     """
 
     path: str
@@ -86,6 +87,7 @@ class RestRequest:
     weight: int = 1
     method: str = "GET"
     signed: bool = False
+    orders: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +239,47 @@ class RateLimit:
     interval_s: float
     scope: str = "ip"
     applies_to: str = "all"
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """What an answer reported of one of the venue's limits (headers, ``rateLimits``).
+
+    It names the limit as a :class:`RateLimit` does (``name``, ``interval_s``, ``applies_to``).
+
+    Attributes:
+        used: Units used in the current window, when reported.
+        remaining: Units left in the current window, when reported instead.
+        limit: The venue's limit for this window, when the answer states it (a limit the
+            venue announces is paced from then on, even when it was not documented).
+    """
+
+    name: str
+    interval_s: float
+    applies_to: str = "all"
+    used: int | None = None
+    remaining: int | None = None
+    limit: int | None = None
+
+
+class RateReporter(Protocol):
+    """A dialect that reads the usage its venue reports in REST answers."""
+
+    def rate_usage(self, headers: Mapping[str, str], payload: Any) -> list[Usage]:
+        """The usage in one answer's headers (and decoded body; None when it has none)."""
+        ...
+
+
+class RatePacer(Protocol):
+    """Waits before a request that would go over a limit; learns from what answers report."""
+
+    async def acquire(self, request: RestRequest) -> None:
+        """Return when ``request`` fits the limits (counted); ``RateLimitedError`` if too long."""
+        ...
+
+    def observe(self, usages: Sequence[Usage]) -> None:
+        """Take the usage an answer reported."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,6 +467,7 @@ class SessionCounters:
     pings: int = 0
     requests: int = 0
     timeouts: int = 0
+    refusals: int = 0  # answers refusing a request for a rate limit (429) or a ban (418)
 
 
 @dataclass(frozen=True, slots=True)

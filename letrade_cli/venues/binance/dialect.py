@@ -10,14 +10,14 @@ returns a Tick when the slow path would return the same one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
 
 from letrade_cli.core.errors import DecodeError, ExchangeRejectedError, UsageError
 from letrade_cli.core.tick import Tick
-from letrade_cli.venues.base import MarketInfo, RestRequest
+from letrade_cli.venues.base import MarketInfo, RestRequest, Usage
 from letrade_cli.venues.binance.fast import (
     FAST_ERRORS,
     Trade,
@@ -311,6 +311,12 @@ class BinanceDialect:
         if isinstance(payload, dict) and "code" in payload and "msg" in payload:
             return f"{payload['msg']} (code {payload['code']})", payload["code"]
         return None
+
+    def rate_usage(self, headers: Mapping[str, str], payload: Any) -> list[Usage]:
+        """``X-MBX-USED-WEIGHT-1M`` / ``X-MBX-ORDER-COUNT-10S`` and exchangeInfo's limits."""
+        from letrade_cli.venues.binance.rate_usage import rate_usage
+
+        return rate_usage(headers, payload)
 
     def change_request(self, symbols: Sequence[str]) -> RestRequest | None:
         """``GET /api/v3/ticker/24hr?symbols=[..]`` (weight 2 / 40 / 80 by symbol count)."""

@@ -98,7 +98,9 @@ class BinanceOrders:
         params["newClientOrderId"] = intent.client_order_id
         params["newOrderRespType"] = "FULL"
         path = "/api/v3/order/test" if test else "/api/v3/order"
-        return RestRequest(path, params, weight=1, method="POST", signed=True)
+        return RestRequest(
+            path, params, weight=1, method="POST", signed=True, orders=0 if test else 1
+        )
 
     def get_request(self, symbol: str, client_order_id: str) -> RestRequest:
         """``GET /api/v3/order`` by client id (weight 4)."""

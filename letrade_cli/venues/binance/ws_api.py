@@ -17,7 +17,10 @@ The session:
 - **renews** the socket before Binance's 24 h cap (and on ``serverShutdown``): a new one is
   opened and subscribed before the old one is closed, so no event falls between them (the
   overlap may repeat an event; the listener deduplicates by trade id);
-- answers the server's pings (the websockets library does, with the ping's payload).
+- answers the server's pings (the websockets library does, with the ping's payload);
+- **paces** (``pacer``, shared with the REST client): each request waits until it fits the
+  limits, and each answer's ``rateLimits`` is fed back (:mod:`.rate_usage`); 429/418 answers
+  are counted in ``counters.refusals``.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from letrade_cli.core.errors import (
 from letrade_cli.venues.base import (
     AccountEvent,
     AccountListener,
+    RatePacer,
     RestRequest,
     SessionCounters,
     SessionKeys,
@@ -52,6 +56,7 @@ from letrade_cli.venues.base import (
     StateListener,
 )
 from letrade_cli.venues.binance.auth import load_ed25519_key, ws_api_payload
+from letrade_cli.venues.binance.rate_usage import entries_usage
 from letrade_cli.venues.binance.user_events import IGNORED, decode_event
 
 log = logging.getLogger("letrade.binance.ws_api")
@@ -110,6 +115,7 @@ class BinanceWsApiSession:
         self.connected = False
         self.time_offset_ms = 0  # server minus ours, set by whoever measured it
         self.rate_limits: list[dict[str, Any]] = []  # the last answer's rateLimits
+        self.pacer: RatePacer | None = None  # set by whoever shares it with the REST client
         self._backoff = backoff or Backoff(
             self.settings.backoff_initial_s, self.settings.backoff_max_s
         )
@@ -180,6 +186,8 @@ class BinanceWsApiSession:
             RateLimitedError / ExchangeRejectedError: Binance's 429/418 or error answer.
         """
         method = METHODS[(request.method, request.path)]
+        if self.pacer is not None and self.connected:
+            await self.pacer.acquire(request)
         conn = self._conn
         if conn is None or not self.connected:
             raise NetworkUnavailableError(f"the {self.venue} WebSocket API session is down")
@@ -263,6 +271,8 @@ class BinanceWsApiSession:
         limits = answer.get("rateLimits")
         if isinstance(limits, list):
             self.rate_limits = limits
+            if self.pacer is not None:
+                self.pacer.observe(entries_usage(limits))
         status = answer.get("status")
         if status == 200:
             return answer.get("result")
@@ -270,6 +280,7 @@ class BinanceWsApiSession:
         error: dict[str, Any] = raw_error if isinstance(raw_error, dict) else {}
         code, msg = error.get("code"), error.get("msg", "")
         if status in (418, 429):
+            self.counters.refusals += 1
             raw_data = error.get("data")
             data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
             until = data.get("retryAfter")

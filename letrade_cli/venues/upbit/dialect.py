@@ -8,14 +8,14 @@ recorded traffic in ``tests/data`` uses.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
 
 from letrade_cli.core.errors import DecodeError, ExchangeRejectedError, UsageError
 from letrade_cli.core.tick import Tick
-from letrade_cli.venues.base import MarketInfo, RestRequest
+from letrade_cli.venues.base import MarketInfo, RestRequest, Usage
 from letrade_cli.venues.symbols import split_symbol
 from letrade_cli.venues.upbit import QUOTES  # by precedence: KRW, then USDT, then BTC
 
@@ -291,6 +291,27 @@ class UpbitDialect:
         if isinstance(error, dict):
             return f"{error.get('message', '')} ({error.get('name', '')})", error.get("name")
         return None
+
+    def rate_usage(self, headers: Mapping[str, str], payload: Any) -> list[Usage]:
+        """``Remaining-Req: group=order; min=720; sec=11`` -> 11 left of the order limit.
+
+        ``sec`` is what is left of the group's per-second limit (``min`` is deprecated and fixed);
+        ``order`` is the new-order group, ``default`` the other exchange calls, and every other
+        group (``market``, ``candles``, ``ticker``, ``orderbook``, ...) a quotation one.
+        """
+        raw = headers.get("Remaining-Req")
+        if not raw:
+            return []
+        fields = dict(part.strip().partition("=")[::2] for part in raw.split(";") if "=" in part)
+        sec = fields.get("sec", "")
+        if not sec.isdigit():
+            return []
+        group = fields.get("group", "")
+        if group == "order":
+            return [Usage("orders", 1.0, "orders", remaining=int(sec))]
+        if group == "default":
+            return [Usage("requests", 1.0, "private", remaining=int(sec))]
+        return [Usage("requests", 1.0, "public", remaining=int(sec))]
 
     def change_request(self, symbols: Sequence[str]) -> RestRequest | None:
         """``GET /v1/ticker?markets=..`` (``signed_change_rate``: since 00:00 KST)."""

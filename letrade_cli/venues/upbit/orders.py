@@ -132,7 +132,7 @@ class UpbitOrders:
             total = (intent.quantity * last_price).quantize(places, rounding=ROUND_DOWN)
             params.update(price=plain(total), ord_type="price")
         params["identifier"] = intent.client_order_id
-        return RestRequest("/v1/orders", params, method="POST", signed=True)
+        return RestRequest("/v1/orders", params, method="POST", signed=True, orders=1)
 
     def get_request(self, symbol: str, client_order_id: str) -> RestRequest:
         """``GET /v1/order?identifier=``."""

@@ -5,7 +5,8 @@ and ``/stream`` (:mod:`.ws`); the WebSocket API on ``/ws-api/v3`` (:mod:`.ws_api
 account, session logon and the user data stream subscriptions, the only user data stream since
 listen keys were retired on 2026-02-20); the REST routes under ``/api/`` (:mod:`.rest`,
 :mod:`.orders`; ``/api/v3/userDataStream`` answers 410 Gone). REST and WebSocket API share one
-weight budget and one key ring (the HMAC key, Ed25519 keys: :mod:`.signing`). Text frames and
+weight budget, one order count, one IP standing (429, then 418 bans: :mod:`.rate_limits`) and
+one key ring (the HMAC key, Ed25519 keys: :mod:`.signing`). Text frames and
 server pings, 0.1% fees in the received asset and self-trade prevention (:mod:`.account`).
 """
 
@@ -21,6 +22,7 @@ from letrade_cli.sim.hub import OP_TEXT, Payloads, StreamRules, Times
 from letrade_cli.venues.binance.sim.account import BINANCE, DEFAULT_BALANCES, RULES
 from letrade_cli.venues.binance.sim.markets import binance_markets
 from letrade_cli.venues.binance.sim.orders import BinanceOrders
+from letrade_cli.venues.binance.sim.rate_limits import BinanceLimits
 from letrade_cli.venues.binance.sim.rest import BinanceRest
 from letrade_cli.venues.binance.sim.trade_tape import TradeTape
 from letrade_cli.venues.binance.sim.ws import BinanceStreams, stream_symbol
@@ -36,7 +38,8 @@ class BinanceSimDialect:
         streams: The market-data WebSocket streams.
         orders: The signed trading routes (their handlers also serve the WebSocket API).
         ws_api: The WebSocket API connections (``/ws-api/v3``).
-        rest: The public REST routes (their weight meter is shared with ``orders``).
+        rest: The public REST routes.
+        limits: The request weight, order count and IP bans of REST and WebSocket API alike.
         tape: Recent trades and aggregate trades, for the trade REST endpoints.
     """
 
@@ -62,6 +65,7 @@ class BinanceSimDialect:
             context.faults,
             cfg.ed25519_keys,
         )
+        self.limits = BinanceLimits(cfg, context.hub)
         self.rest = BinanceRest(
             context.engine,
             self.markets,
@@ -69,8 +73,9 @@ class BinanceSimDialect:
             cfg.weight_limit_per_min,
             self.tape,
             self.streams.depth,
+            self.limits,
         )
-        self.orders.meter = self.rest.meter  # one weight budget, as on Binance
+        self.orders.limits = self.limits  # one weight budget and order count, as on Binance
         self.ws_api = WsApi(context, self.orders, self.rest)
 
     def routes(self) -> list[web.RouteDef]:

@@ -44,8 +44,8 @@ from letrade_cli.venues.binance.sim.order_format import (
     order_response,
     order_status,
 )
-from letrade_cli.venues.binance.sim.rate_limits import ORDERS_PER_10S
-from letrade_cli.venues.binance.sim.rest import BinanceApiError, WeightMeter, json_response
+from letrade_cli.venues.binance.sim.rate_limits import BinanceLimits
+from letrade_cli.venues.binance.sim.rest import BinanceApiError, json_response
 from letrade_cli.venues.binance.sim.signing import KeyRing, check_timing, missing
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -129,7 +129,8 @@ class BinanceOrders:
 
     Attributes:
         keys: The API keys that open the account (HMAC and Ed25519), shared with the WS API.
-        meter: The REST routes' request-weight meter (set by the dialect: one budget).
+        limits: The weight, order count and bans, shared with the market-data routes and the
+            WebSocket API (set by the dialect: one budget).
     """
 
     def __init__(
@@ -146,7 +147,7 @@ class BinanceOrders:
         self.api_key = api_key
         self.keys = KeyRing(api_key, api_secret, ed25519_keys)
         self.faults = faults
-        self.meter: WeightMeter | None = None  # the REST routes' meter, shared by the server
+        self.limits: BinanceLimits | None = None  # shared with the REST routes and WS API
 
     @property
     def account(self) -> Account:
@@ -157,7 +158,7 @@ class BinanceOrders:
         """The aiohttp routes."""
         w = self._wrap
         return [
-            web.post("/api/v3/order", w(self.new_order, 1, fault=True)),
+            web.post("/api/v3/order", w(self.new_order, 1, fault=True, orders=True)),
             web.post("/api/v3/order/test", w(self.test_order, 1)),
             web.get("/api/v3/order", w(self.get_order, 4)),
             web.delete("/api/v3/order", w(self.cancel_order, 1, fault=True)),
@@ -181,33 +182,30 @@ class BinanceOrders:
         all_weight: int | None = None,
         signed: bool = True,
         fault: bool = False,
+        orders: bool = False,
     ) -> Handler:
         async def answer(request: web.Request) -> web.StreamResponse:
             try:
                 params = await self._authenticate(request, signed)
-                return json_response(await handler(params))
+                if orders and self.limits is not None:
+                    refused = self.limits.order()  # counted once authenticated
+                    if refused is not None:
+                        return refused.rest(self.limits.orders.headers())
+                resp = json_response(await handler(params))
             except BinanceApiError as exc:
-                return json_response({"code": exc.code, "msg": exc.msg}, status=exc.status)
+                resp = json_response({"code": exc.code, "msg": exc.msg}, status=exc.status)
+            if orders and self.limits is not None:
+                resp.headers.update(self.limits.orders.headers())
+            return resp
 
         async def weighed(request: web.Request) -> web.StreamResponse:
-            if self.meter is None:
+            limits = self.limits
+            if limits is None:
                 return await answer(request)
             cost = weight if all_weight is None or "symbol" in request.query else all_weight
-            used, retry = self.meter.add(cost)
-            resp: web.StreamResponse
-            if retry is not None:
-                resp = json_response(
-                    {
-                        "code": -1003,
-                        "msg": f"Too much request weight used; current limit is "
-                        f"{self.meter.limit} request weight per 1 MINUTE.",
-                    },
-                    status=429,
-                )
-                resp.headers["Retry-After"] = str(int(retry))
-            else:
-                resp = await answer(request)
-            resp.headers["X-MBX-USED-WEIGHT-1M"] = str(used)
+            refused = limits.weigh(cost)
+            resp = refused.rest() if refused is not None else await answer(request)
+            resp.headers[limits.meter.header] = str(limits.meter.used)
             return resp
 
         async def wrapped(request: web.Request) -> web.StreamResponse:
@@ -532,8 +530,7 @@ def _refuse(fault: Fault) -> web.StreamResponse:
         resp = json_response(
             {
                 "code": -1015,
-                "msg": f"Too many new orders; current limit is {ORDERS_PER_10S} orders per "
-                "10 SECOND.",
+                "msg": "Too many new orders; current limit is 50 orders per 10 SECOND.",
             },
             status=429,
         )

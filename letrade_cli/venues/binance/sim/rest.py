@@ -4,7 +4,8 @@ Endpoints: ping, time, exchangeInfo, ticker/price, ticker/bookTicker, ticker/24h
 depth, klines, trades, historicalTrades, aggTrades.
 
 Every answer carries ``X-MBX-USED-WEIGHT-1M``; past the per-minute limit the answer is 429 with
-``Retry-After``. Errors look like ``{"code":-1121,"msg":"Invalid symbol."}`` with HTTP 400.
+``Retry-After``, and a banned IP gets 418 (:mod:`.rate_limits`). Errors look like
+``{"code":-1121,"msg":"Invalid symbol."}`` with HTTP 400.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ import orjson
 from aiohttp import web
 
 from letrade_cli.sim.candles import candles_before
+from letrade_cli.sim.config import SimConfig
 from letrade_cli.sim.generator import MarketEngine
 from letrade_cli.sim.markets import Market, e8_str
 from letrade_cli.venues.binance.sim.depth_diff import DepthDiffs
 from letrade_cli.venues.binance.sim.format import decimal_str, ticker_24h
-from letrade_cli.venues.binance.sim.rate_limits import ORDERS_PER_10S, ORDERS_PER_DAY
+from letrade_cli.venues.binance.sim.rate_limits import BinanceLimits, WeightMeter, limit_entry
 from letrade_cli.venues.binance.sim.trade_tape import TradeTape
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -65,26 +67,6 @@ def _depth_weight(limit: int) -> int:
     return 5 if limit <= 100 else 25 if limit <= 500 else 50 if limit <= 1000 else 250
 
 
-class WeightMeter:
-    """Request weight used in the current wall-clock minute."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.minute = 0
-        self.used = 0
-
-    def add(self, weight: int) -> tuple[int, float | None]:
-        """Count ``weight``; returns ``(used, retry_after_s or None)``."""
-        now = time.time()
-        minute = int(now // 60)
-        if minute != self.minute:
-            self.minute, self.used = minute, 0
-        self.used += weight
-        if self.used > self.limit:
-            return self.used, max(1.0, float(int(60 - now % 60) + 1))
-        return self.used, None
-
-
 class BinanceRest:
     """The Binance REST routes of the sim."""
 
@@ -96,13 +78,15 @@ class BinanceRest:
         weight_limit: int,
         tape: TradeTape | None = None,
         depth_diffs: DepthDiffs | None = None,
+        limits: BinanceLimits | None = None,
     ) -> None:
         self.tape = tape or TradeTape()
         self.depth_diffs = depth_diffs or DepthDiffs()
         self.engine = engine
         self.markets = markets
         self.seed = seed
-        self.meter = WeightMeter(weight_limit)
+        self.limits = limits or BinanceLimits(SimConfig(weight_limit_per_min=weight_limit))
+        self.meter: WeightMeter = self.limits.meter
 
     def routes(self) -> list[web.RouteDef]:
         """The aiohttp routes, each wrapped with weight accounting and error mapping."""
@@ -128,24 +112,16 @@ class BinanceRest:
                 cost = weight(request)
             except BinanceApiError:
                 cost = 1
-            used, retry = self.meter.add(cost)
-            if retry is not None:
-                resp: web.StreamResponse = json_response(
-                    {
-                        "code": -1003,
-                        "msg": f"Too much request weight used; current limit is "
-                        f"{self.meter.limit} request weight per 1 MINUTE. Please use WebSocket "
-                        "Streams for live updates to avoid polling the API.",
-                    },
-                    status=429,
-                )
-                resp.headers["Retry-After"] = str(int(retry))
+            refused = self.limits.weigh(cost)
+            resp: web.StreamResponse
+            if refused is not None:
+                resp = refused.rest()
             else:
                 try:
                     resp = await handler(request)
                 except BinanceApiError as exc:
                     resp = json_response({"code": exc.code, "msg": exc.msg}, status=exc.status)
-            resp.headers["X-MBX-USED-WEIGHT-1M"] = str(used)
+            resp.headers[self.meter.header] = str(self.meter.used)
             return resp
 
         return wrapped
@@ -211,24 +187,8 @@ class BinanceRest:
             "timezone": "UTC",
             "serverTime": _now_ms(),
             "rateLimits": [
-                {
-                    "rateLimitType": "REQUEST_WEIGHT",
-                    "interval": "MINUTE",
-                    "intervalNum": 1,
-                    "limit": self.meter.limit,
-                },
-                {
-                    "rateLimitType": "ORDERS",
-                    "interval": "SECOND",
-                    "intervalNum": 10,
-                    "limit": ORDERS_PER_10S,
-                },
-                {
-                    "rateLimitType": "ORDERS",
-                    "interval": "DAY",
-                    "intervalNum": 1,
-                    "limit": ORDERS_PER_DAY,
-                },
+                limit_entry("REQUEST_WEIGHT", self.meter.window.window_s, self.meter.limit),
+                *self.limits.orders.limit_entries(),
                 {
                     "rateLimitType": "RAW_REQUESTS",
                     "interval": "MINUTE",

@@ -31,7 +31,6 @@ from letrade_cli.venues.binance.sim.events import (
     server_shutdown,
 )
 from letrade_cli.venues.binance.sim.orders import BinanceOrders
-from letrade_cli.venues.binance.sim.rate_limits import OrderCounter
 from letrade_cli.venues.binance.sim.rest import BinanceRest
 from letrade_cli.venues.binance.sim.ws_api_methods import DROP, WsApiMethods
 from letrade_cli.venues.binance.sim.ws_api_session import WsApiSession
@@ -55,9 +54,7 @@ class WsApi:
         self.ws_available = context.ws_available
         self.engine = context.orders
         self.rest = rest
-        self.methods = WsApiMethods(
-            orders, rest, OrderCounter(context.config.order_limit_per_10s), context.faults
-        )
+        self.methods = WsApiMethods(orders, rest, context.faults)
         self.sessions: set[WsApiSession] = set()
         self.engine.listeners.append(self._on_update)
 
@@ -70,7 +67,7 @@ class WsApi:
             return gone()
         show = request.query.get("returnRateLimits", "true").lower() != "false"
         session = WsApiSession(ws, show)
-        self.rest.meter.add(CONNECT_WEIGHT)
+        self.rest.limits.meter.add(CONNECT_WEIGHT)
         self.sessions.add(session)
         session.sender = asyncio.create_task(self._send(session), name="letrade-sim-ws-api-send")
         watchdog = asyncio.create_task(self._watch(session), name="letrade-sim-ws-api-watch")

@@ -31,7 +31,7 @@ from letrade_cli.sim.faults import FAIL, THROTTLE, TIMEOUT, OrderFaults
 from letrade_cli.sim.orders import now_ms
 from letrade_cli.venues.binance.sim.events import event_stream_terminated
 from letrade_cli.venues.binance.sim.orders import BinanceOrders, Params
-from letrade_cli.venues.binance.sim.rate_limits import OrderCounter, weight_entry
+from letrade_cli.venues.binance.sim.rate_limits import Refusal
 from letrade_cli.venues.binance.sim.rest import BinanceApiError, BinanceRest
 from letrade_cli.venues.binance.sim.signing import (
     ED25519,
@@ -102,12 +102,11 @@ def _flag(value: Any) -> bool | None:
 class WsApiMethods:
     """The method table and the request pipeline (weight, order count, auth, faults)."""
 
-    def __init__(
-        self, orders: BinanceOrders, rest: BinanceRest, counter: OrderCounter, faults: OrderFaults
-    ) -> None:
+    def __init__(self, orders: BinanceOrders, rest: BinanceRest, faults: OrderFaults) -> None:
         self.orders = orders
         self.rest = rest
-        self.counter = counter
+        self.limits = rest.limits  # one weight budget, order count and IP standing with REST
+        self.counter = self.limits.orders
         self.faults = faults
         o = orders
 
@@ -165,56 +164,48 @@ class WsApiMethods:
         show = _flag(raw.get("returnRateLimits"))
         show = session.return_rate_limits if show is None else show
         if method is None:
-            used = self._weigh(1)[0]
-            exc = BinanceApiError(-1020, "This operation is not supported.")
-            return frame(rid, 400, error_body(exc), self._limits(show, used, False))
+            exc = self._weigh(1) or BinanceApiError(-1020, "This operation is not supported.")
+            return frame(rid, exc.status, error_body(exc), self._limits(show, False))
         cost = method.weight
         if method.all_weight is not None and raw.get("symbol") in (None, ""):
             cost = method.all_weight
-        used, retry = self._weigh(cost)
-        if retry is not None:
-            server = now_ms()
-            exc = WsApiError(
-                -1003,
-                f"Too much request weight used; current limit is {self.rest.meter.limit} request "
-                "weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid "
-                "polling the API.",
-                429,
-                {"serverTime": server, "retryAfter": server + int(retry * 1000)},
+        refused = self._weigh(cost)
+        if refused is not None:
+            return frame(
+                rid, refused.status, error_body(refused), self._limits(show, method.orders)
             )
-            return frame(rid, 429, error_body(exc), self._limits(show, used, method.orders))
         try:
             status, result = await self._run(session, method, raw)
         except BinanceApiError as exc:
-            return frame(rid, exc.status, error_body(exc), self._limits(show, used, method.orders))
+            return frame(rid, exc.status, error_body(exc), self._limits(show, method.orders))
         if result is DROP:
             return DROP
-        return frame(rid, status, {"result": result}, self._limits(show, used, method.orders))
+        return frame(rid, status, {"result": result}, self._limits(show, method.orders))
 
     def _invalid(self, session: WsApiSession, rid: Any) -> bytes:
-        used = self._weigh(1)[0]
-        exc = BinanceApiError(-1135, "Invalid JSON Request")
+        exc = self._weigh(1) or BinanceApiError(-1135, "Invalid JSON Request")
         return frame(
-            rid, 400, error_body(exc), self._limits(session.return_rate_limits, used, False)
+            rid, exc.status, error_body(exc), self._limits(session.return_rate_limits, False)
         )
 
-    def _weigh(self, cost: int) -> tuple[int, float | None]:
-        return self.rest.meter.add(cost)
+    def _weigh(self, cost: int) -> WsApiError | None:
+        """A banned IP's 418, or a 429 when ``cost`` is over the weight limit."""
+        refused = self.limits.weigh(cost)
+        return None if refused is None else _refused(refused)
 
-    def _limits(self, show: bool, used: int, orders: bool) -> list[dict[str, Any]] | None:
+    def _limits(self, show: bool, orders: bool) -> list[dict[str, Any]] | None:
         if not show:
             return None
-        weight = weight_entry(self.rest.meter.limit, used)
+        weight = self.limits.meter.entry()
         return [*self.counter.entries(), weight] if orders else [weight]
 
     async def _run(
         self, session: WsApiSession, method: Method, raw: dict[str, Any]
     ) -> tuple[int, Any]:
         if method.orders:
-            over = self.counter.add()
-            if over is not None:
-                retry, limit, per = over
-                raise _too_many_orders(limit, per, retry)
+            refused = self.limits.order()
+            if refused is not None:
+                raise _refused(refused)
         if method.signed:
             self.authorize(session, raw)
         params = Params([(k, ws_value(v)) for k, v in raw.items() if v is not None])
@@ -376,6 +367,10 @@ async def _attempt(call: Awaitable[dict[str, Any]]) -> tuple[bool, dict[str, Any
         return True, await call
     except BinanceApiError as exc:
         return False, {"code": exc.code, "msg": exc.msg}
+
+
+def _refused(refused: Refusal) -> WsApiError:
+    return WsApiError(refused.code, refused.msg, refused.status, refused.data())
 
 
 def _too_many_orders(limit: int, per: str, retry_s: float) -> WsApiError:

@@ -19,6 +19,7 @@ from letrade_cli.venues.upbit.sim.account import DEFAULT_BALANCES, RULES, UPBIT
 from letrade_cli.venues.upbit.sim.markets import upbit_markets
 from letrade_cli.venues.upbit.sim.orders import UpbitOrders
 from letrade_cli.venues.upbit.sim.private_ws import UpbitPrivateStreams
+from letrade_cli.venues.upbit.sim.rate_limits import UpbitLimits
 from letrade_cli.venues.upbit.sim.rest import UpbitRest
 from letrade_cli.venues.upbit.sim.ws import UpbitStreams, stream_symbol
 
@@ -33,6 +34,7 @@ class UpbitSimDialect:
         private: The ``/websocket/v1/private`` connections (myOrder, myAsset).
         orders: The exchange API (accounts, orders).
         rest: The quotation API (markets, tickers, order books, candles).
+        limits: The request groups' counts per second, 429 and 418 (:mod:`.rate_limits`).
     """
 
     name = UPBIT
@@ -48,10 +50,11 @@ class UpbitSimDialect:
         self.streams = UpbitStreams(
             context.hub, context.engine, self.markets, cfg.seed, context.ws_available
         )
+        self.limits = UpbitLimits(cfg, context.hub)
         self.orders = UpbitOrders(
-            context.orders, self.markets, cfg.api_key, cfg.api_secret, context.faults
+            context.orders, self.markets, cfg.api_key, cfg.api_secret, context.faults, self.limits
         )
-        self.rest = UpbitRest(context.engine, self.markets, cfg.seed)
+        self.rest = UpbitRest(context.engine, self.markets, cfg.seed, self.limits)
         self.private = UpbitPrivateStreams(
             context.orders, self.orders, cfg.ws_idle_timeout_s, context.ws_available
         )

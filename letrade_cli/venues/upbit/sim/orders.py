@@ -30,6 +30,7 @@ import orjson
 from aiohttp import web
 
 from letrade_cli.sim.accounts import InsufficientBalance
+from letrade_cli.sim.config import SimConfig
 from letrade_cli.sim.faults import Fault, OrderFaults
 from letrade_cli.sim.markets import Market
 from letrade_cli.sim.orders import (
@@ -44,6 +45,7 @@ from letrade_cli.sim.orders import (
 )
 from letrade_cli.venues.upbit.sim.account import UPBIT
 from letrade_cli.venues.upbit.sim.order_format import num, order_json, upbit_state
+from letrade_cli.venues.upbit.sim.rate_limits import UpbitLimits
 from letrade_cli.venues.upbit.sim.rest import UpbitApiError, json_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -51,9 +53,7 @@ MAX_TOTAL = Decimal(1_000_000_000)
 
 
 def _json(body: Any, status: int = 200) -> web.Response:
-    resp = json_response(body, status)
-    resp.headers["Remaining-Req"] = "group=default; min=1800; sec=29"
-    return resp
+    return json_response(body, status)
 
 
 def _invalid(message: str) -> UpbitApiError:
@@ -137,7 +137,9 @@ class UpbitOrders:
         access_key: str,
         secret_key: str,
         faults: OrderFaults,
+        limits: UpbitLimits | None = None,
     ) -> None:
+        self.limits = limits or UpbitLimits(SimConfig())
         self.engine = engine
         self.markets = markets
         self.access_key = access_key
@@ -152,7 +154,7 @@ class UpbitOrders:
         return [
             web.get("/v1/accounts", w(self.accounts)),
             web.get("/v1/orders/chance", w(self.chance)),
-            web.post("/v1/orders", w(self.new_order, fault=True, status=201)),
+            web.post("/v1/orders", w(self.new_order, fault=True, status=201, group="order")),
             web.get("/v1/order", w(self.get_order)),
             web.delete("/v1/order", w(self.cancel_order, fault=True)),
             web.get("/v1/orders", w(self.list_orders)),
@@ -164,14 +166,20 @@ class UpbitOrders:
         *,
         fault: bool = False,
         status: int = 200,
+        group: str = "default",
     ) -> Handler:
         async def answer(request: web.Request) -> web.StreamResponse:
             try:
                 params = await read_params(request)
                 self._authenticate(request, params)
-                return _json(await handler(params), status)
+                refused = self.limits.admit(group)  # counted per pocket, once authenticated
+                if refused is not None:
+                    return refused
+                resp = _json(await handler(params), status)
             except UpbitApiError as exc:
-                return _json({"error": {"name": exc.name, "message": exc.message}}, exc.status)
+                resp = _json({"error": {"name": exc.name, "message": exc.message}}, exc.status)
+            resp.headers["Remaining-Req"] = self.limits.remaining_req(group)
+            return resp
 
         async def wrapped(request: web.Request) -> web.StreamResponse:
             if fault:
@@ -447,7 +455,9 @@ def _refuse(fault: Fault) -> web.StreamResponse:
         resp.headers["Retry-After"] = str(fault.retry_after_s)
         resp.headers["Remaining-Req"] = "group=order; min=0; sec=0"
         return resp
-    return _json(
+    resp = _json(
         {"error": {"name": "server_error", "message": "일시적인 오류가 발생했습니다."}},
         fault.status,
     )
+    resp.headers["Remaining-Req"] = "group=order; min=720; sec=11"
+    return resp

@@ -2,7 +2,8 @@
 
 Candles come from the deterministic history (:mod:`letrade_cli.sim.candles`), so the same
 request with the same ``to`` always returns the same bytes. Errors look like Upbit's:
-``{"error":{"name":"404","message":"Code not found"}}``.
+``{"error":{"name":"404","message":"Code not found"}}``. Each route counts in its request group
+(``Remaining-Req``, 429, 418: :mod:`.rate_limits`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ import orjson
 from aiohttp import web
 
 from letrade_cli.sim.candles import Candle, candles_before
+from letrade_cli.sim.config import SimConfig
 from letrade_cli.sim.generator import MarketEngine
 from letrade_cli.sim.markets import Market
 from letrade_cli.venues.upbit.sim.format import orderbook_msg, ticker_fields
 from letrade_cli.venues.upbit.sim.markets import UPBIT_NAMES
+from letrade_cli.venues.upbit.sim.rate_limits import UpbitLimits
 
 MINUTE_UNITS = (1, 3, 5, 10, 15, 30, 60, 240)
 DAY_MS = 86_400_000
@@ -65,30 +68,40 @@ def _iso(ms: int, offset: timedelta = timedelta(0)) -> str:
 class UpbitRest:
     """The Upbit REST routes of the sim."""
 
-    def __init__(self, engine: MarketEngine, markets: dict[str, Market], seed: int) -> None:
+    def __init__(
+        self,
+        engine: MarketEngine,
+        markets: dict[str, Market],
+        seed: int,
+        limits: UpbitLimits | None = None,
+    ) -> None:
         self.engine = engine
         self.markets = markets
         self.seed = seed
+        self.limits = limits or UpbitLimits(SimConfig())
 
     def routes(self) -> list[web.RouteDef]:
         """The aiohttp routes with Upbit error mapping."""
         return [
-            web.get("/v1/market/all", self._wrap(self.market_all)),
-            web.get("/v1/ticker", self._wrap(self.ticker)),
-            web.get("/v1/orderbook", self._wrap(self.orderbook)),
-            web.get("/v1/candles/minutes/{unit}", self._wrap(self.candles_minutes)),
-            web.get("/v1/candles/days", self._wrap(self.candles_days)),
+            web.get("/v1/market/all", self._wrap(self.market_all, "market")),
+            web.get("/v1/ticker", self._wrap(self.ticker, "ticker")),
+            web.get("/v1/orderbook", self._wrap(self.orderbook, "orderbook")),
+            web.get("/v1/candles/minutes/{unit}", self._wrap(self.candles_minutes, "candles")),
+            web.get("/v1/candles/days", self._wrap(self.candles_days, "candles")),
         ]
 
-    def _wrap(self, handler: Any) -> Any:
+    def _wrap(self, handler: Any, group: str) -> Any:
         async def wrapped(request: web.Request) -> web.StreamResponse:
+            refused = self.limits.admit(group)
+            if refused is not None:
+                return refused
             try:
                 resp: web.StreamResponse = await handler(request)
             except UpbitApiError as exc:
                 resp = json_response(
                     {"error": {"name": exc.name, "message": exc.message}}, exc.status
                 )
-            resp.headers["Remaining-Req"] = "group=market; min=600; sec=9"
+            resp.headers["Remaining-Req"] = self.limits.remaining_req(group)
             return resp
 
         return wrapped
