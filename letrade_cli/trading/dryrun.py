@@ -680,6 +680,19 @@ class DryRun:
             "latency_ms": {k: lat[k] / 1e6 for k in ("p50", "p90", "p99", "max")}
             | {"count": lat["count"]},
             "recent": [{"kind": e.kind, "ts_ms": e.ts_ms, **e.data} for e in self.recent],
+            **({"venue": self._venue_view()} if self.live else {}),
+        }
+
+    def _venue_view(self) -> dict[str, Any]:
+        """A live venue's stream state and rate-limit figures (what was refused or waited)."""
+        venue: Any = self.venue
+        pacer = getattr(venue, "pacer", None)
+        return {
+            "stream": getattr(venue, "stream_state", "off"),
+            "refusals": getattr(venue, "refusals", 0),
+            "pacer_waits": getattr(pacer, "waits", 0),
+            "pacer_waited_s": round(float(getattr(pacer, "waited_s", 0.0)), 3),
+            "reconcile_differences": len(self.differences),
         }
 
 

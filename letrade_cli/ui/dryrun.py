@@ -84,6 +84,15 @@ def summary_lines(view: dict[str, Any], db: str, completed: bool) -> list[str]:
         f"({view['ticks_per_s']:,.0f}/s), equity {float(view['equity']):,.2f}, "
         f"PnL {float(view['pnl']):+,.4f}, fees {float(view['fees']):,.4f}, "
         f"cache hit rate {view['cache']['hit_rate'] * 100:.1f}%",
+        *(
+            [
+                f"venue: stream {v['stream']}, {v['refusals']} refused by rate limits, "
+                f"{v['pacer_waits']} paced waits ({v['pacer_waited_s']:g}s), "
+                f"{v['reconcile_differences']} reconciliation difference(s)"
+            ]
+            if (v := view.get("venue"))
+            else []
+        ),
         f"report: letrade dryrun report {view['run_id']} --db {db}",
     ]
 
