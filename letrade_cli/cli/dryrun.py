@@ -35,6 +35,32 @@ DbOption = Annotated[
 ]
 
 
+# Options `dryrun` and `trade run` share (one engine, one set of words for it).
+Hours = Annotated[float | None, typer.Option(help="Run for this many hours.")]
+Minutes = Annotated[float | None, typer.Option(help="... plus this many minutes.")]
+StrategyName = Annotated[
+    str | None,
+    typer.Option(help="sma-cross, mean-reversion, breakout, or module:Class (default: profile)"),
+]
+Symbols = Annotated[
+    list[str] | None,
+    typer.Option("--symbols", "-s", help="Symbols to trade (repeat, or comma-separated)."),
+]
+JsonEvents = Annotated[
+    bool, typer.Option("--json", help="JSON events on stdout; summary on stderr.")
+]
+RunProfile = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        "-p",
+        help="Profile name or path.",
+        envvar="LETRADE_PROFILE",
+        autocompletion=complete_profile,
+    ),
+]
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``dryrun`` group to the root app."""
     app.add_typer(dryrun_app, name="dryrun")
@@ -74,18 +100,10 @@ def parse_speed(text: str | None) -> float | None:
 @dryrun_app.callback(invoke_without_command=True)
 def dryrun(
     ctx: typer.Context,
-    hours: Annotated[float | None, typer.Option(help="Run for this many hours.")] = None,
-    minutes: Annotated[float | None, typer.Option(help="... plus this many minutes.")] = None,
-    strategy: Annotated[
-        str | None,
-        typer.Option(
-            help="sma-cross, mean-reversion, breakout, or module:Class (default: profile)"
-        ),
-    ] = None,
-    symbols: Annotated[
-        list[str] | None,
-        typer.Option("--symbols", "-s", help="Symbols to trade (repeat, or comma-separated)."),
-    ] = None,
+    hours: Hours = None,
+    minutes: Minutes = None,
+    strategy: StrategyName = None,
+    symbols: Symbols = None,
     venue: Annotated[
         str | None,
         typer.Option(
@@ -113,19 +131,8 @@ def dryrun(
     resume: Annotated[
         str | None, typer.Option(help="Continue this run (same cash, positions, orders).")
     ] = None,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="JSON events on stdout; summary on stderr.")
-    ] = False,
-    profile: Annotated[
-        str | None,
-        typer.Option(
-            "--profile",
-            "-p",
-            help="Profile name or path.",
-            envvar="LETRADE_PROFILE",
-            autocompletion=complete_profile,
-        ),
-    ] = None,
+    json_output: JsonEvents = False,
+    profile: RunProfile = None,
 ) -> None:
     """Run a strategy on paper for --hours/--minutes (or `report`, `list`)."""
     if ctx.invoked_subcommand is not None:

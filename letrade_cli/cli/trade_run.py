@@ -12,7 +12,8 @@ from typing import Annotated, Any
 
 import typer
 
-from letrade_cli.cli.help import complete_profile, complete_venues, env_note, examples
+from letrade_cli.cli.dryrun import Hours, JsonEvents, Minutes, RunProfile, StrategyName, Symbols
+from letrade_cli.cli.help import complete_venues, env_note, examples
 
 EXAMPLES = examples(
     (
@@ -37,18 +38,10 @@ def register(app: typer.Typer) -> None:
 
 
 def run(
-    hours: Annotated[float | None, typer.Option(help="Run for this many hours.")] = None,
-    minutes: Annotated[float | None, typer.Option(help="... plus this many minutes.")] = None,
-    strategy: Annotated[
-        str | None,
-        typer.Option(
-            help="sma-cross, mean-reversion, breakout, or module:Class (default: profile)"
-        ),
-    ] = None,
-    symbols: Annotated[
-        list[str] | None,
-        typer.Option("--symbols", "-s", help="Symbols to trade (repeat, or comma-separated)."),
-    ] = None,
+    hours: Hours = None,
+    minutes: Minutes = None,
+    strategy: StrategyName = None,
+    symbols: Symbols = None,
     venue: Annotated[
         str | None,
         typer.Option(
@@ -94,23 +87,12 @@ def run(
     order_transport: Annotated[
         str | None, typer.Option("--order-transport", help="auto, ws or rest (as `trade buy`).")
     ] = None,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="JSON events on stdout; summary on stderr.")
-    ] = False,
+    json_output: JsonEvents = False,
     live: Annotated[bool, typer.Option("--live", help="Allow a real-money venue.")] = False,
     yes: Annotated[
         bool, typer.Option("--yes", help="Skip the typed confirmation of --live.")
     ] = False,
-    profile: Annotated[
-        str | None,
-        typer.Option(
-            "--profile",
-            "-p",
-            help="Profile name or path.",
-            envvar="LETRADE_PROFILE",
-            autocompletion=complete_profile,
-        ),
-    ] = None,
+    profile: RunProfile = None,
 ) -> None:
     """Run a strategy on real orders for --hours/--minutes (the dry run's engine, live).
 

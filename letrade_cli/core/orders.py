@@ -138,6 +138,27 @@ class OrderState:
     updated_ms: int = 0
     latency: OrderLatency = field(default_factory=OrderLatency)
 
+    @classmethod
+    def of_intent(
+        cls, venue: str, intent: OrderIntent, status: OrderStatus, *, at_ms: int = 0
+    ) -> OrderState:
+        """An order as its intent describes it, in ``status`` (nothing filled yet)."""
+        if intent.client_order_id is None:
+            raise ValueError("intent.client_order_id must be set")
+        return cls(
+            venue=venue,
+            symbol=intent.symbol,
+            client_order_id=intent.client_order_id,
+            side=intent.side,
+            type=intent.type,
+            quantity=intent.quantity,
+            status=status,
+            price=intent.price,
+            time_in_force=intent.time_in_force,
+            created_ms=at_ms,
+            updated_ms=at_ms,
+        )
+
     @property
     def avg_price(self) -> Decimal | None:
         """Average fill price, when anything filled."""

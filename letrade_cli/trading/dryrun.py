@@ -409,7 +409,8 @@ class DryRun:
             except (ExchangeRejectedError, UsageError) as exc:
                 note = f"rejected: {exc.message}"
                 if self.live and intent.client_order_id:
-                    self._pending.append(("order", _rejected(self.venue.name, intent), None))
+                    rejected = OrderState.of_intent(self.venue.name, intent, OrderStatus.REJECTED)
+                    self._pending.append(("order", rejected, None))
         accepted = intent is not None
         self._pending.append(("signal", sig, (accepted, note)))
         self._emit(
@@ -444,18 +445,8 @@ class DryRun:
 
         cid = self._next_client_id()
         intent = replace(intent, client_order_id=cid)
-        pending = OrderState(
-            venue=self.venue.name,
-            symbol=intent.symbol,
-            client_order_id=cid,
-            side=intent.side,
-            type=intent.type,
-            quantity=intent.quantity,
-            status=OrderStatus.PENDING,
-            price=intent.price,
-            time_in_force=intent.time_in_force,
-            created_ms=self.now_ms,
-            updated_ms=self.now_ms,
+        pending = OrderState.of_intent(
+            self.venue.name, intent, OrderStatus.PENDING, at_ms=self.now_ms
         )
         with self.ledger.transaction():
             self.ledger.upsert_order(self.run_id, pending)
@@ -694,21 +685,6 @@ class DryRun:
             "pacer_waited_s": round(float(getattr(pacer, "waited_s", 0.0)), 3),
             "reconcile_differences": len(self.differences),
         }
-
-
-def _rejected(venue: str, intent: Any) -> OrderState:
-    """The ledger row of an order the venue (or the filters) refused."""
-    return OrderState(
-        venue=venue,
-        symbol=intent.symbol,
-        client_order_id=intent.client_order_id,
-        side=intent.side,
-        type=intent.type,
-        quantity=intent.quantity,
-        status=OrderStatus.REJECTED,
-        price=intent.price,
-        time_in_force=intent.time_in_force,
-    )
 
 
 async def _forward(source: asyncio.Event, target: asyncio.Event) -> None:

@@ -377,7 +377,7 @@ class LiveVenue:
             self.tracked[intent.client_order_id] = intent.symbol
         payload = await self._request(request, placing=True)
         if test:
-            return _validated(self.name, intent)
+            return OrderState.of_intent(self.name, intent, OrderStatus.NEW)  # only validated
         state = self.api.parse_order(payload)
         self._report(state, self.api.parse_fills(payload, state))
         self._untrack_if_final(state)
@@ -547,19 +547,3 @@ def _signer(package: Any, spec: VenueSpec, keys: ApiKeys, recv_window_ms: int) -
             f"{variable} does not hold a usable Ed25519 private key: {exc}",
             hint=f"set {variable} to the key's PEM text, its PEM file's path, or base64 of it",
         ) from None
-
-
-def _validated(venue: str, intent: OrderIntent) -> OrderState:
-    """The state shown for a ``--test`` order the venue accepted (nothing was placed)."""
-    assert intent.client_order_id is not None
-    return OrderState(
-        venue=venue,
-        symbol=intent.symbol,
-        client_order_id=intent.client_order_id,
-        side=intent.side,
-        type=intent.type,
-        quantity=intent.quantity,
-        status=OrderStatus.NEW,
-        price=intent.price,
-        time_in_force=intent.time_in_force,
-    )
