@@ -34,6 +34,44 @@ DbOption = Annotated[
     ),
 ]
 
+RecordOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--record",
+        help="Write every frame the live feed delivers to this file (replay it with --replay).",
+    ),
+]
+NotifyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--notify",
+        help="POST JSON to this webhook: start, end, halts, errors, reconciliation mismatches "
+        "(default: profile trading.notify.url).",
+    ),
+]
+NotifyFillsOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--notify-fills/--no-notify-fills", help="Post every fill too.", show_default=False
+    ),
+]
+NotifyTokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--notify-token-env",
+        help="The environment variable holding the webhook's bearer token (never printed).",
+    ),
+]
+
+
+def notify_settings(args: dict[str, Any], profile_notify: Any) -> Any:
+    """The webhook settings from the flags over the profile's (None: no webhook)."""
+    from letrade_cli.runtime.notify import resolve_notify
+
+    return resolve_notify(
+        args["notify"], args["notify_fills"], args["notify_token_env"], profile_notify
+    )
+
 
 def register(app: typer.Typer) -> None:
     """Add the ``dryrun`` group to the root app."""
@@ -116,6 +154,10 @@ def dryrun(
     json_output: Annotated[
         bool, typer.Option("--json", help="JSON events on stdout; summary on stderr.")
     ] = False,
+    record: RecordOption = None,
+    notify: NotifyOption = None,
+    notify_fills: NotifyFillsOption = None,
+    notify_token_env: NotifyTokenOption = None,
     profile: Annotated[
         str | None,
         typer.Option(
@@ -141,7 +183,14 @@ def dryrun(
 
     path = _db(db)
     wanted = [s.strip() for item in symbols or [] for s in item.split(",") if s.strip()]
-    options = DryRunOptions(db=path, json_output=json_output, resume=resume)
+    trading = load_trading_settings(profile)
+    options = DryRunOptions(
+        db=path,
+        json_output=json_output,
+        resume=resume,
+        record=record,
+        notify=notify_settings(locals(), trading.notify),
+    )
     if resume is not None:
         ledger = Ledger(path)
         try:
@@ -153,6 +202,8 @@ def dryrun(
             config.speed = parse_speed(speed)
         if not config.replay:
             options.stream_settings = _stream_settings(profile, config.venue, config.symbols)
+        elif record is not None:
+            raise UsageError("--record is for a live feed; this run replays stored data")
         raise typer.Exit(run_dryrun(config, options))
 
     if hours is None and minutes is None:
@@ -160,7 +211,6 @@ def dryrun(
     duration_s = (hours or 0) * 3600 + (minutes or 0) * 60
     if duration_s <= 0:
         raise UsageError("--hours/--minutes must add up to more than 0")
-    trading = load_trading_settings(profile)
     name = strategy or trading.strategy.name
     params = trading.strategy.params if name == trading.strategy.name else {}
     load_strategy(name, params)  # a bad name or parameter fails before anything starts
@@ -174,6 +224,8 @@ def dryrun(
         options.stream_settings = replace(settings, symbols=wanted)
     elif venue is not None:
         raise UsageError("--venue is for a live feed; a replay's venue comes from its data")
+    elif record is not None:
+        raise UsageError("--record is for a live feed", hint="--replay already reads stored data")
     config = DryRunConfig(
         strategy=name,
         params=dict(params),

@@ -97,6 +97,34 @@ def run(
     json_output: Annotated[
         bool, typer.Option("--json", help="JSON events on stdout; summary on stderr.")
     ] = False,
+    record: Annotated[
+        Path | None,
+        typer.Option(
+            "--record",
+            help="Write every frame the feed delivers to this file (`dryrun --replay` reads it).",
+        ),
+    ] = None,
+    notify: Annotated[
+        str | None,
+        typer.Option(
+            "--notify",
+            help="POST JSON to this webhook: start, end, halts, errors, reconciliation "
+            "mismatches (default: profile trading.notify.url).",
+        ),
+    ] = None,
+    notify_fills: Annotated[
+        bool | None,
+        typer.Option(
+            "--notify-fills/--no-notify-fills", help="Post every fill too.", show_default=False
+        ),
+    ] = None,
+    notify_token_env: Annotated[
+        str | None,
+        typer.Option(
+            "--notify-token-env",
+            help="The environment variable holding the webhook's bearer token (never printed).",
+        ),
+    ] = None,
     live: Annotated[bool, typer.Option("--live", help="Allow a real-money venue.")] = False,
     yes: Annotated[
         bool, typer.Option("--yes", help="Skip the typed confirmation of --live.")
@@ -132,7 +160,13 @@ def run(
 def _start(args: dict[str, Any]) -> int:
     from dataclasses import asdict, replace
 
-    from letrade_cli.cli.dryrun import _db, _quote_of, _stream_settings, parse_balance
+    from letrade_cli.cli.dryrun import (
+        _db,
+        _quote_of,
+        _stream_settings,
+        notify_settings,
+        parse_balance,
+    )
     from letrade_cli.config.trading import load_trading_settings
     from letrade_cli.core.errors import UsageError
     from letrade_cli.runtime.dryrun import DryRunOptions, LiveSetup, run_dryrun
@@ -183,6 +217,7 @@ def _start(args: dict[str, Any]) -> int:
     )
     spec, url = resolve_venue(target)
     trading = load_trading_settings(args["profile"])
+    notify = notify_settings(args, trading.notify)
     if transport is not None:
         trading.orders.order_transport = transport  # type: ignore[assignment]
     if args["resume"] is None:
@@ -227,5 +262,7 @@ def _start(args: dict[str, Any]) -> int:
         stream_settings=replace(settings, symbols=config.symbols),
         ttl_ms=settings.cache.ttl_ms,
         live=LiveSetup(spec=spec, keys=keys, rest_url=url, order_settings=trading.orders),
+        record=args["record"],
+        notify=notify,
     )
     return run_dryrun(config, options)
