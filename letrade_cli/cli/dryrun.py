@@ -294,6 +294,14 @@ def report(
     html: Annotated[
         Path | None, typer.Option("--html", help="Write a self-contained HTML page here.")
     ] = None,
+    vs: Annotated[
+        str | None,
+        typer.Option(
+            "--vs",
+            help="Another run (e.g. the paper replay of a live one): fills side by side, with "
+            "the price difference per order in bps.",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """PnL, return, win rate, drawdown, Sharpe, fees, trades and latency of a run."""
@@ -302,6 +310,13 @@ def report(
     from letrade_cli.trading.report import build_report, to_csv, write_html
     from letrade_cli.ui.console import err_console
 
+    if vs is not None:
+        from letrade_cli.core.errors import UsageError
+
+        if csv_output or html is not None:
+            raise UsageError("--vs shows a table or --json", hint="drop --csv/--html")
+        _compare(run_id, vs, json_output, db)
+        return
     ledger = _open_existing(_db(db))
     try:
         data = build_report(ledger, run_id)
@@ -319,6 +334,41 @@ def report(
         from letrade_cli.ui.dryrun import report_table
 
         out_console().print(report_table(data))
+
+
+@dryrun_app.command(
+    "compare",
+    epilog=examples(
+        ("letrade dryrun compare r1a2b3c4 r5e6f7a8", "a live run's fills beside its paper replay"),
+    ),
+)
+def compare(
+    run_id: Annotated[str, typer.Argument(help="The run measured (e.g. the live one).")],
+    other: Annotated[str, typer.Argument(help="The run it is measured against (e.g. paper).")],
+    json_output: Annotated[bool, typer.Option("--json", help="The comparison as JSON.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Two runs' fills matched order by order: prices, bps difference (worse for us +), fees."""
+    _compare(run_id, other, json_output, db)
+
+
+def _compare(run_id: str, other: str, json_output: bool, db: Path | None) -> None:
+    import orjson
+
+    from letrade_cli.trading.compare import compare_runs
+
+    ledger = _open_existing(_db(db))
+    try:
+        data = compare_runs(ledger, run_id, other)
+    finally:
+        ledger.close()
+    if json_output:
+        typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+        return
+    from letrade_cli.ui.console import out_console
+    from letrade_cli.ui.dryrun import compare_table
+
+    out_console().print(compare_table(data))
 
 
 @dryrun_app.command(
