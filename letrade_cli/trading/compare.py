@@ -1,11 +1,13 @@
 """Two runs' fills side by side: a live run against its paper replay (or any two runs).
 
-Orders that filled are matched in sequence (the n-th filled order of one run with the n-th of
-the other; both engines number orders one per accepted signal). Each pair shows both average
-fill prices, quantities and fees, and the price difference in basis points of ``run``'s fill
-against ``other``'s, signed so that worse for us is positive: a buy that paid more, a sell
-that got less. Pairs whose symbol or side differ are listed but left out of the figures, as are
-orders only one run has.
+Orders are matched per signal, in sequence: the order the n-th signal of one run placed with
+the order of the other run's n-th signal (a replay of a live run's recording has the same
+signals, see ``--record``); orders no signal placed (adopted at reconciliation) follow, matched
+in sequence. Each pair shows both average fill prices, quantities and fees, and the price
+difference in basis points of ``run``'s fill against ``other``'s, signed so that worse for us
+is positive: a buy that paid more, a sell that got less. A signal that filled in one run only
+(refused or rejected in the other), or pairs whose symbol or side differ, are listed as
+unmatched and left out of the figures.
 """
 
 from __future__ import annotations
@@ -69,6 +71,20 @@ def _orders(ledger: Ledger, run_id: str, quote: str) -> list[dict[str, Any]]:
     return out
 
 
+def _by_signal(
+    ledger: Ledger, run_id: str, orders: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any] | None], list[dict[str, Any]]]:
+    """(the filled order of each signal or None, the filled orders no signal placed)."""
+    by_cid = {o["client_order_id"]: o for o in orders}
+    placed: list[dict[str, Any] | None] = []
+    for sig in ledger.signals(run_id):
+        words = str(sig["note"]).split()
+        cid = words[-1] if words and words[-1].startswith(f"{run_id}-") else None
+        placed.append(by_cid.pop(cid, None) if cid is not None else None)
+    rest = [o for o in orders if o["client_order_id"] in by_cid]
+    return placed, rest
+
+
 def _side(order: dict[str, Any] | None) -> dict[str, Any] | None:
     if order is None:
         return None
@@ -91,14 +107,24 @@ def compare_runs(ledger: Ledger, run_id: str, other_id: str) -> dict[str, Any]:
         raise UsageError("compare a run with another one", hint="e.g. --vs RUN_ID_OF_THE_REPLAY")
     run, other = ledger.run(run_id), ledger.run(other_id)
     quote = str(run["quote"]).upper()
-    mine, theirs = _orders(ledger, run_id, quote), _orders(ledger, other_id, quote)
+    mine, mine_rest = _by_signal(ledger, run_id, _orders(ledger, run_id, quote))
+    theirs, theirs_rest = _by_signal(ledger, other_id, _orders(ledger, other_id, quote))
+    rows: list[tuple[dict[str, Any] | None, dict[str, Any] | None]] = []
+    for found in (
+        (mine, theirs),
+        (mine_rest, theirs_rest),
+    ):
+        ours, other_side = found
+        for i in range(max(len(ours), len(other_side))):
+            a = ours[i] if i < len(ours) else None
+            b = other_side[i] if i < len(other_side) else None
+            if a is not None or b is not None:
+                rows.append((a, b))
     pairs: list[dict[str, Any]] = []
     diffs: list[Decimal] = []
     fees = [Decimal(0), Decimal(0)]
     fees_known = [True, True]
-    for i in range(max(len(mine), len(theirs))):
-        a = mine[i] if i < len(mine) else None
-        b = theirs[i] if i < len(theirs) else None
+    for i, (a, b) in enumerate(rows):
         matched = (
             a is not None
             and b is not None
