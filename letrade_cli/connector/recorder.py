@@ -101,6 +101,11 @@ class FrameRecorder:
 
         return recording
 
+    @property
+    def kept(self) -> int:
+        """Frames the file keeps when it is closed ``to_mark`` (those up to the last mark)."""
+        return self._mark_frames
+
     def mark(self) -> None:
         """Everything written so far has been acted on."""
         self._mark = self._written

@@ -158,5 +158,5 @@ class LiveSource:
         """The stream's summary (messages, gaps, latency, cache, the recording)."""
         snap = self.service.summary()
         if self.recorder is not None:
-            snap["record"] = {"path": str(self.recorder.path), "frames": self.recorder.frames}
+            snap["record"] = {"path": str(self.recorder.path), "frames": self.recorder.kept}
         return snap

@@ -80,6 +80,8 @@ def test_the_recording_is_in_the_recorded_frame_format(runs: dict[str, Any]) -> 
     assert seconds.isdigit() and len(ns) == 9  # exact to the nanosecond
     assert json.loads(payload)
     assert len(lines) > 20
+    recorded = runs["live_summary"]["source"]["record"]
+    assert recorded["frames"] == len(lines) - 1 and recorded["path"] == str(runs["frames"])
 
 
 def test_a_replay_of_the_recording_gives_the_live_runs_signals(runs: dict[str, Any]) -> None:
