@@ -34,6 +34,44 @@ DbOption = Annotated[
     ),
 ]
 
+RecordOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--record",
+        help="Write every frame the live feed delivers to this file (replay it with --replay).",
+    ),
+]
+NotifyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--notify",
+        help="POST JSON to this webhook: start, end, halts, errors, reconciliation mismatches "
+        "(default: profile trading.notify.url).",
+    ),
+]
+NotifyFillsOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--notify-fills/--no-notify-fills", help="Post every fill too.", show_default=False
+    ),
+]
+NotifyTokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--notify-token-env",
+        help="The environment variable holding the webhook's bearer token (never printed).",
+    ),
+]
+
+
+def notify_settings(args: dict[str, Any], profile_notify: Any) -> Any:
+    """The webhook settings from the flags over the profile's (None: no webhook)."""
+    from letrade_cli.runtime.notify import resolve_notify
+
+    return resolve_notify(
+        args["notify"], args["notify_fills"], args["notify_token_env"], profile_notify
+    )
+
 
 # Options `dryrun` and `trade run` share (one engine, one set of words for it).
 Hours = Annotated[float | None, typer.Option(help="Run for this many hours.")]
@@ -132,6 +170,10 @@ def dryrun(
         str | None, typer.Option(help="Continue this run (same cash, positions, orders).")
     ] = None,
     json_output: JsonEvents = False,
+    record: RecordOption = None,
+    notify: NotifyOption = None,
+    notify_fills: NotifyFillsOption = None,
+    notify_token_env: NotifyTokenOption = None,
     profile: RunProfile = None,
 ) -> None:
     """Run a strategy on paper for --hours/--minutes (or `report`, `list`)."""
@@ -148,7 +190,14 @@ def dryrun(
 
     path = _db(db)
     wanted = [s.strip() for item in symbols or [] for s in item.split(",") if s.strip()]
-    options = DryRunOptions(db=path, json_output=json_output, resume=resume)
+    trading = load_trading_settings(profile)
+    options = DryRunOptions(
+        db=path,
+        json_output=json_output,
+        resume=resume,
+        record=record,
+        notify=notify_settings(locals(), trading.notify),
+    )
     if resume is not None:
         ledger = Ledger(path)
         try:
@@ -160,6 +209,8 @@ def dryrun(
             config.speed = parse_speed(speed)
         if not config.replay:
             options.stream_settings = _stream_settings(profile, config.venue, config.symbols)
+        elif record is not None:
+            raise UsageError("--record is for a live feed; this run replays stored data")
         raise typer.Exit(run_dryrun(config, options))
 
     if hours is None and minutes is None:
@@ -167,7 +218,6 @@ def dryrun(
     duration_s = (hours or 0) * 3600 + (minutes or 0) * 60
     if duration_s <= 0:
         raise UsageError("--hours/--minutes must add up to more than 0")
-    trading = load_trading_settings(profile)
     name = strategy or trading.strategy.name
     params = trading.strategy.params if name == trading.strategy.name else {}
     load_strategy(name, params)  # a bad name or parameter fails before anything starts
@@ -181,6 +231,8 @@ def dryrun(
         options.stream_settings = replace(settings, symbols=wanted)
     elif venue is not None:
         raise UsageError("--venue is for a live feed; a replay's venue comes from its data")
+    elif record is not None:
+        raise UsageError("--record is for a live feed", hint="--replay already reads stored data")
     config = DryRunConfig(
         strategy=name,
         params=dict(params),
@@ -249,6 +301,14 @@ def report(
     html: Annotated[
         Path | None, typer.Option("--html", help="Write a self-contained HTML page here.")
     ] = None,
+    vs: Annotated[
+        str | None,
+        typer.Option(
+            "--vs",
+            help="Another run (e.g. the paper replay of a live one): fills side by side, with "
+            "the price difference per order in bps.",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """PnL, return, win rate, drawdown, Sharpe, fees, trades and latency of a run."""
@@ -257,6 +317,13 @@ def report(
     from letrade_cli.trading.report import build_report, to_csv, write_html
     from letrade_cli.ui.console import err_console
 
+    if vs is not None:
+        from letrade_cli.core.errors import UsageError
+
+        if csv_output or html is not None:
+            raise UsageError("--vs shows a table or --json", hint="drop --csv/--html")
+        _compare(run_id, vs, json_output, db)
+        return
     ledger = _open_existing(_db(db))
     try:
         data = build_report(ledger, run_id)
@@ -274,6 +341,41 @@ def report(
         from letrade_cli.ui.dryrun import report_table
 
         out_console().print(report_table(data))
+
+
+@dryrun_app.command(
+    "compare",
+    epilog=examples(
+        ("letrade dryrun compare r1a2b3c4 r5e6f7a8", "a live run's fills beside its paper replay"),
+    ),
+)
+def compare(
+    run_id: Annotated[str, typer.Argument(help="The run measured (e.g. the live one).")],
+    other: Annotated[str, typer.Argument(help="The run it is measured against (e.g. paper).")],
+    json_output: Annotated[bool, typer.Option("--json", help="The comparison as JSON.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Two runs' fills matched order by order: prices, bps difference (worse for us +), fees."""
+    _compare(run_id, other, json_output, db)
+
+
+def _compare(run_id: str, other: str, json_output: bool, db: Path | None) -> None:
+    import orjson
+
+    from letrade_cli.trading.compare import compare_runs
+
+    ledger = _open_existing(_db(db))
+    try:
+        data = compare_runs(ledger, run_id, other)
+    finally:
+        ledger.close()
+    if json_output:
+        typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+        return
+    from letrade_cli.ui.console import out_console
+    from letrade_cli.ui.dryrun import compare_table
+
+    out_console().print(compare_table(data))
 
 
 @dryrun_app.command(

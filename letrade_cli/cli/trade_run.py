@@ -12,7 +12,18 @@ from typing import Annotated, Any
 
 import typer
 
-from letrade_cli.cli.dryrun import Hours, JsonEvents, Minutes, RunProfile, StrategyName, Symbols
+from letrade_cli.cli.dryrun import (
+    Hours,
+    JsonEvents,
+    Minutes,
+    NotifyFillsOption,
+    NotifyOption,
+    NotifyTokenOption,
+    RecordOption,
+    RunProfile,
+    StrategyName,
+    Symbols,
+)
 from letrade_cli.cli.help import complete_venues, env_note, examples
 
 EXAMPLES = examples(
@@ -88,6 +99,10 @@ def run(
         str | None, typer.Option("--order-transport", help="auto, ws or rest (as `trade buy`).")
     ] = None,
     json_output: JsonEvents = False,
+    record: RecordOption = None,
+    notify: NotifyOption = None,
+    notify_fills: NotifyFillsOption = None,
+    notify_token_env: NotifyTokenOption = None,
     live: Annotated[bool, typer.Option("--live", help="Allow a real-money venue.")] = False,
     yes: Annotated[
         bool, typer.Option("--yes", help="Skip the typed confirmation of --live.")
@@ -114,7 +129,13 @@ def run(
 def _start(args: dict[str, Any]) -> int:
     from dataclasses import asdict, replace
 
-    from letrade_cli.cli.dryrun import _db, _quote_of, _stream_settings, parse_balance
+    from letrade_cli.cli.dryrun import (
+        _db,
+        _quote_of,
+        _stream_settings,
+        notify_settings,
+        parse_balance,
+    )
     from letrade_cli.config.trading import load_trading_settings
     from letrade_cli.core.errors import UsageError
     from letrade_cli.runtime.dryrun import DryRunOptions, LiveSetup, run_dryrun
@@ -165,6 +186,7 @@ def _start(args: dict[str, Any]) -> int:
     )
     spec, url = resolve_venue(target)
     trading = load_trading_settings(args["profile"])
+    notify = notify_settings(args, trading.notify)
     if transport is not None:
         trading.orders.order_transport = transport  # type: ignore[assignment]
     if args["resume"] is None:
@@ -209,5 +231,7 @@ def _start(args: dict[str, Any]) -> int:
         stream_settings=replace(settings, symbols=config.symbols),
         ttl_ms=settings.cache.ttl_ms,
         live=LiveSetup(spec=spec, keys=keys, rest_url=url, order_settings=trading.orders),
+        record=args["record"],
+        notify=notify,
     )
     return run_dryrun(config, options)

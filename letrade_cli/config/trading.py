@@ -68,6 +68,19 @@ class StrategySettings:
 
 
 @dataclass(slots=True)
+class NotifySettings:
+    """Where a run posts its halts, errors, reconciliation mismatches, start and end (a webhook).
+
+    ``token_env`` names the environment variable holding a bearer token (never the token);
+    ``fills`` also posts every fill.
+    """
+
+    url: str = ""
+    fills: bool = False
+    token_env: str = ""
+
+
+@dataclass(slots=True)
 class TradingSettings:
     """The ``trading:`` section of a profile."""
 
@@ -76,6 +89,7 @@ class TradingSettings:
     paper: PaperSettings = field(default_factory=PaperSettings)
     risk: RiskSettings = field(default_factory=RiskSettings)
     strategy: StrategySettings = field(default_factory=StrategySettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
 
 
 def load_trading_settings(profile: str | None) -> TradingSettings:

@@ -15,6 +15,7 @@ from letrade_cli.config.stream import StreamSettings
 from letrade_cli.connector.fallback import RestFallback
 from letrade_cli.connector.markets import resolve_symbols
 from letrade_cli.connector.pipeline import IngestPipeline
+from letrade_cli.connector.recorder import FrameHandler, FrameRecorder
 from letrade_cli.connector.rest import RestClient
 from letrade_cli.connector.stats import StreamStats
 from letrade_cli.connector.supervisor import StreamSupervisor
@@ -64,6 +65,8 @@ class StreamService:
         self.supervisor: StreamSupervisor | None = None
         self.fallback: RestFallback | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        # Set before ``start`` to write every frame received to a file (``--record``).
+        self.recorder: FrameRecorder | None = None
 
     async def __aenter__(self) -> StreamService:
         try:
@@ -107,10 +110,15 @@ class StreamService:
                 self.settings.connection.max_connection_age_s, self.spec.max_connection_age_s
             ),
         )
+        url = ws_url.rstrip("/") + self.dialect.ws_path(self.symbols, channels)
+        on_frame: FrameHandler = self.pipeline.on_frame
+        if self.recorder is not None:  # only then is there a step between socket and pipeline
+            self.recorder.open(url)
+            on_frame = self.recorder.wrap(on_frame)
         self.supervisor = StreamSupervisor(
-            ws_url.rstrip("/") + self.dialect.ws_path(self.symbols, channels),
+            url,
             frames,
-            self.pipeline.on_frame,
+            on_frame,
             stats=self.stats,
             settings=connection,
             breaker=self.stream_breaker,

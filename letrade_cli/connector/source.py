@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from letrade_cli.config.stream import StreamSettings
+from letrade_cli.connector.recorder import FrameRecorder
 from letrade_cli.core.bus import Bus
 from letrade_cli.core.cache import PriceCache
 from letrade_cli.core.orders import SymbolRules
@@ -68,11 +69,18 @@ class TickSource(Protocol):
 
 
 class LiveSource:
-    """Today's ``StreamService`` as a ``TickSource``."""
+    """Today's ``StreamService`` as a ``TickSource``.
+
+    With ``record``, the frames received while ``run`` delivers (what the run acts on) are
+    written to that file in the recorded-frame format; the file ends at the last frame before the
+    last ``step``, so ``--replay FILE`` sees exactly the frames whose signals the run handled.
+    """
 
     replay = False
 
-    def __init__(self, settings: StreamSettings, *, backend: str = "auto") -> None:
+    def __init__(
+        self, settings: StreamSettings, *, backend: str = "auto", record: str | None = None
+    ) -> None:
         from letrade_cli.connector.service import StreamService
         from letrade_cli.venues.registry import venue_of
 
@@ -84,6 +92,9 @@ class LiveSource:
         self.symbols: list[str] = []
         self.position = 0
         self._arrived = asyncio.Event()
+        self.recorder: FrameRecorder | None = None
+        if record is not None:
+            self.recorder = self.service.recorder = FrameRecorder(record, venue=self.venue)
 
     async def start(self) -> None:
         """Start the stream (and the embedded exchange for ``--venue sim``)."""
@@ -102,19 +113,30 @@ class LiveSource:
     async def run(self, stop: asyncio.Event, step: Step) -> None:
         """Call ``step`` after each burst of ticks until ``stop``."""
         stopper = asyncio.ensure_future(stop.wait())
+        recorder = self.recorder
+        if recorder is not None:
+            recorder.paused = False
         try:
             while not stop.is_set():
                 arrived = asyncio.ensure_future(self._arrived.wait())
                 await asyncio.wait({arrived, stopper}, return_when=asyncio.FIRST_COMPLETED)
                 arrived.cancel()
                 self._arrived.clear()
+                if recorder is not None:
+                    recorder.mark()
                 await step()
         finally:
             stopper.cancel()
+            if recorder is not None:
+                recorder.paused = True
 
     async def close(self) -> None:
-        """Stop the stream."""
-        await self.service.aclose()
+        """Stop the stream (and close the recording, cut at its last handled frame)."""
+        try:
+            await self.service.aclose()
+        finally:
+            if self.recorder is not None:
+                self.recorder.close(to_mark=True)
 
     def split_symbol(self, symbol: str) -> tuple[str, str]:
         """``(base, quote)`` from the venue's market list, else its symbol format."""
@@ -133,5 +155,8 @@ class LiveSource:
         return orders.parse_rules_answers(answers, symbols)
 
     def summary(self) -> dict[str, Any]:
-        """The stream's summary (messages, gaps, latency, cache)."""
-        return self.service.summary()
+        """The stream's summary (messages, gaps, latency, cache, the recording)."""
+        snap = self.service.summary()
+        if self.recorder is not None:
+            snap["record"] = {"path": str(self.recorder.path), "frames": self.recorder.kept}
+        return snap

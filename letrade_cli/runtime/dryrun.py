@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from letrade_cli.config.trading import NotifySettings
 from letrade_cli.connector.source import TickSource
 from letrade_cli.core.heap import settled_heap
 from letrade_cli.runtime.jsonl import JsonLineWriter
@@ -45,6 +46,8 @@ class DryRunOptions:
     ws_backend: str = "auto"
     ttl_ms: int = 500
     live: LiveSetup | None = None
+    record: Path | None = None  # write the live feed's frames here (``--record``)
+    notify: NotifySettings | None = None  # post run events to a webhook (``--notify``)
 
 
 def build_source(config: DryRunConfig, options: DryRunOptions, fast_forward: int) -> TickSource:
@@ -61,7 +64,8 @@ def build_source(config: DryRunConfig, options: DryRunOptions, fast_forward: int
         )
     from letrade_cli.connector.source import LiveSource
 
-    return LiveSource(options.stream_settings, backend=options.ws_backend)
+    record = str(options.record) if options.record is not None else None
+    return LiveSource(options.stream_settings, backend=options.ws_backend, record=record)
 
 
 def run_dryrun(config: DryRunConfig, options: DryRunOptions) -> int:
@@ -74,6 +78,31 @@ def run_dryrun(config: DryRunConfig, options: DryRunOptions) -> int:
 
 
 async def _run(context: RunContext, config: DryRunConfig, options: DryRunOptions) -> int:
+    if options.notify is None:
+        return await _run_engine(context, config, options, None)
+    from letrade_cli.runtime.notify import Notifier
+
+    notifier = Notifier(options.notify, mode="live" if options.live is not None else "paper")
+    await notifier.start()
+    try:
+        return await _run_engine(context, config, options, notifier)
+    except BaseException as exc:
+        from letrade_cli.core.errors import LetradeError
+
+        if isinstance(exc, LetradeError):
+            notifier.notify("error", {"error": exc.message, "hint": exc.hint})
+        elif isinstance(exc, Exception):
+            notifier.notify("error", {"error": f"{type(exc).__name__}: {exc}"})
+        status = "failed" if isinstance(exc, Exception) else "interrupted"
+        notifier.notify("end", {"status": status})
+        raise
+    finally:
+        await notifier.close()
+
+
+async def _run_engine(
+    context: RunContext, config: DryRunConfig, options: DryRunOptions, notifier: Any
+) -> int:
     console = err_console()
     ledger = Ledger(options.db)
     try:
@@ -89,6 +118,8 @@ async def _run(context: RunContext, config: DryRunConfig, options: DryRunOptions
         def on_event(event: Event) -> None:
             if writer is not None:
                 writer({"event": event.kind, "ts_ms": event.ts_ms, **event.data})
+            if notifier is not None:
+                notifier.on_event(event.kind, event.ts_ms, event.data)
 
         await source.start()
         engine: DryRun | None = None
@@ -102,6 +133,13 @@ async def _run(context: RunContext, config: DryRunConfig, options: DryRunOptions
                 on_event=on_event,
                 venue=venue,
             )
+            if notifier is not None:
+                notifier.run_id = engine.run_id
+                notifier.notify(
+                    "start",
+                    {"strategy": config.strategy, "symbols": config.symbols,
+                     "venue": source.venue, "resumed": options.resume is not None},
+                )  # fmt: skip
             await engine.open()
             if writer is not None:
                 writer({"event": "start", "run_id": engine.run_id, "config": asdict(config)})
@@ -116,6 +154,9 @@ async def _run(context: RunContext, config: DryRunConfig, options: DryRunOptions
                     await watcher
             view = engine.view()
             view["source"] = source.summary()
+            if notifier is not None:
+                notifier.notify("end", _end_message(view, completed))
+                view["notify"] = notifier.summary()
         finally:
             await source.close()
             if engine is not None and venue is not None:
@@ -134,6 +175,12 @@ async def _run(context: RunContext, config: DryRunConfig, options: DryRunOptions
     for line in summary_lines(view, str(options.db), completed):
         console.print(line, soft_wrap=True, highlight=False, markup=False)
     return EXIT_OK
+
+
+def _end_message(view: dict[str, Any], completed: bool) -> dict[str, Any]:
+    status = "completed" if completed else "interrupted"
+    keys = ("equity", "pnl", "realized", "fees", "halted", "ticks")
+    return {"status": status, **{k: view[k] for k in keys if k in view}}
 
 
 async def _live_venue(options: DryRunOptions) -> tuple[Any, Any]:

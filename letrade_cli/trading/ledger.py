@@ -435,6 +435,16 @@ class Ledger:
         )
         return [(t, Decimal(e), json.loads(m)) for t, e, m in rows.fetchall()]
 
+    def signals(self, run_id: str) -> list[dict[str, Any]]:
+        """The run's signals in the order they were handled (ts_ms, symbol, side, reason, note)."""
+        cur = self.conn.execute(
+            "SELECT ts_ms, symbol, side, reason, accepted, note FROM signals WHERE run_id = ? "
+            "ORDER BY id",
+            (run_id,),
+        )
+        keys = [d[0] for d in cur.description]
+        return [dict(zip(keys, row, strict=True)) for row in cur.fetchall()]
+
     def signal_counts(self, run_id: str) -> tuple[int, int]:
         """(signals, accepted signals)."""
         row = self.conn.execute(

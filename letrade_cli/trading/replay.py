@@ -8,7 +8,9 @@
   its close (``t + unit``), priced at its close ``c``, decoded by ``CollectorDecoder``. S3 goes
   through boto3 (``AWS_ENDPOINT_URL_S3`` or ``endpoint_url`` for another endpoint);
 * a recorded frame file (``tests/data/README.md`` format: ``URL <-> T`` then ``T: PAYLOAD``
-  lines), decoded by the venue's own decoder, clocked by the recorded receive times.
+  lines), decoded by the venue's own decoder, clocked by the recorded receive times (read to the
+  nanosecond). The venue is the one named by ``#venue=NAME`` on the URL (what ``--record``
+  writes), else the one whose recorded hosts the URL names.
 
 Frames go through ``IngestPipeline.on_frame`` (decode -> Tick -> cache -> bus) exactly as live
 frames do. ``speed`` is how many times faster than the data's own clock to run (None: as fast
@@ -225,7 +227,7 @@ class ReplaySource:
             self.venue = await asyncio.to_thread(_recorded_venue, self._path)
             from letrade_cli.venues.registry import dialect_for
 
-            dialect = dialect_for(self.venue)
+            dialect = dialect_for(_dialect_name(self.venue))
             decoder = dialect.decoder(self.venue)
             contiguous = frozenset(dialect.contiguous_channels)
             self.symbols = sorted(self.wanted)
@@ -332,13 +334,27 @@ def _take(frames: Iterator[Frame], n: int) -> list[Frame]:
     return out
 
 
+def _dialect_name(venue: str) -> str:
+    """The dialect of a venue name (a spec such as the embedded one), else the name itself."""
+    from letrade_cli.venues.registry import venue_spec
+
+    try:
+        return venue_spec(venue).dialect
+    except UsageError:
+        return venue
+
+
 def _recorded_venue(path: Path) -> str:
-    from letrade_cli.venues.registry import venue_for_url, venues
+    from letrade_cli.venues.registry import venue_for_url, venue_spec, venues
 
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             if " <-> " in line:
-                venue = venue_for_url(line.split(" <-> ")[0])
+                url = line.split(" <-> ")[0]
+                named = re.search(r"#venue=([A-Za-z0-9_.-]+)$", url)
+                if named:
+                    return venue_spec(named[1]).name
+                venue = venue_for_url(url)
                 if venue is not None:
                     return venue.name
                 break
@@ -347,6 +363,14 @@ def _recorded_venue(path: Path) -> str:
         f"{' or '.join(venues())})",
         hint="see tests/data/README.md for the format",
     )
+
+
+def _seconds_to_ns(text: str) -> int | None:
+    """``"1633998512.0633569"`` -> ns, exactly (a float would lose the last digits)."""
+    whole, _, fraction = text.partition(".")
+    if not whole.isdigit() or (fraction and not fraction.isdigit()):
+        return None
+    return int(whole) * 1_000_000_000 + int((fraction + "000000000")[:9])
 
 
 def _recorded_frames(path: Path) -> Iterator[Frame]:
@@ -358,9 +382,8 @@ def _recorded_frames(path: Path) -> Iterator[Frame]:
             head, sep, payload = line.partition(": ")
             if not sep or " " in head:  # "URL <- T" (sent) or "URL -> T" (REST answer)
                 continue
-            try:
-                recv_ns = int(float(head) * 1e9)
-            except ValueError:
+            recv_ns = _seconds_to_ns(head)
+            if recv_ns is None:
                 continue
             frame: bytes | str = payload
             if payload.startswith(("b'", 'b"')):

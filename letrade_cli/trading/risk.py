@@ -80,6 +80,13 @@ class RiskManager:
         if signal.side is Side.SELL:
             if held <= 0:
                 return Decision(signal, None, "nothing to sell")
+            rule = rules.get(symbol) if rules else None
+            if rule is not None:
+                # A fee taken in the base asset leaves a position off the lot grid: sell what
+                # the venue accepts, keep the dust (never sent to fail the lot-size filter).
+                held = floor_to_step(held, rule.step_size, rule.min_qty)
+                if held < rule.min_qty or held <= 0:
+                    return Decision(signal, None, f"position is below {symbol}'s minimum quantity")
             self.last_signal_ms[symbol] = now_ms
             return Decision(signal, OrderIntent(symbol, Side.SELL, held))
         if self.halted:

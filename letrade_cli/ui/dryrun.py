@@ -172,3 +172,45 @@ def runs_table(runs: list[dict[str, Any]]) -> Table:
             f"{run['equity'] or run['initial_cash']} {run['quote']}",
         )  # fmt: skip
     return table
+
+
+def compare_table(data: dict[str, Any]) -> Table:
+    """Two runs' fills side by side, with the price difference per order in basis points."""
+    run, other = data["run"], data["other"]
+    table = Table(
+        title=f"{run['run_id']} ({run['mode']}) vs {other['run_id']} ({other['mode']})",
+    )
+    for column in ("#", "symbol", "side", f"{run['mode']} price", f"{other['mode']} price",
+                   "diff bps", f"{run['mode']} fee", f"{other['mode']} fee"):  # fmt: skip
+        table.add_column(column, justify="left" if column in ("symbol", "side") else "right")
+
+    def fee(side: dict[str, Any] | None) -> str:
+        if side is None:
+            return "-"
+        return " + ".join(f"{v} {k}" for k, v in side["fees"].items()) or "0"
+
+    for pair in data["orders"]:
+        a, b = pair["run"], pair["other"]
+        first = a or b
+        diff = pair["diff_bps"]
+        table.add_row(
+            str(pair["n"]),
+            first["symbol"] if first else "-",
+            (first["side"] if pair["matched"] or b is None or a is None
+             else f"{a['side']}/{b['side']}") if first else "-",
+            a["price"] if a else "-",
+            b["price"] if b else "-",
+            "unmatched" if diff is None else f"{diff:+.2f}",
+            fee(a),
+            fee(b),
+        )  # fmt: skip
+    stats = data["diff_bps"]
+    mean = "-" if stats["mean"] is None else f"{stats['mean']:+.2f}"
+    median = "-" if stats["median"] is None else f"{stats['median']:+.2f}"
+    fees = data["fees_quote"]
+    table.caption = (
+        f"{data['matched']} matched, {data['unmatched']} unmatched; diff bps (first run's price "
+        f"against the second's, worse for us +): total {stats['total']:+.2f}, mean {mean}, "
+        f"median {median}; fees {fees['run'] or '?'} vs {fees['other'] or '?'} {data['quote']}"
+    )
+    return table

@@ -124,3 +124,20 @@ def test_venue_filters_floor_the_quantity_and_refuse_a_too_small_entry() -> None
         Signal("BTCUSDT", Side.BUY), 0, Portfolio("USDT", D(1000)), marks, rules=rules
     )
     assert refused.intent is None and "minimum" in refused.reason
+
+
+def test_a_sell_is_floored_to_the_lot_size_and_keeps_the_dust() -> None:
+    from letrade_cli.core.orders import SymbolRules
+
+    rules = {"BTCUSDT": SymbolRules("BTCUSDT", "BTC", "USDT", D("0.01"), D("0.00001"),
+                                    min_qty=D("0.00001"))}  # fmt: skip
+    portfolio = Portfolio("USDT", D(1000))
+    _buy(portfolio, "BTCUSDT", "30000", "0.00084915")  # 0.00085 less a fee taken in BTC
+    risk = RiskManager(_settings())
+    decision = risk.decide(Signal("BTCUSDT", Side.SELL), 0, portfolio, {}, rules=rules)
+    assert decision.intent is not None and decision.intent.quantity == D("0.00084")
+    dust = Portfolio("USDT", D(1000))
+    _buy(dust, "BTCUSDT", "30000", "0.000009")
+    refused = risk.decide(Signal("BTCUSDT", Side.SELL), 0, dust, {}, rules=rules)
+    assert refused.intent is None and "minimum quantity" in refused.reason
+    assert risk.decide(Signal("BTCUSDT", Side.SELL), 0, dust, {}).intent is not None
