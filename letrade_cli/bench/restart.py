@@ -634,7 +634,7 @@ def verdict(dialects: dict[str, Any]) -> str:
         bad = {k: v for k, v in d["counts"].items() if v}
         parts.append(
             f"{name}: {d['trials']} trials, {d['venue_orders']} orders, "
-            f"{'no problem' if not bad else bad}; restart -> reconciled p50 "
+            f"{bad or 'no problem'}; restart -> reconciled p50 "
             f"{rec['p50'] / 1e6:,.0f} ms, p99 {rec['p99'] / 1e6:,.0f} ms ({rec['count']} restarts)"
         )
     return "; ".join(parts)

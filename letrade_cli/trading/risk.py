@@ -116,9 +116,7 @@ class RiskManager:
             return Decision(signal, None, "order notional rounds to zero")
         self.last_signal_ms[symbol] = now_ms
         if limit is not None:
-            return Decision(
-                signal, OrderIntent(symbol, Side.BUY, quantity, OrderType.LIMIT, limit)
-            )
+            return Decision(signal, OrderIntent(symbol, Side.BUY, quantity, OrderType.LIMIT, limit))
         return Decision(signal, OrderIntent(symbol, Side.BUY, quantity))
 
     def exit_signal(
