@@ -89,6 +89,7 @@ class RestartBenchConfig:
     workers: int = 2
     rate: float = 200.0
     keep_dir: Path | None = None  # ledgers and logs kept here (default: a temporary folder)
+    max_minutes: float = 0.0  # start no trial after this long (0: run them all)
 
     def validate(self) -> None:
         """Raise ``ValueError`` for a count below 1 or an unknown dialect."""
@@ -528,12 +529,15 @@ async def run_trials(
             queue.put_nowait((number, d))
     total = queue.qsize()
     done = 0
+    deadline = time.monotonic() + config.max_minutes * 60 if config.max_minutes else None
 
     async def work(worker: Worker) -> None:
         nonlocal done
         await worker.start()
         try:
             while not queue.empty():
+                if deadline is not None and time.monotonic() >= deadline:
+                    return  # out of time: the trials run so far are reported
                 number, d = queue.get_nowait()
                 rng = random.Random(f"{config.seed}:{d}:{number}")
                 await worker.trial(number, targets[d], rng, results[d])
@@ -565,6 +569,7 @@ def run_restart_benchmark(
             "dialects": list(config.dialects) or dialect_names(),
             "seed": config.seed,
             "workers": config.workers,
+            "max_minutes": config.max_minutes,
             "rate": config.rate,
             "strategy": STRATEGY,
             "faults": "kill -9 then --resume (1/2), network down (1/4) or stalled (1/4) 0.1-5 s, "

@@ -334,6 +334,9 @@ def restart(
     ] = "both",
     seed: Annotated[int, typer.Option(help="Seed of the faults' kinds and moments.")] = 1,
     workers: Annotated[int, typer.Option(min=1, help="Trials run at once.")] = 2,
+    max_minutes: Annotated[
+        float, typer.Option(min=0.0, help="Start no trial after this long (0: run them all).")
+    ] = 0.0,
     keep: Annotated[
         Path | None, typer.Option(help="Keep every trial's ledger and JSON events here.")
     ] = None,
@@ -347,7 +350,12 @@ def restart(
     from letrade_cli.bench.restart import RestartBenchConfig, parse_dialects, run_restart_benchmark
 
     config = RestartBenchConfig(
-        trials=trials, dialects=parse_dialects(dialect), seed=seed, workers=workers, keep_dir=keep
+        trials=trials,
+        dialects=parse_dialects(dialect),
+        seed=seed,
+        workers=workers,
+        keep_dir=keep,
+        max_minutes=max_minutes,
     )
     options = _options(json_output, out, compare, fail_over, html)
     _publish(lambda say: run_restart_benchmark(config, progress=say), options)
