@@ -10,7 +10,11 @@ on frame boundaries:
 - ``garbage(frames)``: insert that many well-formed text frames whose payload is not JSON
   (each should become one counted decode error, never a disconnect);
 - ``corrupt()``: insert bytes that are not a valid WebSocket frame (the client must drop the
-  connection cleanly and reconnect).
+  connection cleanly and reconnect);
+- ``down(seconds)``: cut every connection and refuse new ones (accepted, then aborted at once)
+  for that long: the network is gone, then back.
+
+Plain HTTP goes through it just as well (REST behind the same proxy).
 """
 
 from __future__ import annotations
@@ -159,6 +163,10 @@ class _ClientSide(asyncio.Protocol):
 
     def connection_made(self, transport: Any) -> None:
         self.pair.client = transport
+        if asyncio.get_running_loop().time() < self.proxy.down_until:
+            self.proxy.refused += 1
+            transport.abort()
+            return
         self.proxy.pairs.add(self.pair)
         self.proxy.accepted += 1
         task = asyncio.ensure_future(self._connect_upstream())
@@ -193,6 +201,8 @@ class FaultProxy:
         self.upstream_port = upstream_port
         self.pairs: set[_Pair] = set()
         self.accepted = 0
+        self.refused = 0
+        self.down_until = 0.0  # loop time until which new connections are refused
         self.port = 0
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Future[Any]] = set()
@@ -212,6 +222,11 @@ class FaultProxy:
         for pair in pairs:
             pair.close()
         return len(pairs)
+
+    def down(self, seconds: float) -> int:
+        """Cut every connection and refuse new ones for ``seconds``; returns how many were cut."""
+        self.down_until = asyncio.get_running_loop().time() + seconds
+        return self.cut()
 
     def stall(self, seconds: float) -> int:
         """Hold the server's bytes back for ``seconds``; returns the connections stalled."""

@@ -92,6 +92,13 @@ MODES: tuple[Mode, ...] = (
         f"{_BENCH}.render:render_e2e",
         f"{_BENCH}.html:e2e_figures",
     ),
+    Mode(
+        "restart",
+        "kill -9 and network cuts in trade run: the venue's orders and fills vs the ledger.",
+        f"{_BENCH}.restart:suite_run",
+        f"{_BENCH}.restart:render",
+        f"{_BENCH}.restart:figures",
+    ),
 )
 # A document of any other mode: its ``series`` as latency percentiles and histograms.
 LATENCY = Mode(

@@ -315,6 +315,53 @@ def e2e(
 
 
 @bench_app.command(
+    "restart",
+    help=mode("restart").summary
+    + "\n\nPer trial: `letrade trade run` with an order-heavy strategy behind a fault proxy; "
+    "0.2-3 s after its first order intent it is killed with SIGKILL (then --resume) or its "
+    "network goes down or stalls for 0.1-5 s; then SIGTERM. Counts duplicated, orphaned, "
+    "untracked and left-open orders, lost and double-counted fills, balance mismatches; "
+    "restart -> reconciled p50/p99 per dialect.",
+    epilog=examples(
+        ("letrade bench restart --trials 20", "20 trials per dialect"),
+        ("letrade bench restart --trials 500 --out restart.json", "the README's run"),
+    ),
+)
+def restart(
+    trials: Annotated[int, typer.Option("--trials", "-n", min=1, help="Trials per dialect.")] = 20,
+    dialect: Annotated[
+        str, typer.Option(help="A dialect of `letrade venues`, comma-separated, or both.")
+    ] = "both",
+    seed: Annotated[int, typer.Option(help="Seed of the faults' kinds and moments.")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Trials run at once.")] = 2,
+    max_minutes: Annotated[
+        float, typer.Option(min=0.0, help="Start no trial after this long (0: run them all).")
+    ] = 0.0,
+    keep: Annotated[
+        Path | None, typer.Option(help="Keep every trial's ledger and JSON events here.")
+    ] = None,
+    json_output: JsonOpt = False,
+    out: OutOpt = None,
+    compare: CompareOpt = None,
+    fail_over: FailOverOpt = None,
+    html: HtmlOpt = None,
+) -> None:
+    """Chaos trials of `trade run` (help text: ``mode("restart").summary``)."""
+    from letrade_cli.bench.restart import RestartBenchConfig, parse_dialects, run_restart_benchmark
+
+    config = RestartBenchConfig(
+        trials=trials,
+        dialects=parse_dialects(dialect),
+        seed=seed,
+        workers=workers,
+        keep_dir=keep,
+        max_minutes=max_minutes,
+    )
+    options = _options(json_output, out, compare, fail_over, html)
+    _publish(lambda say: run_restart_benchmark(config, progress=say), options)
+
+
+@bench_app.command(
     "all",
     epilog=examples(
         ("letrade bench all --quick", "every mode, small sizes, well under a minute"),

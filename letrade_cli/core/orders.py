@@ -70,6 +70,7 @@ class Signal:
         strength: Optional 0..1 sizing hint; the risk layer decides the quantity.
         tick_recv_ns: ``Tick.recv_ns`` of the tick that produced the signal (latency origin).
         created_ns: ``time.perf_counter_ns()`` when the strategy emitted it.
+        price: A limit price: a BUY becomes a resting GTC limit order there (None: market).
     """
 
     symbol: str
@@ -78,6 +79,7 @@ class Signal:
     strength: float = 1.0
     tick_recv_ns: int = 0
     created_ns: int = 0
+    price: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -250,6 +250,7 @@ class DryRun:
         """Bring the ledger and the venue into agreement; store and tell what differed."""
         from letrade_cli.trading.reconcile import reconcile
 
+        began = time.perf_counter_ns()
         self.differences = await reconcile(
             self.venue,
             self.ledger,
@@ -260,6 +261,7 @@ class DryRun:
         )
         self.commit()  # what the look-ups reported (fills, states)
         if not self.differences:
+            self._tell_reconciled(began)
             return
         now = int(time.time() * 1000)
         halt = self.config.on_mismatch == "halt" and any(d.mismatch for d in self.differences)
@@ -275,6 +277,7 @@ class DryRun:
                 {"kind": d.kind, "client_order_id": d.client_order_id, "symbol": d.symbol,
                  "detail": d.detail, "action": d.action, "mismatch": d.mismatch},
             )  # fmt: skip
+        self._tell_reconciled(began)
         if halt:
             mismatches = sum(1 for d in self.differences if d.mismatch)
             raise ReconcileHaltError(
@@ -282,6 +285,11 @@ class DryRun:
                 "cannot explain (listed above); nothing was traded",
                 hint="check them on the venue, then --resume with --on-mismatch adopt",
             )
+
+    def _tell_reconciled(self, began_ns: int) -> None:
+        """``reconciled``: the ledger agrees with the venue (committed); how long it took."""
+        ms = round((time.perf_counter_ns() - began_ns) / 1e6, 3)
+        self._tell_now("reconciled", {"ms": ms, "differences": len(self.differences)})
 
     def _tell_now(self, kind: str, data: dict[str, Any]) -> None:
         """Tell the view and --json at once (what is already committed, or about to be sent)."""
@@ -459,6 +467,8 @@ class DryRun:
         return intent
 
     def _on_order(self, state: OrderState, fill: Fill | None) -> None:
+        if self.live and not state.client_order_id.startswith(f"{self.run_id}-"):
+            return  # the account's other orders (another run, a person): never this run's
         if fill is not None and self.live:
             if fill.trade_id and fill.trade_id in self.known_trades:
                 return  # already in the ledger (a look-up after a restart reports it again)

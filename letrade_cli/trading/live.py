@@ -152,6 +152,7 @@ class LiveVenue:
         self._seen_updates: set[tuple[str, str, Decimal]] = set()
         self._reported: dict[str, Decimal] = {}  # client id -> quantity reported as fills
         self._fees: dict[str, Decimal] = {}  # client id -> fees of the fills reported
+        self._final: set[str] = set()  # client ids seen in a final state (pushes after: stale)
         self.tracked: dict[str, str] = {}  # client id -> symbol, of orders not yet final
         self.pushed_balances: dict[str, Balance] = {}
         self.keys_source = keys.source
@@ -392,6 +393,8 @@ class LiveVenue:
         if self.capabilities.cancel_completes_later and state.status.is_open:
             # The venue answers the cancel request at once and cancels a moment later.
             state = await self.get_order(symbol, client_order_id) or state
+        if not state.status.is_open:
+            self._final.add(client_order_id)
         return state
 
     async def get_order(self, symbol: str, client_order_id: str) -> OrderState | None:
@@ -454,6 +457,8 @@ class LiveVenue:
                 log.exception("order listener failed")
 
     def _untrack_if_final(self, state: OrderState) -> None:
+        if not state.status.is_open:
+            self._final.add(state.client_order_id)
         if not state.status.is_open and self._reported.get(state.client_order_id, Decimal(0)) >= (
             state.filled_qty
         ):
@@ -476,6 +481,8 @@ class LiveVenue:
         if event.fill is not None:
             state.fee = self._fees.get(state.client_order_id, Decimal(0)) + event.fill.fee
             self._report(state, [event.fill])
+        elif self._stale(state):
+            return  # pushed after a newer state was reported (e.g. NEW after the fills)
         else:
             key = (state.client_order_id, state.status.value, state.filled_qty)
             if key not in self._seen_updates:
@@ -484,6 +491,13 @@ class LiveVenue:
         if state.status.is_open and state.client_order_id not in self.tracked:
             self.tracked[state.client_order_id] = state.symbol
         self._untrack_if_final(state)
+
+    def _stale(self, state: OrderState) -> bool:
+        """An update older than what was already reported: fewer fills, or open after final."""
+        cid = state.client_order_id
+        if state.filled_qty < self._reported.get(cid, Decimal(0)):
+            return True
+        return state.status.is_open and cid in self._final
 
     def _on_stream_state(self, up: bool) -> None:
         if up:

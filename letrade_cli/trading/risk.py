@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from letrade_cli.config.trading import RiskSettings
-from letrade_cli.core.orders import ZERO, OrderIntent, Side, Signal, SymbolRules
+from letrade_cli.core.orders import ZERO, OrderIntent, OrderType, Side, Signal, SymbolRules
 from letrade_cli.trading.filters import floor_to_step
 from letrade_cli.trading.portfolio import Portfolio
 
@@ -105,17 +105,25 @@ class RiskManager:
                 return Decision(
                     signal, None, f"max total notional {s.max_total_notional:g} reached"
                 )
-        quantity = (notional / mark).quantize(QTY_STEP, rounding=ROUND_DOWN)
         rule = rules.get(symbol) if rules else None
+        limit = signal.price
+        if limit is not None and rule is not None and rule.tick_size:
+            limit = floor_to_step(limit, rule.tick_size, rule.min_price)
+        at = mark if limit is None else limit
+        if at <= 0:
+            return Decision(signal, None, "no price")
+        quantity = (notional / at).quantize(QTY_STEP, rounding=ROUND_DOWN)
         if rule is not None:
             quantity = floor_to_step(quantity, rule.step_size, rule.min_qty)
-            if quantity < rule.min_qty or quantity * mark < rule.min_notional:
+            if quantity < rule.min_qty or quantity * at < rule.min_notional:
                 return Decision(
                     signal, None, f"order notional {notional} is below {symbol}'s minimum"
                 )
         if quantity <= 0:
             return Decision(signal, None, "order notional rounds to zero")
         self.last_signal_ms[symbol] = now_ms
+        if limit is not None:
+            return Decision(signal, OrderIntent(symbol, Side.BUY, quantity, OrderType.LIMIT, limit))
         return Decision(signal, OrderIntent(symbol, Side.BUY, quantity))
 
     def exit_signal(

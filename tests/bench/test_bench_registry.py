@@ -35,7 +35,14 @@ def test_registry_names_are_the_modes_bench_help_lists() -> None:
 
 
 def test_every_registered_target_resolves() -> None:
-    assert modes.names() == ["startup", "cache", "ingest", "order", "e2e"]  # a full run's order
+    assert modes.names() == [
+        "startup",
+        "cache",
+        "ingest",
+        "order",
+        "e2e",
+        "restart",
+    ]  # a full run's order
     for mode in (*modes.MODES, modes.LATENCY):
         targets = (mode.render_target, mode.figures_target)
         for target in (mode.run_target, *targets) if mode.run_target else targets:
