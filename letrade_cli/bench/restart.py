@@ -182,7 +182,8 @@ class SimThread:
                 seed=seed,
                 port=0,
                 weight_limit_per_min=100_000_000,
-                order_limit_per_10s=100_000_000,
+                order_limit=100_000_000,
+                order_limit_day=100_000_000,
             )
         )
         self._loop = asyncio.new_event_loop()
