@@ -35,6 +35,8 @@ from letrade_cli.venues.base import RateLimit, RestRequest, Usage
 log = logging.getLogger("letrade.pacer")
 
 Key = tuple[str, float, str]  # (name, interval_s, applies_to)
+EDGE_S = 0.25  # a request this close to a window's end is counted in the next window too
+START_GUARD_S = 0.02  # after a wait, send this long after the venue's window has reset
 
 
 @dataclass(slots=True)
@@ -52,24 +54,33 @@ class Window:
     interval_s: float
     index: int = -1
     used: int = 0
+    # Units sent in the last ``EDGE_S`` of the window: they may reach the venue in the next one
+    # (network time, clock error), so the next window starts with them counted.
+    edge: int = 0
 
     def roll(self, now: float) -> None:
         """Start a fresh count when ``now`` is in a later window."""
         index = math.floor(now / self.interval_s)
         if index != self.index:
-            self.index, self.used = index, 0
+            carried = self.edge if index == self.index + 1 else 0
+            self.index, self.used, self.edge = index, carried, 0
 
     def wait(self, cost: int, now: float) -> float:
         """Seconds to wait before ``cost`` more fits (0: it fits now)."""
         self.roll(now)
         if cost <= 0 or self.used == 0 or self.used + cost <= self.limit:
             return 0.0
-        return max((self.index + 1) * self.interval_s - now, 1e-6)
+        windows = 1 if self.edge == 0 or self.edge + cost <= self.limit else 2
+        # A little past the boundary: our estimate of the venue's clock is only as good as the
+        # measured offset (whole milliseconds, half a round trip).
+        return max((self.index + windows) * self.interval_s - now, 0.0) + START_GUARD_S
 
     def add(self, cost: int, now: float) -> None:
-        """Count ``cost`` in the window that is current at ``now``."""
+        """Count ``cost`` in the window that is current at ``now`` (and the next, at its edge)."""
         self.roll(now)
         self.used += cost
+        if (self.index + 1) * self.interval_s - now < min(EDGE_S, self.interval_s / 4):
+            self.edge += cost
 
     def report(self, now: float, used: int | None, remaining: int | None) -> None:
         """Take the venue's count (``used``, or ``limit - remaining``) when it is higher."""

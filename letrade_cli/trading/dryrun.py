@@ -22,6 +22,7 @@ fixed-size histograms.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections import deque
@@ -58,6 +59,7 @@ from letrade_cli.trading.strategies import Strategy, StrategyContext, load_strat
 from letrade_cli.trading.venue import TradingVenue
 
 RECENT = 20
+RESOLVE_EVERY_MS = 1000  # how often orders sent without an answer are looked up again
 
 
 @dataclass(slots=True)
@@ -183,6 +185,8 @@ class DryRun:
         self.differences: list[Any] = []  # what reconciliation found
         self._order_times: deque[int] = deque()  # ms of recent sends, for max_orders_per_minute
         self._flush_scheduled = False
+        self._unresolved: dict[str, OrderState] = {}  # sent, no answer: looked up until known
+        self._last_resolve_ms = 0
 
     # -- setup -------------------------------------------------------------------------------
     async def open(self) -> None:
@@ -378,6 +382,8 @@ class DryRun:
             signals, self._signals = self._signals, []
             for sig, forced in signals:
                 await self._handle_signal(sig, forced)
+        if self._unresolved and self.now_ms - self._last_resolve_ms >= RESOLVE_EVERY_MS:
+            await self._resolve()
         if self.portfolio.positions and self.risk.check_daily_loss(
             self.portfolio.equity(self.marks)
         ):
@@ -419,6 +425,15 @@ class DryRun:
                 if self.live and intent.client_order_id:
                     rejected = OrderState.of_intent(self.venue.name, intent, OrderStatus.REJECTED)
                     self._pending.append(("order", rejected, None))
+            except NetworkUnavailableError as exc:
+                if not self.live:
+                    raise
+                # The venue could not be reached, or the outcome is unknown: the intent stays
+                # PENDING in the ledger and is looked up until the venue answers (never resent).
+                note = f"outcome unknown, looked up until the venue answers: {exc.message}"
+                self._unresolved[str(intent.client_order_id)] = OrderState.of_intent(
+                    self.venue.name, intent, OrderStatus.PENDING, at_ms=self.now_ms
+                )
         accepted = intent is not None
         self._pending.append(("signal", sig, (accepted, note)))
         self._emit(
@@ -431,6 +446,21 @@ class DryRun:
                 "note": note,
             },
         )
+
+    async def _resolve(self) -> None:
+        """Look up the orders whose send got no answer; record what the venue says."""
+        self._last_resolve_ms = self.now_ms
+        for cid, pending in list(self._unresolved.items()):
+            try:
+                state = await self.venue.get_order(pending.symbol, cid)
+            except LetradeError:
+                continue  # still unreachable: next time
+            del self._unresolved[cid]
+            if state is None:  # the venue never saw it: nothing was placed
+                pending.status = OrderStatus.REJECTED
+                state = pending
+            self._pending.append(("order", state, None))
+            self._dirty = True
 
     def _over_limits(self) -> str | None:
         """Why a new order may not go out now (``--max-orders-per-minute/--max-open-orders``)."""
@@ -621,6 +651,13 @@ class DryRun:
             try:
                 state = await self.manager.cancel(order.symbol, order.client_order_id)
             except (ExchangeRejectedError, NetworkUnavailableError) as exc:
+                found = None
+                if isinstance(exc, ExchangeRejectedError):  # final already: record how it ended
+                    with contextlib.suppress(LetradeError):
+                        found = await self.venue.get_order(order.symbol, order.client_order_id)
+                if found is not None and not found.status.is_open:
+                    self._pending.append(("order", found, None))
+                    continue
                 self._tell_now(
                     "cancel_failed", {"client_order_id": order.client_order_id, "error": str(exc)}
                 )

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from letrade_cli.config.trading import OrderSettings
-from letrade_cli.connector.pacer import Pacer, Window
+from letrade_cli.connector.pacer import START_GUARD_S, Pacer, Window
 from letrade_cli.core.errors import RateLimitedError
 from letrade_cli.core.orders import OrderIntent, OrderType, Side, TimeInForce
 from letrade_cli.sim.server import SimConfig, SimExchange
@@ -115,7 +115,7 @@ async def test_reported_usage_and_announced_limits_are_paced() -> None:
     pacer = Pacer([RateLimit("request_weight", 100, 60.0)], clock=lambda: now[0], sleep=sleep)
     pacer.observe([Usage("request_weight", 60.0, used=95)])  # another client used the budget
     await pacer.acquire(RestRequest("/x", {}, weight=10))
-    assert slept == [pytest.approx(59.5)] and pacer.waits == 1
+    assert slept == [pytest.approx(59.5 + START_GUARD_S)] and pacer.waits == 1
     pacer.observe([Usage("orders", 1.0, "orders", used=2, limit=2)])  # announced: paced now
     await pacer.acquire(RestRequest("/o", {}, method="POST", signed=True, orders=1))
     assert len(slept) == 2 and now[0] == pytest.approx(1_800_000_061.0)
@@ -137,7 +137,8 @@ def test_window_arithmetic_never_lets_a_window_go_over(
         cost = min(cost, limit)
         now += advance
         wait = window.wait(cost, now)
-        assert 0 <= wait <= interval
+        # two windows when the next one starts with an edge carried; a guard past the boundary
+        assert 0 <= wait <= 2 * interval + 0.1
         if wait == 0:
             index = math.floor(now / interval)
             assert spent.get(index, 0) + cost <= limit  # it fits: said so only when true
