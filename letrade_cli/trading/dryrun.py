@@ -59,6 +59,7 @@ from letrade_cli.trading.strategies import Strategy, StrategyContext, load_strat
 from letrade_cli.trading.venue import TradingVenue
 
 RECENT = 20
+CANCEL_READBACKS = 10  # reads of a cancel that has not completed yet, 0.2 s apart
 RESOLVE_EVERY_MS = 1000  # how often orders sent without an answer are looked up again
 
 
@@ -662,6 +663,12 @@ class DryRun:
                     "cancel_failed", {"client_order_id": order.client_order_id, "error": str(exc)}
                 )
                 continue
+            for _ in range(CANCEL_READBACKS):  # venues whose cancels complete a moment later
+                if not state.status.is_open:
+                    break
+                await asyncio.sleep(0.2)
+                with contextlib.suppress(LetradeError):
+                    state = await self.venue.get_order(order.symbol, order.client_order_id) or state
             cancelled += 1
             self._pending.append(("order", state, None))
         if self._pending:

@@ -258,7 +258,12 @@ class Ledger:
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (run_id, client_order_id) DO "
             "UPDATE SET status = excluded.status, filled_qty = excluded.filled_qty, "
             "quote_qty = excluded.quote_qty, fee = excluded.fee, updated_ms = excluded.updated_ms, "
-            "signal_to_ack_ms = COALESCE(excluded.signal_to_ack_ms, orders.signal_to_ack_ms)",
+            "signal_to_ack_ms = COALESCE(excluded.signal_to_ack_ms, orders.signal_to_ack_ms) "
+            # Never backwards: an update that arrives late (a pushed event, a look-up answered
+            # after a newer one) must not undo fills or reopen a final order.
+            "WHERE CAST(excluded.filled_qty AS REAL) >= CAST(orders.filled_qty AS REAL) "
+            "AND NOT (orders.status IN ('FILLED', 'CANCELED', 'REJECTED', 'EXPIRED') "
+            "AND excluded.status IN ('PENDING', 'NEW', 'PARTIALLY_FILLED'))",
             _order_row(run_id, order),
         )
 

@@ -53,6 +53,7 @@ from letrade_cli.core.errors import (
     LetradeError,
     NetworkUnavailableError,
     OutcomeUnknownError,
+    RateLimitedError,
     UnknownSymbolError,
     UsageError,
 )
@@ -88,6 +89,8 @@ from letrade_cli.venues.registry import venue_of
 log = logging.getLogger("letrade.live")
 
 POLL_INTERVAL_S = 1.0  # while the private stream is down
+READ_RETRIES = 3  # a read refused for a rate limit (another process shares the budget)
+READ_RETRY_MAX_S = 5.0
 BalanceListener = Callable[[list[Balance]], None]
 
 
@@ -278,6 +281,20 @@ class LiveVenue:
         return cast(OrderTransport, session) if session is not None and session.ready else None
 
     async def _request(self, request: RestRequest, *, placing: bool = False) -> Any:
+        """One request; a read refused for a rate limit is tried again after a short wait.
+
+        A new order is not retried here (the order manager decides, by client id).
+        """
+        for attempt in range(READ_RETRIES + 1):
+            try:
+                return await self._send(request, placing=placing)
+            except RateLimitedError as exc:
+                if placing or attempt == READ_RETRIES or exc.retry_after > READ_RETRY_MAX_S:
+                    raise
+                await asyncio.sleep(exc.retry_after)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _send(self, request: RestRequest, *, placing: bool = False) -> Any:
         """Send over the session when allowed and up, else over signed REST.
 
         ``placing``: in ``ws`` mode a new order goes over the session only (a look-up may
@@ -311,7 +328,7 @@ class LiveVenue:
         answers = []
         for request in self.api.rules_requests(symbols):
             try:
-                answers.append(await self.client.request(request))
+                answers.append(await self._request(request))
             except ExchangeRejectedError as exc:
                 if self.api.is_unknown_symbol(exc):
                     raise self._unknown(symbols) from None
@@ -327,7 +344,7 @@ class LiveVenue:
     async def _last_prices(self, symbols: Sequence[str]) -> dict[str, Decimal]:
         api = cast(LastPrices, self.api)
         try:
-            payload = await self.client.request(api.last_price_request(symbols))
+            payload = await self._request(api.last_price_request(symbols))
         except ExchangeRejectedError:
             raise self._unknown(symbols) from None
         prices = api.parse_last_prices(payload)
