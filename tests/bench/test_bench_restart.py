@@ -13,6 +13,7 @@ from letrade_cli.bench.restart import COUNTS, RestartBenchConfig, run_restart_be
 
 
 @pytest.mark.slow
+@pytest.mark.chaos
 def test_twenty_trials_per_dialect_leave_ledger_and_venue_in_agreement() -> None:
     doc = run_restart_benchmark(RestartBenchConfig(trials=20, seed=16))
     assert doc["dialects"]
