@@ -648,6 +648,8 @@ class DryRun:
     async def cancel_open_orders(self) -> int:
         """Cancel this run's orders still open on the venue (never anyone else's)."""
         cancelled = 0
+        if self._pending:
+            self.commit()  # what was seen last is in the ledger before it is read back
         for order in self.ledger.orders(self.run_id, unresolved=True):
             try:
                 state = await self.manager.cancel(order.symbol, order.client_order_id)
@@ -656,8 +658,12 @@ class DryRun:
                 if isinstance(exc, ExchangeRejectedError):  # final already: record how it ended
                     with contextlib.suppress(LetradeError):
                         found = await self.venue.get_order(order.symbol, order.client_order_id)
+                        if found is None and order.status is OrderStatus.PENDING:
+                            order.status = OrderStatus.REJECTED  # the venue never had it
+                            found = order
                 if found is not None and not found.status.is_open:
                     self._pending.append(("order", found, None))
+                    self._unresolved.pop(order.client_order_id, None)
                     continue
                 self._tell_now(
                     "cancel_failed", {"client_order_id": order.client_order_id, "error": str(exc)}
