@@ -66,8 +66,8 @@ def runs(sim: SimThread, profile: str, tmp_path_factory: pytest.TempPathFactory)
     return {
         "db": db,
         "frames": frames,
-        "live": events(live.stdout)[0]["run_id"],
-        "paper": events(paper.stdout)[0]["run_id"],
+        "live": next(e["run_id"] for e in events(live.stdout) if e["event"] == "start"),
+        "paper": next(e["run_id"] for e in events(paper.stdout) if e["event"] == "start"),
         "live_summary": events(live.stdout)[-1],
     }
 
