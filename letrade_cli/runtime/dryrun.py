@@ -115,9 +115,13 @@ async def _run_engine(
         if options.json_output:
             writer = JsonLineWriter(sys.stdout.buffer, context.stop)
 
+        found: list[dict[str, Any]] = []  # reconciliation, shown as one table (no --json)
+
         def on_event(event: Event) -> None:
             if writer is not None:
                 writer({"event": event.kind, "ts_ms": event.ts_ms, **event.data})
+            elif event.kind == "reconcile":
+                found.append(event.data)
             if notifier is not None:
                 notifier.on_event(event.kind, event.ts_ms, event.data)
 
@@ -140,7 +144,13 @@ async def _run_engine(
                     {"strategy": config.strategy, "symbols": config.symbols,
                      "venue": source.venue, "resumed": options.resume is not None},
                 )  # fmt: skip
-            await engine.open()
+            try:
+                await engine.open()
+            finally:
+                if found:
+                    from letrade_cli.ui.dryrun import reconcile_table
+
+                    console.print(reconcile_table(found, engine.run_id))
             if writer is not None:
                 writer({"event": "start", "run_id": engine.run_id, "config": asdict(config)})
             show_live = not options.json_output and console.is_terminal

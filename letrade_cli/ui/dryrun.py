@@ -214,3 +214,16 @@ def compare_table(data: dict[str, Any]) -> Table:
         f"median {median}; fees {fees['run'] or '?'} vs {fees['other'] or '?'} {data['quote']}"
     )
     return table
+
+
+def reconcile_table(found: list[dict[str, Any]], run_id: str) -> Table:
+    """What reconciliation found between the ledger and the venue, one row per difference."""
+    table = Table(title=f"run {run_id}: ledger vs venue")
+    for column in ("kind", "client id", "symbol", "detail", "action", "mismatch"):
+        table.add_column(column)
+    for d in found:
+        table.add_row(
+            d["kind"], d["client_order_id"] or "-", d["symbol"] or "-", d["detail"], d["action"],
+            "yes" if d.get("mismatch") else "",
+        )  # fmt: skip
+    return table

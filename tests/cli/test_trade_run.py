@@ -191,6 +191,7 @@ def test_on_mismatch_halt_stops_before_trading_and_stores_what_it_found(
     )  # fmt: skip
     assert done.returncode == 1
     assert "reconciliation found 1 difference" in one_error_line(done)
+    assert "ledger vs venue" in done.stderr and "orphan" in done.stderr  # the one table
     ledger = Ledger(db)
     try:
         found = ledger.reconciliations(run_id)
