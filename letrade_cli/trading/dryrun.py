@@ -182,7 +182,8 @@ class DryRun:
         self._cache_base = (0, 0)
         self.finished = False
         self.failure: LetradeError | None = None
-        self.known_trades: set[str] = set()  # trade ids in the ledger (live: fills once)
+        # (symbol, trade id) of the fills in the ledger: a venue numbers trades per symbol.
+        self.known_trades: set[tuple[str, str]] = set()
         self.differences: list[Any] = []  # what reconciliation found
         self._order_times: deque[int] = deque()  # ms of recent sends, for max_orders_per_minute
         self._flush_scheduled = False
@@ -227,7 +228,7 @@ class DryRun:
             self.broker.restore(
                 ledger.orders(run_id, open_only=True), int(state.get("trade_seq", 0))
             )
-        self.known_trades = {str(f["trade_id"]) for f in ledger.fills(run_id)}
+        self.known_trades = {(f["symbol"], str(f["trade_id"])) for f in ledger.fills(run_id)}
         # Never reuse a client id: past the stored counter and every id the ledger holds.
         suffixes = [
             int(o.client_order_id.rsplit("-", 1)[1])
@@ -501,9 +502,10 @@ class DryRun:
         if self.live and not state.client_order_id.startswith(f"{self.run_id}-"):
             return  # the account's other orders (another run, a person): never this run's
         if fill is not None and self.live:
-            if fill.trade_id and fill.trade_id in self.known_trades:
+            key = (fill.symbol, fill.trade_id)
+            if fill.trade_id and key in self.known_trades:
                 return  # already in the ledger (a look-up after a restart reports it again)
-            self.known_trades.add(fill.trade_id)
+            self.known_trades.add(key)
         self._pending.append(("order", state, None))
         self._touched.add(state.symbol)
         if self.live:

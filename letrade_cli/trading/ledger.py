@@ -92,6 +92,19 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX reconciliations_run ON reconciliations (run_id, id);
     """,
+    # 4: a venue's trade ids are unique per symbol (Binance counts them per market), not per run.
+    """
+    CREATE TABLE fills_by_symbol (
+        run_id TEXT NOT NULL, trade_id TEXT NOT NULL, client_order_id TEXT NOT NULL,
+        symbol TEXT NOT NULL, side TEXT NOT NULL, price TEXT NOT NULL, quantity TEXT NOT NULL,
+        fee TEXT NOT NULL, fee_asset TEXT NOT NULL, ts_ms INTEGER NOT NULL,
+        is_maker INTEGER NOT NULL, realized_pnl TEXT NOT NULL,
+        PRIMARY KEY (run_id, symbol, trade_id)
+    );
+    INSERT INTO fills_by_symbol SELECT * FROM fills;
+    DROP TABLE fills;
+    ALTER TABLE fills_by_symbol RENAME TO fills;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -268,7 +281,7 @@ class Ledger:
         )
 
     def add_fill(self, run_id: str, fill: Fill, realized_pnl: Decimal) -> None:
-        """Record one execution (a repeated trade id is ignored)."""
+        """Record one execution (a trade id repeated on its symbol is ignored)."""
         self.conn.execute(
             "INSERT OR IGNORE INTO fills VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (

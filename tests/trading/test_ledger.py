@@ -38,7 +38,7 @@ def test_migrates_a_version_1_ledger_and_keeps_its_data(tmp_path: Path) -> None:
     conn.execute("INSERT INTO equity VALUES ('r1', 5, '9999.9', '9899.9', '0')")
     conn.close()
     ledger = Ledger(path)
-    assert ledger.conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 3
+    assert ledger.conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 4
     assert ledger.run("r1")["strategy"] == "sma-cross"
     assert ledger.run("r1")["mode"] == "paper"  # runs from before live trading were paper
     assert ledger.reconciliations("r1") == []
@@ -96,6 +96,11 @@ def test_a_transaction_is_all_or_nothing(tmp_path: Path) -> None:
         ledger.add_fill("r1", fill, Decimal(0))
         ledger.add_fill("r1", fill, Decimal(0))  # the same trade twice counts once
     assert len(ledger.fills("r1")) == 1
+    from dataclasses import replace
+
+    with ledger.transaction():  # venues number trades per symbol: T1 on another market is new
+        ledger.add_fill("r1", replace(fill, symbol="ETHUSDT", client_order_id="r1-2"), Decimal(0))
+    assert sorted(f["symbol"] for f in ledger.fills("r1")) == ["BTCUSDT", "ETHUSDT"]
     with pytest.raises(UsageError, match="dryrun list"):
         ledger.run("nope")
     ledger.close()
