@@ -200,12 +200,6 @@ class BinanceWsApiSession:
     def _timestamp_ms(self) -> int:
         return time.time_ns() // 1_000_000 + self.time_offset_ms
 
-    def _signed(self, params: dict[str, Any], conn: _Conn) -> dict[str, Any]:
-        """A copy of ``params``, signed (see ``_sign``)."""
-        out = dict(params)
-        self._sign(out, conn)
-        return out
-
     def _sign(self, params: dict[str, Any], conn: _Conn) -> None:
         """Add ``timestamp`` (and ``apiKey`` + ``signature`` unless logged on) to ``params``."""
         params.setdefault("recvWindow", self._keys.recv_window_ms)
@@ -344,7 +338,8 @@ class BinanceWsApiSession:
             conn.logged_on = True
             result = await self._call(conn, "userDataStream.subscribe", {})
         else:
-            params = self._signed({}, conn)
+            params = {}
+            self._sign(params, conn)
             result = await self._call(conn, "userDataStream.subscribe.signature", params)
         conn.subscription_id = int(result["subscriptionId"])
 
