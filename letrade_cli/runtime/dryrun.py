@@ -166,6 +166,7 @@ async def _run_engine(
             view["source"] = source.summary()
             if notifier is not None:
                 notifier.notify("end", _end_message(view, completed))
+                await notifier.drain()  # the summary counts the end post too
                 view["notify"] = notifier.summary()
         finally:
             await source.close()

@@ -195,11 +195,16 @@ class Notifier:
             )
             stream.flush()
 
-    async def close(self, drain_s: float = DRAIN_S) -> None:
-        """Give the queue ``drain_s`` to empty, then stop (what is left is dropped)."""
+    async def drain(self, drain_s: float = DRAIN_S) -> None:
+        """Wait up to ``drain_s`` for every queued post to be sent or to fail."""
         if self._worker is not None:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._queue.join(), drain_s)
+
+    async def close(self, drain_s: float = DRAIN_S) -> None:
+        """Give the queue ``drain_s`` to empty, then stop (what is left is dropped)."""
+        if self._worker is not None:
+            await self.drain(drain_s)
             self.dropped += self._queue.qsize()
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -92,7 +92,7 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX reconciliations_run ON reconciliations (run_id, id);
     """,
-    # 4: a venue's trade ids are unique per symbol (Binance counts them per market), not per run.
+    # 4: a venue's trade ids are unique per symbol (some number them per market), not per run.
     """
     CREATE TABLE fills_by_symbol (
         run_id TEXT NOT NULL, trade_id TEXT NOT NULL, client_order_id TEXT NOT NULL,
