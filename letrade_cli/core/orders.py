@@ -23,10 +23,53 @@ class Side(StrEnum):
 
 
 class OrderType(StrEnum):
-    """Market (take liquidity now) or limit (at a price or better)."""
+    """What an order does; Binance's names, which other venues map onto (or the engine emulates).
+
+    ``LIMIT_MAKER`` is a post-only limit (refused when it would take). The four conditional types
+    wait for the last trade price to reach ``stop_price`` (or trail it by ``trailing_delta``),
+    then become a market order (``STOP_LOSS``, ``TAKE_PROFIT``) or a limit order at ``price``
+    (``*_LIMIT``); :mod:`letrade_cli.core.triggers` has the rule.
+    """
 
     MARKET = "MARKET"
     LIMIT = "LIMIT"
+    LIMIT_MAKER = "LIMIT_MAKER"
+    STOP_LOSS = "STOP_LOSS"
+    STOP_LOSS_LIMIT = "STOP_LOSS_LIMIT"
+    TAKE_PROFIT = "TAKE_PROFIT"
+    TAKE_PROFIT_LIMIT = "TAKE_PROFIT_LIMIT"
+
+    @property
+    def is_conditional(self) -> bool:
+        """Whether it waits for a trigger price (stop-loss, take-profit, trailing)."""
+        return self in _CONDITIONAL
+
+    @property
+    def has_limit_price(self) -> bool:
+        """Whether it carries a limit ``price`` (limit, post-only, the two ``*_LIMIT`` types)."""
+        return self in _PRICED
+
+    @property
+    def triggered_type(self) -> OrderType:
+        """What a conditional order becomes when it triggers (itself for the others)."""
+        if self in (OrderType.STOP_LOSS, OrderType.TAKE_PROFIT):
+            return OrderType.MARKET
+        if self in (OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT_LIMIT):
+            return OrderType.LIMIT
+        return self
+
+
+_CONDITIONAL = frozenset(
+    {
+        OrderType.STOP_LOSS,
+        OrderType.STOP_LOSS_LIMIT,
+        OrderType.TAKE_PROFIT,
+        OrderType.TAKE_PROFIT_LIMIT,
+    }
+)
+_PRICED = frozenset(
+    {OrderType.LIMIT, OrderType.LIMIT_MAKER, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT_LIMIT}
+)
 
 
 class TimeInForce(StrEnum):
@@ -93,6 +136,28 @@ class OrderIntent:
     price: Decimal | None = None
     time_in_force: TimeInForce = TimeInForce.GTC
     client_order_id: str | None = None
+    stop_price: Decimal | None = None  # conditional types: the trigger (trailing: activation)
+    trailing_delta: int | None = None  # conditional types: trail the price by this many BIPS
+    quote_quantity: Decimal | None = None  # a MARKET order by quote amount (quantity is then 0)
+
+
+@dataclass(frozen=True, slots=True)
+class OcoIntent:
+    """Two orders on one symbol and side where one filling or triggering cancels the other.
+
+    Binance's ``orderList/oco`` shape: the ``above`` leg sits above the market (for a SELL a
+    ``LIMIT_MAKER`` or ``TAKE_PROFIT[_LIMIT]``; for a BUY a ``STOP_LOSS[_LIMIT]``), the ``below``
+    leg under it (for a SELL a ``STOP_LOSS[_LIMIT]``; for a BUY a ``LIMIT_MAKER`` or
+    ``TAKE_PROFIT[_LIMIT]``). Both legs are for ``quantity``; their client ids are set by the
+    order path, as is ``list_client_id``.
+    """
+
+    symbol: str
+    side: Side
+    quantity: Decimal
+    above: OrderIntent
+    below: OrderIntent
+    list_client_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -132,6 +197,9 @@ class OrderState:
     price: Decimal | None = None
     time_in_force: TimeInForce = TimeInForce.GTC
     venue_order_id: str | None = None
+    stop_price: Decimal | None = None
+    trailing_delta: int | None = None
+    order_list_id: str | None = None  # the OCO list it belongs to (the list's client id)
     filled_qty: Decimal = ZERO
     quote_qty: Decimal = ZERO  # sum of price * qty over the fills
     fee: Decimal = ZERO
@@ -157,6 +225,8 @@ class OrderState:
             status=status,
             price=intent.price,
             time_in_force=intent.time_in_force,
+            stop_price=intent.stop_price,
+            trailing_delta=intent.trailing_delta,
             created_ms=at_ms,
             updated_ms=at_ms,
         )
