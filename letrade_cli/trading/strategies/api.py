@@ -32,10 +32,10 @@ class Param:
         self,
         default: Any,
         *,
-        min: Any = None,  # noqa: A002 - the natural name for users
-        max: Any = None,  # noqa: A002
+        min: Any = None,
+        max: Any = None,
         choices: Sequence[Any] | None = None,
-        help: str = "",  # noqa: A002
+        help: str = "",
     ) -> None:
         if type(default) not in _TYPES:
             raise TypeError(f"Param default must be int, float, bool, str or Decimal: {default!r}")
