@@ -27,7 +27,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -43,6 +43,7 @@ from letrade_cli.core.histogram import LatencyHistogram
 from letrade_cli.core.orders import (
     ZERO,
     Fill,
+    OrderIntent,
     OrderState,
     OrderStatus,
     Side,
@@ -50,12 +51,14 @@ from letrade_cli.core.orders import (
     SymbolRules,
 )
 from letrade_cli.core.tick import Tick
+from letrade_cli.trading.conditional import ConditionalBook, HeldOrder
+from letrade_cli.trading.context import FillView, OrderRequest, RunContext
 from letrade_cli.trading.ledger import Ledger
 from letrade_cli.trading.order_manager import OrderManager
 from letrade_cli.trading.paper import PaperBroker, to_decimal
 from letrade_cli.trading.portfolio import Portfolio, Position
 from letrade_cli.trading.risk import DAY_MS, RiskManager
-from letrade_cli.trading.strategies import Strategy, StrategyContext, load_strategy
+from letrade_cli.trading.strategies import Strategy, load_strategy
 from letrade_cli.trading.venue import TradingVenue
 
 RECENT = 20
@@ -83,6 +86,7 @@ class DryRunConfig:
     max_loss: float = 0.0  # halt when equity falls this far below the start (0: no limit)
     max_orders_per_minute: int = 0  # signals beyond it are refused (0: no limit)
     max_open_orders: int = 0
+    close_at_end: bool = False  # sell every position when the run completes (end-of-run)
     on_mismatch: str = "adopt"  # reconciliation: halt or adopt
     keep_orders: bool = False  # on a signal, leave the run's open orders on the venue
 
@@ -158,7 +162,19 @@ class DryRun:
         self.venue: TradingVenue = venue
         self.manager = OrderManager(venue, id_factory=self._next_client_id)
         self.manager.add_listener(self._on_order)
-        self.ctx = StrategyContext(source.cache)
+        self.ctx = RunContext(self)
+        self.conditional = ConditionalBook()
+        self.reasons: dict[str, str] = {}  # client id -> why the order was placed
+        self._hook_calls: list[tuple[str, Any]] = []  # (on_fill|on_order, view) after commit
+        self._cancels: list[str] = []  # OCO siblings to cancel, from a fill
+        self._bars: Any = None  # BarBuilder, when the strategy declares timeframes
+        timeframes = tuple(getattr(self.strategy, "timeframes", ()) or ())
+        if timeframes:
+            from letrade_cli.trading.bars import BarBuilder
+
+            self._bars = BarBuilder(timeframes, int(getattr(self.strategy, "history", 500)))
+        self._started = False
+        self._symbol = ""
         self.wanted = {s.upper() for s in config.symbols}
         self.marks: dict[str, Decimal] = {}
         self._traded: dict[str, bool] = {}
@@ -187,6 +203,7 @@ class DryRun:
         self.differences: list[Any] = []  # what reconciliation found
         self._order_times: deque[int] = deque()  # ms of recent sends, for max_orders_per_minute
         self._flush_scheduled = False
+        self._fired: list[HeldOrder] = []  # conditional orders triggered by this tick
         self._unresolved: dict[str, OrderState] = {}  # sent, no answer: looked up until known
         self._last_resolve_ms = 0
 
@@ -224,9 +241,17 @@ class DryRun:
         portfolio.realized = Decimal(state.get("realized", "0"))
         for symbol, (qty, cost, realized) in ledger.positions(run_id).items():
             portfolio.positions[symbol] = Position(symbol, qty, cost, realized)
+        self.reasons = ledger.order_reasons(run_id)
+        for order in ledger.orders(run_id, open_only=True):
+            if order.order_list_id is not None:
+                self.conditional.link(order.order_list_id, order.client_order_id)
+        for order in ledger.orders(run_id, open_only=True, held=True):
+            self.conditional.add(
+                order, self.reasons.get(order.client_order_id, ""), order.order_list_id
+            )
         if self.broker is not None:
             self.broker.restore(
-                ledger.orders(run_id, open_only=True), int(state.get("trade_seq", 0))
+                ledger.orders(run_id, open_only=True, held=False), int(state.get("trade_seq", 0))
             )
         self.known_trades = {(f["symbol"], str(f["trade_id"])) for f in ledger.fills(run_id)}
         # Never reuse a client id: past the stored counter and every id the ledger holds.
@@ -308,6 +333,28 @@ class DryRun:
         self.order_seq += 1
         return f"{self.run_id}-{self.order_seq}"
 
+    def next_client_id(self) -> str:
+        """A new client order id of this run (``<run id>-<n>``), never reused."""
+        return self._next_client_id()
+
+    def open_orders(self, symbol: str | None = None) -> list[OrderState]:
+        """The run's open orders: those on the venue, then the ones the engine holds."""
+        on_venue = [
+            o
+            for o in self.manager.orders.values()
+            if o.status.is_unresolved and (symbol is None or o.symbol == symbol)
+        ]
+        return on_venue + [h.state for h in self.conditional.for_symbol(symbol)]
+
+    def bar_series(self, symbol: str, timeframe: str) -> Any:
+        """The closed bars of ``symbol`` at ``timeframe`` (declared in ``timeframes``)."""
+        if self._bars is None:
+            raise UsageError(
+                f"ctx.bars({symbol!r}, {timeframe!r}): the strategy declares no timeframes",
+                hint=f'add timeframes = ("{timeframe}",) to the strategy class',
+            )
+        return self._bars.series(symbol, timeframe)
+
     def _book(self, symbol: str) -> Tick | None:
         return self.source.cache.get(symbol, self.now_ms * 1_000_000 or None)
 
@@ -338,22 +385,27 @@ class DryRun:
             return
         self.now_ms = now_ms
         self.ctx.now_ns = tick.recv_ns
-        self.marks[symbol] = to_decimal(price)
-        try:
-            signals = self.strategy.on_tick(tick, self.ctx)
-        except Exception as exc:  # the user's code: stop, keep what is committed
-            self._signals.clear()
-            name = getattr(self.strategy, "name", self.config.strategy)
-            when = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now_ms / 1000))
-            self.failure = StrategyError(
-                f"strategy {name} raised {type(exc).__name__}: {exc} on {symbol} at "
-                f"{when}.{now_ms % 1000:03d}Z; the run stopped, nothing of that tick was kept",
-                hint=f"fix the strategy, then `--resume {self.run_id}`",
-            )
-            self.stop.set()
+        mark = self.marks[symbol] = to_decimal(price)
+        self._symbol = symbol
+        if not self._started:
+            self._started = True
+            if self._call("on_start", self.ctx) is None:
+                return
+        signals = self._call("on_tick", tick, self.ctx)
+        if signals is None:
             return
+        if self._bars is not None:
+            for bar in self._bars.on_tick(tick):
+                more = self._call("on_bar", bar, self.ctx)
+                if more is None:
+                    return
+                signals = [*signals, *more]
         if self.source.position <= self.cursor:
-            return  # warming up a resumed run: the strategy only
+            self.ctx.requests.clear()  # warming up a resumed run: the strategy's state only
+            for held in self.conditional.for_symbol(symbol):
+                if now_ms > held.state.created_ms:  # a trailing stop's high since placing
+                    held.trigger.update(mark)
+            return
         self.ticks += 1
         risk = self.risk
         if now_ms // DAY_MS != risk.day:
@@ -364,13 +416,70 @@ class DryRun:
         exit_signal = risk.exit_signal(symbol, self.marks[symbol], self.portfolio, tick.recv_ns)
         if exit_signal is not None:
             self._signals.append((exit_signal, True))
+        if self.conditional.held:
+            self._fired.extend(self.conditional.on_price(symbol, mark))
         for sig in signals:
             self._signals.append((sig, False))
+
+    def _call(self, hook: str, *args: Any) -> list[Signal] | None:
+        """Call a strategy hook; its signals (``[]`` for none), or None when it failed.
+
+        A hook that raises stops the run (exit 1); one that returns something other than None
+        or a list of ``Signal`` is a mistake in the strategy (exit 2); both name the file and
+        line.
+        """
+        method = getattr(self.strategy, hook, None)
+        if method is None:
+            return []
+        try:
+            out = method(*args)
+        except Exception as exc:  # the user's code: stop, keep what is committed
+            self._signals.clear()
+            self.ctx.requests.clear()
+            name = getattr(self.strategy, "name", self.config.strategy)
+            where = _user_frame(exc)
+            when = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self.now_ms / 1000))
+            self.failure = StrategyError(
+                f"strategy {name} raised {type(exc).__name__}: {exc} on {self._symbol} at "
+                f"{when}.{self.now_ms % 1000:03d}Z (in {hook}{f', {where}' if where else ''}); "
+                "the run stopped, nothing of that tick was kept",
+                hint=f"fix the strategy, then `--resume {self.run_id}`",
+            )
+            self.stop.set()
+            return None
+        if out is None:
+            return []
+        if isinstance(out, (list, tuple)) and all(isinstance(x, Signal) for x in out):
+            return list(out)
+        self._signals.clear()
+        self.ctx.requests.clear()
+        code = getattr(method, "__func__", method).__code__
+        self.failure = UsageError(
+            f"{code.co_filename}:{code.co_firstlineno}: {hook} returned "
+            f"{type(out).__name__}, expected None or a list of Signal",
+            hint="place orders with ctx.buy/ctx.sell/..., or return [Signal(...)]",
+        )
+        self.stop.set()
+        return None
 
     async def step(self) -> None:
         """Send the accepted signals, then commit what this tick caused."""
         if self.failure is not None:
             return
+        try:
+            await self._step()
+        finally:
+            self._run_hooks()
+
+    def _run_hooks(self) -> None:
+        """Tell the strategy about its orders and fills (what is committed by now)."""
+        while self._hook_calls and self.failure is None:
+            calls, self._hook_calls = self._hook_calls, []
+            for hook, view in calls:
+                if self._call(hook, view, self.ctx) is None:
+                    return
+
+    async def _step(self) -> None:
         if (
             self.config.max_loss
             and not self.risk.halted
@@ -384,6 +493,18 @@ class DryRun:
             signals, self._signals = self._signals, []
             for sig, forced in signals:
                 await self._handle_signal(sig, forced)
+        if self._fired:
+            fired, self._fired = self._fired, []
+            for held in fired:
+                await self._trigger(held)
+        if self._cancels:
+            cancels, self._cancels = self._cancels, []
+            for cid in cancels:
+                await self._cancel(cid, "the other leg of its OCO filled")
+        if self.ctx.requests:
+            requests, self.ctx.requests = self.ctx.requests, []
+            for request in requests:
+                await self._handle_request(request)
         if self._unresolved and self.now_ms - self._last_resolve_ms >= RESOLVE_EVERY_MS:
             await self._resolve()
         if self.portfolio.positions and self.risk.check_daily_loss(
@@ -409,34 +530,10 @@ class DryRun:
         if intent is not None and (refused := self._over_limits()) is not None:
             intent, note = None, refused
         if intent is not None:
-            if self.live:
-                intent = self._commit_intent(intent)
-            try:
-                state = await self.manager.submit(
-                    intent, signal=sig, reference_price=self.marks.get(sig.symbol)
-                )
-                note = f"{state.status.value} {state.client_order_id}"
-                if not state.status.is_open:
-                    # The ledger has it; the manager's map would grow by one per order all day.
-                    self.manager.orders.pop(state.client_order_id, None)
-                ack = state.latency.ack_ns - state.latency.signal_ns
-                if state.latency.signal_ns and ack >= 0:
-                    self.latency.record(ack)
-            except (ExchangeRejectedError, UsageError) as exc:
-                note = f"rejected: {exc.message}"
-                if self.live and intent.client_order_id:
-                    rejected = OrderState.of_intent(self.venue.name, intent, OrderStatus.REJECTED)
-                    self._pending.append(("order", rejected, None))
-            except NetworkUnavailableError as exc:
-                if not self.live:
-                    raise
-                # The venue could not be reached, or the outcome is unknown: the intent stays
-                # PENDING in the ledger and is looked up until the venue answers (never resent).
-                note = f"outcome unknown, looked up until the venue answers: {exc.message}"
-                self._unresolved[str(intent.client_order_id)] = OrderState.of_intent(
-                    self.venue.name, intent, OrderStatus.PENDING, at_ms=self.now_ms
-                )
-        accepted = intent is not None
+            note = await self._send(intent, sig.reason, sig)
+        self._record_decision(sig, intent is not None, note)
+
+    def _record_decision(self, sig: Signal, accepted: bool, note: str) -> None:
         self._pending.append(("signal", sig, (accepted, note)))
         self._emit(
             "signal",
@@ -448,6 +545,274 @@ class DryRun:
                 "note": note,
             },
         )
+
+    async def _send(self, intent: OrderIntent, reason: str, sig: Signal | None = None) -> str:
+        """Send one order through the order manager (ledger first when live); what happened."""
+        if intent.client_order_id is None:
+            intent = replace(intent, client_order_id=self._next_client_id())
+        cid = str(intent.client_order_id)
+        self.reasons[cid] = reason
+        if self.live:
+            self._commit_intent(intent)
+        try:
+            state = await self.manager.submit(
+                intent, signal=sig, reference_price=self.marks.get(intent.symbol)
+            )
+            note = f"{state.status.value} {state.client_order_id}"
+            if not state.status.is_open:
+                # The ledger has it; the manager's map would grow by one per order all day.
+                self.manager.orders.pop(state.client_order_id, None)
+            ack = state.latency.ack_ns - state.latency.signal_ns
+            if state.latency.signal_ns and ack >= 0:
+                self.latency.record(ack)
+        except (ExchangeRejectedError, UsageError) as exc:
+            note = f"rejected: {exc.message}"
+            rejected = OrderState.of_intent(
+                self.venue.name, intent, OrderStatus.REJECTED, at_ms=self.now_ms
+            )
+            if self.live:
+                self._pending.append(("order", rejected, None))
+            self._hook_calls.append(("on_order", rejected))
+        except NetworkUnavailableError as exc:
+            if not self.live:
+                raise
+            # The venue could not be reached, or the outcome is unknown: the intent stays
+            # PENDING in the ledger and is looked up until the venue answers (never resent).
+            note = f"outcome unknown, looked up until the venue answers: {exc.message}"
+            self._unresolved[cid] = OrderState.of_intent(
+                self.venue.name, intent, OrderStatus.PENDING, at_ms=self.now_ms
+            )
+        return note
+
+    # -- what a strategy asks for through ctx ------------------------------------------------
+    async def _handle_request(self, request: OrderRequest) -> None:
+        if request.action == "cancel":
+            await self._cancel(request.target, "cancelled by the strategy")
+        elif request.action == "replace":
+            await self._replace(request)
+        elif request.action == "oco":
+            await self._place_oco(request)
+        else:
+            await self._place_request(request)
+
+    def _intent_of(self, request: OrderRequest, *, held: bool = False) -> OrderIntent | str:
+        """The intent a place request means (sized, within the risk limits), or why not."""
+        from letrade_cli.trading.sizing import SizingRefused, size_quantity
+
+        symbol, side = request.symbol, request.side
+        if symbol not in self.rules and self.wanted and symbol not in self.wanted:
+            return f"{symbol} is not one of the run's symbols"
+        if side is Side.BUY and self.risk.halted:
+            return "halted: no new entries"
+        mark = self.marks.get(symbol)
+        at = request.price or request.stop_price or mark
+        if at is None:
+            return "no price yet"
+        size = request.size
+        whole = (
+            side is Side.SELL
+            and size.quantity is None
+            and size.quote is None
+            and (size.fraction is None)
+        )
+        quantity = ZERO
+        if not (held and whole):  # a held sell of "the position" is sized when it triggers
+            try:
+                quantity = size_quantity(
+                    size,
+                    side,
+                    price=at,
+                    equity=self.portfolio.equity(self.marks),
+                    held=self.portfolio.quantity(symbol),
+                    rules=self.rules.get(symbol),
+                )
+            except SizingRefused as exc:
+                return str(exc)
+            if side is Side.SELL and quantity > self.portfolio.quantity(symbol):
+                return (
+                    "nothing to sell"
+                    if not self.portfolio.quantity(symbol)
+                    else (f"sell of {quantity} is more than the position")
+                )
+            if side is Side.BUY and (refusal := self._entry_limits(symbol, quantity * at)):
+                return refusal
+        rule = self.rules.get(symbol)
+        price = request.price
+        if price is not None and rule is not None and rule.tick_size:
+            from letrade_cli.trading.filters import floor_to_step
+
+            price = floor_to_step(price, rule.tick_size, rule.min_price)
+        return OrderIntent(
+            symbol,
+            side,
+            quantity,
+            request.type,
+            price,
+            request.time_in_force,
+            request.client_order_id or None,
+            stop_price=request.stop_price,
+            trailing_delta=request.trailing_delta,
+        )
+
+    def _entry_limits(self, symbol: str, notional: Decimal) -> str | None:
+        s = self.risk.settings
+        mark = self.marks.get(symbol, ZERO)
+        if s.max_position_notional:
+            held = self.portfolio.quantity(symbol) * mark
+            if held + notional > Decimal(str(s.max_position_notional)):
+                return f"max position {s.max_position_notional:g} reached"
+        if s.max_total_notional:
+            exposure = self.portfolio.exposure(self.marks)
+            if exposure + notional > Decimal(str(s.max_total_notional)):
+                return f"max total notional {s.max_total_notional:g} reached"
+        return None
+
+    def _request_signal(self, request: OrderRequest) -> Signal:
+        return Signal(request.symbol, request.side, request.reason, 1.0, 0, time.perf_counter_ns())
+
+    async def _place_request(self, request: OrderRequest, list_id: str | None = None) -> bool:
+        sig = self._request_signal(request)
+        conditional = request.type.is_conditional
+        intent = self._intent_of(request, held=conditional)
+        if isinstance(intent, str):
+            self._record_decision(sig, False, intent)
+            return False
+        if (refused := self._over_limits()) is not None:
+            self._record_decision(sig, False, refused)
+            return False
+        if conditional:
+            self._hold(intent, request.reason, list_id)
+            note = f"held {intent.client_order_id} until {self._trigger_words(intent)}"
+        else:
+            note = await self._send(intent, request.reason, sig)
+        self._record_decision(sig, True, note)
+        return not note.startswith(("rejected", "outcome unknown"))
+
+    @staticmethod
+    def _trigger_words(intent: OrderIntent) -> str:
+        if intent.trailing_delta:
+            start = f" from {intent.stop_price}" if intent.stop_price is not None else ""
+            return f"the price turns {intent.trailing_delta} bps{start}"
+        return f"the price reaches {intent.stop_price}"
+
+    def _hold(self, intent: OrderIntent, reason: str, list_id: str | None) -> None:
+        """Hold a conditional order in the engine (and the ledger) until it triggers."""
+        state = OrderState.of_intent(self.venue.name, intent, OrderStatus.NEW, at_ms=self.now_ms)
+        state.order_list_id = list_id
+        self.reasons[state.client_order_id] = reason
+        self.conditional.add(state, reason, list_id)
+        self._pending.append(("order", state, None))
+        self._hook_calls.append(("on_order", replace(state)))
+        self._emit(
+            "order",
+            {"client_order_id": state.client_order_id, "symbol": state.symbol,
+             "type": state.type.value, "status": "HELD", "stop_price": str(state.stop_price),
+             "trailing_delta": state.trailing_delta, "reason": reason},
+        )  # fmt: skip
+
+    async def _place_oco(self, request: OrderRequest) -> None:
+        above, below = request.legs
+        list_id = request.list_id
+        if await self._place_request(above, list_id):
+            self.conditional.link(list_id, above.client_order_id)
+            await self._place_request(below, list_id)
+
+    async def _trigger(self, held: HeldOrder) -> None:
+        """A held order triggered: cancel its OCO sibling, send the order it becomes."""
+        state = held.state
+        cid = state.client_order_id
+        for other in self.conditional.siblings(cid, held.list_id):
+            await self._cancel(other, f"its OCO leg {cid} triggered")
+        quantity = state.quantity
+        held_qty = self.portfolio.quantity(state.symbol)
+        if quantity <= 0 or quantity > held_qty:  # "the whole position", sized now
+            quantity = held_qty
+            rule = self.rules.get(state.symbol)
+            if rule is not None:
+                from letrade_cli.trading.filters import floor_to_step
+
+                quantity = floor_to_step(quantity, rule.step_size, rule.min_qty)
+        self._emit(
+            "triggered",
+            {"client_order_id": cid, "symbol": state.symbol, "type": state.type.value,
+             "price": str(self.marks.get(state.symbol)), "reason": held.reason},
+        )  # fmt: skip
+        if quantity <= 0:
+            state.status = OrderStatus.CANCELED
+            state.updated_ms = self.now_ms
+            self._pending.append(("order", state, None))
+            self._hook_calls.append(("on_order", replace(state)))
+            return
+        intent = OrderIntent(
+            state.symbol,
+            state.side,
+            quantity,
+            state.type.triggered_type,
+            state.price if state.type.has_limit_price else None,
+            state.time_in_force,
+            cid,
+        )
+        self._pending.append(("order", replace(state, status=OrderStatus.NEW), None))
+        await self._send(intent, held.reason)
+
+    async def _cancel(self, cid: str, note: str) -> None:
+        """Cancel one of the run's orders: held by the engine, or on the venue."""
+        held = self.conditional.remove(cid)
+        if held is not None:
+            state = held.state
+            state.status = OrderStatus.CANCELED
+            state.updated_ms = self.now_ms
+            self._pending.append(("order", state, None))
+            self._hook_calls.append(("on_order", replace(state)))
+            self._emit("order", {"client_order_id": cid, "status": "CANCELED", "note": note})
+            if held.list_id is not None:
+                self.conditional.lists.pop(held.list_id, None)
+            return
+        order = self.manager.orders.get(cid)
+        if order is None or not order.status.is_open:
+            return
+        try:
+            state = await self.manager.cancel(order.symbol, cid)
+        except LetradeError as exc:
+            self._tell_now("cancel_failed", {"client_order_id": cid, "error": str(exc)})
+            return
+        self._pending.append(("order", state, None))
+        if not state.status.is_open:
+            self.manager.orders.pop(cid, None)
+
+    async def _replace(self, request: OrderRequest) -> None:
+        order = self.manager.orders.get(request.target)
+        sig = Signal(order.symbol if order else "", order.side if order else Side.BUY, "replace")
+        if order is None or not order.status.is_open or not order.type.has_limit_price:
+            self._record_decision(sig, False, f"replace: {request.target} is not an open limit")
+            return
+        await self._cancel(request.target, f"replaced by {request.client_order_id}")
+        if self.manager.orders.get(request.target) is not None:
+            self._record_decision(sig, False, f"replace: {request.target} did not cancel")
+            return
+        quantity = request.size.quantity or order.remaining
+        new = OrderRequest(
+            "place",
+            order.symbol,
+            client_order_id=request.client_order_id,
+            side=order.side,
+            type=order.type,
+            size=replace(request.size, quantity=quantity),
+            price=request.price or order.price,
+            time_in_force=order.time_in_force,
+            reason=self.reasons.get(request.target, "replace"),
+        )
+        await self._place_request(new)
+
+    async def close_positions(self, reason: str) -> None:
+        """Sell every position at market (``reason``: ``end-of-run``, ``risk-halt``)."""
+        for symbol, position in sorted(self.portfolio.positions.items()):
+            if position.quantity <= 0:
+                continue
+            for order in self.open_orders(symbol):
+                await self._cancel(order.client_order_id, reason)
+            request = OrderRequest("place", symbol, side=Side.SELL, reason=reason)
+            await self._place_request(request)
 
     async def _resolve(self) -> None:
         """Look up the orders whose send got no answer; record what the venue says."""
@@ -480,16 +845,14 @@ class DryRun:
         return None
 
     def _commit_intent(self, intent: Any) -> Any:
-        """Give the order its client id and commit it before it is sent; tell it at once."""
-        from dataclasses import replace
-
-        cid = self._next_client_id()
+        """Commit the order (with its client id) before it is sent; tell it at once."""
+        cid = intent.client_order_id or self._next_client_id()
         intent = replace(intent, client_order_id=cid)
         pending = OrderState.of_intent(
             self.venue.name, intent, OrderStatus.PENDING, at_ms=self.now_ms
         )
         with self.ledger.transaction():
-            self.ledger.upsert_order(self.run_id, pending)
+            self.ledger.upsert_order(self.run_id, pending, reason=self.reasons.get(cid, ""))
             self.ledger.put_state(self.run_id, {"order_seq": str(self.order_seq)})
         self._tell_now(
             "order_intent",
@@ -510,9 +873,32 @@ class DryRun:
         self._touched.add(state.symbol)
         if self.live:
             self._schedule_flush()  # acks and fills are committed when seen, not at the next tick
+        self._hook_calls.append(("on_order", state))
+        if fill is not None and self.conditional.lists:
+            list_id = self.conditional.list_of(state.client_order_id)
+            if list_id is not None:  # an OCO's resting leg filled: the other one goes
+                self._cancels.extend(self.conditional.siblings(state.client_order_id, list_id))
         if fill is not None:
             pnl = self.broker.last_pnl if self.broker is not None else self._book_fill(fill)
             self._pending.append(("fill", fill, pnl))
+            reason = self.reasons.get(fill.client_order_id, "")
+            self._hook_calls.append(
+                (
+                    "on_fill",
+                    FillView(
+                        fill.symbol,
+                        fill.side,
+                        fill.price,
+                        fill.quantity,
+                        fill.fee,
+                        fill.client_order_id,
+                        reason,
+                        pnl,
+                        self.portfolio.quantity(fill.symbol),
+                        fill.ts_ms,
+                    ),
+                )
+            )
             self._emit(
                 "fill",
                 {
@@ -523,6 +909,7 @@ class DryRun:
                     "fee": str(fill.fee),
                     "pnl": str(pnl),
                     "client_order_id": fill.client_order_id,
+                    "reason": reason,
                 },
             )
 
@@ -573,7 +960,15 @@ class DryRun:
                         run_id, self.now_ms, item.symbol, item.side.value, item.reason, *extra
                     )
                 elif kind == "order":
-                    ledger.upsert_order(run_id, item)
+                    cid = item.client_order_id
+                    if item.order_list_id is None and self.conditional.lists:
+                        item.order_list_id = self.conditional.list_of(cid)
+                    ledger.upsert_order(
+                        run_id,
+                        item,
+                        reason=self.reasons.get(cid, ""),
+                        held=cid in self.conditional.held,
+                    )
                 elif kind == "fill":
                     ledger.add_fill(run_id, item, extra)
                 else:
@@ -642,6 +1037,9 @@ class DryRun:
             self._pending = [p for p in self._pending if p[0] in ("order", "fill")]
             self.finish(False, status="failed")
             raise self.failure
+        if completed and self.config.close_at_end:
+            await self.close_positions("end-of-run")
+            self._run_hooks()
         if self.live and not completed and not self.config.keep_orders:
             await self.cancel_open_orders()
         self.finish(completed)
@@ -687,6 +1085,12 @@ class DryRun:
         """Final snapshot and status (``finished``, ``interrupted`` or ``failed``)."""
         if self.now_ms:
             self._snapshot()
+        if completed:  # held orders end with the run (an interrupted one keeps them to resume)
+            for held in self.conditional.for_symbol():
+                self.conditional.remove(held.state.client_order_id)
+                held.state.status = OrderStatus.EXPIRED
+                held.state.updated_ms = self.now_ms
+                self._pending.append(("order", held.state, None))
         self.commit()
         with self.ledger.transaction():
             self.ledger.set_status(
@@ -763,3 +1167,15 @@ __all__ = [
     "StrategyError",
     "new_run_id",
 ]
+
+
+def _user_frame(exc: BaseException) -> str:
+    """``file:line`` of the innermost traceback frame outside letrade (the strategy's code)."""
+    import traceback
+
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    where = ""
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if not os.path.abspath(frame.filename).startswith(here):
+            where = f"{frame.filename}:{frame.lineno}"
+    return where

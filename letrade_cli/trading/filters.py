@@ -15,7 +15,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from letrade_cli.core.decimals import plain
 from letrade_cli.core.errors import UsageError
-from letrade_cli.core.orders import ZERO, OrderIntent, OrderType, SymbolRules
+from letrade_cli.core.orders import ZERO, OrderIntent, SymbolRules
 
 fmt = plain  # messages name values the way venues spell them: no exponent, no trailing zeros
 
@@ -129,7 +129,7 @@ def check_intent(
     Raises:
         UsageError: the first filter the order fails, naming the nearest valid values.
     """
-    if intent.type is OrderType.LIMIT:
+    if intent.type.has_limit_price:
         if intent.price is None:
             raise UsageError("a limit order needs a price", hint="add --price P")
         check_price(intent.price, rules)

@@ -105,6 +105,15 @@ MIGRATIONS: list[str] = [
     DROP TABLE fills;
     ALTER TABLE fills_by_symbol RENAME TO fills;
     """,
+    # 5: conditional orders (stop, trailing delta, OCO list), why each order was placed, and
+    # whether the engine still holds it untriggered (not on the venue).
+    """
+    ALTER TABLE orders ADD COLUMN stop_price TEXT;
+    ALTER TABLE orders ADD COLUMN trailing_delta INTEGER;
+    ALTER TABLE orders ADD COLUMN list_id TEXT;
+    ALTER TABLE orders ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+    ALTER TABLE orders ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -180,6 +189,9 @@ def _order_row(run_id: str, o: OrderState) -> tuple[Any, ...]:
         o.created_ms,
         o.updated_ms,
         latency,
+        None if o.stop_price is None else str(o.stop_price),
+        o.trailing_delta,
+        o.order_list_id,
     )
 
 
@@ -263,22 +275,42 @@ class Ledger:
             (run_id, ts_ms, symbol, side, reason, int(accepted), note),
         )
 
-    def upsert_order(self, run_id: str, order: OrderState) -> None:
-        """Insert or update an order by its client id."""
+    def upsert_order(
+        self, run_id: str, order: OrderState, *, reason: str = "", held: bool = False
+    ) -> None:
+        """Insert or update an order by its client id.
+
+        ``reason`` says why it was placed (kept when a later update has none); ``held``: the
+        engine holds it untriggered (a conditional order not on the venue).
+        """
         self.conn.execute(
             "INSERT INTO orders (run_id, client_order_id, symbol, side, type, quantity, price, "
-            "tif, status, filled_qty, quote_qty, fee, created_ms, updated_ms, signal_to_ack_ms) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (run_id, client_order_id) DO "
-            "UPDATE SET status = excluded.status, filled_qty = excluded.filled_qty, "
+            "tif, status, filled_qty, quote_qty, fee, created_ms, updated_ms, signal_to_ack_ms, "
+            "stop_price, trailing_delta, list_id, reason, held) "
+            f"VALUES ({','.join('?' * 20)}) ON CONFLICT (run_id, client_order_id) DO UPDATE"
+            "  SET status = excluded.status, filled_qty = excluded.filled_qty, "
             "quote_qty = excluded.quote_qty, fee = excluded.fee, updated_ms = excluded.updated_ms, "
-            "signal_to_ack_ms = COALESCE(excluded.signal_to_ack_ms, orders.signal_to_ack_ms) "
+            "signal_to_ack_ms = COALESCE(excluded.signal_to_ack_ms, orders.signal_to_ack_ms), "
+            "stop_price = COALESCE(excluded.stop_price, orders.stop_price), "
+            "trailing_delta = COALESCE(excluded.trailing_delta, orders.trailing_delta), "
+            "list_id = COALESCE(excluded.list_id, orders.list_id), "
+            "reason = CASE WHEN excluded.reason != '' THEN excluded.reason ELSE orders.reason END, "
+            "held = excluded.held "
             # Never backwards: an update that arrives late (a pushed event, a look-up answered
             # after a newer one) must not undo fills or reopen a final order.
             "WHERE CAST(excluded.filled_qty AS REAL) >= CAST(orders.filled_qty AS REAL) "
             "AND NOT (orders.status IN ('FILLED', 'CANCELED', 'REJECTED', 'EXPIRED') "
             "AND excluded.status IN ('PENDING', 'NEW', 'PARTIALLY_FILLED'))",
-            _order_row(run_id, order),
+            (*_order_row(run_id, order), reason, int(held)),
         )
+
+    def order_reasons(self, run_id: str) -> dict[str, str]:
+        """Why each of the run's orders was placed, by client id (orders with a reason)."""
+        rows = self.conn.execute(
+            "SELECT client_order_id, reason FROM orders WHERE run_id = ? AND reason != ''",
+            (run_id,),
+        ).fetchall()
+        return {cid: reason for cid, reason in rows}
 
     def add_fill(self, run_id: str, fill: Fill, realized_pnl: Decimal) -> None:
         """Record one execution (a trade id repeated on its symbol is ignored)."""
@@ -391,23 +423,34 @@ class Ledger:
         return [dict(zip(keys, row, strict=True)) for row in cur.fetchall()]
 
     def orders(
-        self, run_id: str, *, open_only: bool = False, unresolved: bool = False
+        self,
+        run_id: str,
+        *,
+        open_only: bool = False,
+        unresolved: bool = False,
+        held: bool | None = None,
     ) -> list[OrderState]:
         """The run's orders, oldest first: all, the open ones, or the ones the venue may hold.
 
-        ``unresolved`` adds the ``PENDING`` ones (committed before sending, no answer seen).
+        ``unresolved`` adds the ``PENDING`` ones (committed before sending, no answer seen) and
+        leaves out the conditional orders the engine holds (the venue never had them);
+        ``held=True`` gives only those.
         """
         sql = (
             "SELECT client_order_id, symbol, side, type, quantity, price, tif, status, "
-            "filled_qty, quote_qty, fee, created_ms, updated_ms FROM orders WHERE run_id = ?"
+            "filled_qty, quote_qty, fee, created_ms, updated_ms, stop_price, trailing_delta, "
+            "list_id FROM orders WHERE run_id = ?"
         )
         if unresolved:
-            sql += " AND status IN ('PENDING', 'NEW', 'PARTIALLY_FILLED')"
+            sql += " AND status IN ('PENDING', 'NEW', 'PARTIALLY_FILLED') AND held = 0"
         elif open_only:
             sql += " AND status IN ('NEW', 'PARTIALLY_FILLED')"
+        if held is not None:
+            sql += " AND held = 1" if held else " AND held = 0"
         out = []
         for row in self.conn.execute(sql + " ORDER BY created_ms, rowid", (run_id,)).fetchall():
-            cid, sym, side, typ, qty, price, tif, status, filled, quote, fee, cms, ums = row
+            cid, sym, side, typ, qty, price, tif, status, filled, quote, fee, cms, ums = row[:13]
+            stop, trailing, list_id = row[13:]
             out.append(
                 OrderState(
                     venue="paper",
@@ -425,6 +468,9 @@ class Ledger:
                     fee=Decimal(fee),
                     created_ms=cms,
                     updated_ms=ums,
+                    stop_price=None if stop is None else Decimal(stop),
+                    trailing_delta=trailing,
+                    order_list_id=list_id,
                 )
             )
         return out

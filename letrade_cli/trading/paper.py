@@ -144,7 +144,9 @@ class PaperBroker:
             raise ExchangeRejectedError(f"paper: duplicate client order id {client_id}", code=-2010)
         if intent.quantity <= 0:
             raise ExchangeRejectedError("paper: quantity must be positive", code=-1013)
-        if intent.type is OrderType.LIMIT and (intent.price is None or intent.price <= 0):
+        if intent.type.is_conditional:
+            raise UsageError(f"paper: {intent.type.value} orders are held by the engine")
+        if intent.type.has_limit_price and (intent.price is None or intent.price <= 0):
             raise ExchangeRejectedError("paper: a limit order needs a positive price", code=-1013)
         tick = self.book(intent.symbol)
         if tick is None and intent.type is OrderType.MARKET:
@@ -168,8 +170,12 @@ class PaperBroker:
         self._check_funds(state, tick)
         if test:
             return state
-        self.orders[client_id] = state
         levels = self._levels(state, tick) if tick is not None else []
+        if state.type is OrderType.LIMIT_MAKER and levels:
+            raise ExchangeRejectedError(
+                "paper: post-only order would immediately match and take", code=-2010
+            )
+        self.orders[client_id] = state
         fillable = sum((q for _, q in levels), ZERO)
         if state.time_in_force is TimeInForce.FOK and fillable < state.quantity:
             levels = []
@@ -238,7 +244,7 @@ class PaperBroker:
             return []
         touch = to_decimal(touch_f)
         sign = 1 if buy else -1
-        limit = state.price if state.type is OrderType.LIMIT else None
+        limit = state.price if state.type.has_limit_price else None
         depth = to_decimal(tick.size) if tick.size and tick.bid is not None else None
         rule = self.venue_rules.get(state.symbol)
 
