@@ -94,6 +94,8 @@ def size_quantity(
             raise SizingRefused("the stop is at the entry price: no risk-based size")
         qty = size.risk / distance
     elif side is Side.SELL:
+        if held <= 0:
+            raise SizingRefused("nothing to sell")
         qty = held
     else:
         raise SizingRefused("a buy needs quantity=, quote=, fraction= or risk=")

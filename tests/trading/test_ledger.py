@@ -38,7 +38,10 @@ def test_migrates_a_version_1_ledger_and_keeps_its_data(tmp_path: Path) -> None:
     conn.execute("INSERT INTO equity VALUES ('r1', 5, '9999.9', '9899.9', '0')")
     conn.close()
     ledger = Ledger(path)
-    assert ledger.conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+    assert (
+        ledger.conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+        == SCHEMA_VERSION
+    )
     assert ledger.run("r1")["strategy"] == "sma-cross"
     assert ledger.run("r1")["mode"] == "paper"  # runs from before live trading were paper
     assert ledger.reconciliations("r1") == []
