@@ -173,7 +173,7 @@ async def test_oco_stop_trigger_cancels_the_take_profit(tmp_path: Path) -> None:
     engine = await _run(tmp_path, [100, 100, 96, 94, 111, 120], s)
     assert _fills(engine) == [("BUY", D("100.00"), D("1")), ("SELL", D("94.00"), D("1"))]
     orders = {o.client_order_id: o for o in engine.ledger.orders(engine.run_id)}
-    tp, stop = legs["oco"]
+    tp, _ = legs["oco"]
     assert orders[tp].status.value == "CANCELED"
     assert _reasons(engine)[-1] == "stop-loss"
 
