@@ -87,6 +87,7 @@ class DryRunConfig:
     max_orders_per_minute: int = 0  # signals beyond it are refused (0: no limit)
     max_open_orders: int = 0
     close_at_end: bool = False  # sell every position when the run completes (end-of-run)
+    close_on_halt: bool = False  # sell every position when a loss limit halts the run
     on_mismatch: str = "adopt"  # reconciliation: halt or adopt
     keep_orders: bool = False  # on a signal, leave the run's open orders on the venue
 
@@ -489,6 +490,8 @@ class DryRun:
             self.risk.halted = True
             self._emit("halt", {"reason": f"loss reached --max-loss {self.config.max_loss:g}"})
             self._dirty = True
+            if self.config.close_on_halt:
+                await self.close_positions("risk-halt")
         if self._signals:
             signals, self._signals = self._signals, []
             for sig, forced in signals:
@@ -514,6 +517,8 @@ class DryRun:
                 "halt", {"reason": f"daily loss reached {self.risk.settings.max_daily_loss:g}"}
             )
             self._dirty = True
+            if self.config.close_on_halt:
+                await self.close_positions("risk-halt")
         if self.now_ms - self.last_snapshot_ms >= self.config.snapshot_s * 1000:
             self._snapshot()
         if self._dirty or self._pending or self._events:

@@ -258,3 +258,61 @@ def test_sizing_always_lands_on_the_lot_grid_above_the_minimums(
         assert qty * price <= amount  # never more than asked
     if how == "risk":
         assert qty * stop_gap <= amount  # the loss at the stop stays within the budget
+
+
+async def test_close_on_halt_sells_with_the_reason_risk_halt(tmp_path: Path) -> None:
+    s = Scripted({1: lambda ctx: ctx.buy("BTCUSDT", quantity=5)})
+    engine = await _run(tmp_path, [100, 90, 70, 60], s, max_loss=100.0, close_on_halt=True)
+    assert _fills(engine)[-1] == ("SELL", D("70.00"), D("5"))  # loss 150 >= 100 at 70
+    assert _reasons(engine)[-1] == "risk-halt"
+
+
+class TrailAndStop(Strategy):
+    """Buys on the first tick, then holds a trailing stop; stops the run at tick ``stop_at``."""
+
+    name = "trail"
+
+    def __init__(self, stop_at: int = 0) -> None:
+        super().__init__()
+        self.n, self.stop_at = 0, stop_at
+        self.stops: list[asyncio.Event] = []
+
+    def on_tick(self, tick: Any, ctx: Any) -> None:
+        self.n += 1
+        if self.n == 1:
+            ctx.buy("BTCUSDT", quantity=1)
+        elif self.n == 2:
+            ctx.trailing_stop("BTCUSDT", 500)
+        if self.n == self.stop_at:
+            for event in self.stops:
+                event.set()
+
+
+async def test_a_held_trailing_stop_survives_an_interruption_and_resume(tmp_path: Path) -> None:
+    prices = [100, 100, 110, 120, 118, 116, 113, 100]
+    whole = await _run(tmp_path / "whole", prices, TrailAndStop())
+    data = tmp_path / "data"
+    write_collector_candles(data, markets=["BTCUSDT"], minutes=len(prices), prices=prices)
+    risk = asdict(RiskSettings(order_notional=100.0, cooldown_s=0.0))
+    cfg = DryRunConfig(replay=str(data), fee_bps="0", slippage_bps="0", risk=risk)
+    ledger = Ledger(tmp_path / "l.sqlite3")
+    stop = asyncio.Event()
+    source = ReplaySource(str(data))
+    await source.start()
+    strategy = TrailAndStop(5)
+    first = DryRun(ledger, source, cfg, strategy=strategy)
+    strategy.stops = [stop, first.stop]
+    await first.open()
+    assert not await asyncio.wait_for(first.run(stop), 60)  # interrupted after the high of 120
+    [held] = ledger.orders(first.run_id, open_only=True, held=True)
+    assert held.type.value == "STOP_LOSS" and held.trailing_delta == 500
+    source = ReplaySource(str(data))
+    await source.start()
+    again = DryRun(ledger, source, cfg, run_id=first.run_id, resume=True, strategy=TrailAndStop())
+    await again.open()
+    assert await asyncio.wait_for(again.run(), 60)
+    # the high of 120 seen before the interruption still counts: fires at 113 (<= 114)
+    assert _fills(again) == _fills(whole) == [
+        ("BUY", D("100.00"), D("1")),
+        ("SELL", D("113.00"), D("1")),
+    ]
