@@ -323,3 +323,31 @@ def test_no_key_or_signature_in_the_ledger_or_the_report(
         for text in (done.stdout, done.stderr, report.stdout, report.stderr):
             assert secret not in text
     assert b"signature" not in stored
+
+
+def test_a_stop_held_by_the_engine_becomes_a_market_sell_on_the_venue(
+    sim: SimThread, profile: str, tmp_path: Path
+) -> None:
+    db = tmp_path / "ledger.sqlite3"
+    done = letrade(
+        "trade", "run", "--minutes", "0.1", "-s", "BTCUSDT", "--strategy",
+        "tests.cli.strategies:BuyThenStop", "--db", str(db), "--json", "--profile", profile,
+        env=env_for(sim),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    seen = events(done.stdout)
+    fills = [e for e in seen if e["event"] == "fill"]
+    assert [(f["side"], f["reason"]) for f in fills] == [("BUY", "entry"), ("SELL", "stop-loss")]
+    assert any(e["event"] == "triggered" for e in seen)
+    stop_id = fills[1]["client_order_id"]
+    [on_venue] = venue_orders(sim, stop_id)  # sent once, when it triggered, as a market order
+    assert on_venue.type == "MARKET" and on_venue.side == "SELL"
+    ledger = Ledger(db)
+    try:
+        run_id = next(e["run_id"] for e in seen if e["event"] == "start")
+        stored = {o.client_order_id: o for o in ledger.orders(run_id)}
+        assert stored[stop_id].type is OrderType.STOP_LOSS
+        assert stored[stop_id].status is OrderStatus.FILLED
+        assert ledger.order_reasons(run_id)[stop_id] == "stop-loss"
+    finally:
+        ledger.close()
