@@ -110,7 +110,7 @@ class Signal:
         symbol: The venue's symbol.
         side: BUY to enter/add, SELL to exit/reduce.
         reason: Short human text (``"sma 20/50 cross up"``), stored in the ledger.
-        strength: Optional 0..1 sizing hint; the risk layer decides the quantity.
+        strength: 0..1: a BUY trades this share of the risk layer's ``order_notional``.
         tick_recv_ns: ``Tick.recv_ns`` of the tick that produced the signal (latency origin).
         created_ns: ``time.perf_counter_ns()`` when the strategy emitted it.
         price: A limit price: a BUY becomes a resting GTC limit order there (None: market).

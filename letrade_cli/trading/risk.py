@@ -94,7 +94,11 @@ class RiskManager:
         mark = marks.get(symbol)
         if mark is None or mark <= 0:
             return Decision(signal, None, "no price")
-        notional = Decimal(str(s.order_notional))
+        # ``strength`` scales the entry: 0.25 buys a quarter of ``order_notional``.
+        strength = min(max(signal.strength, 0.0), 1.0)
+        if strength <= 0:
+            return Decision(signal, None, "strength 0: nothing to buy")
+        notional = Decimal(str(s.order_notional)) * Decimal(repr(strength))
         if s.max_position_notional:
             room = Decimal(str(s.max_position_notional)) - held * mark
             if room < notional:

@@ -141,3 +141,20 @@ def test_a_sell_is_floored_to_the_lot_size_and_keeps_the_dust() -> None:
     refused = risk.decide(Signal("BTCUSDT", Side.SELL), 0, dust, {}, rules=rules)
     assert refused.intent is None and "minimum quantity" in refused.reason
     assert risk.decide(Signal("BTCUSDT", Side.SELL), 0, dust, {}).intent is not None
+
+
+def test_strength_scales_the_entry_notional() -> None:
+    from decimal import Decimal
+
+    from letrade_cli.config.trading import RiskSettings
+    from letrade_cli.core.orders import Side, Signal
+    from letrade_cli.trading.portfolio import Portfolio
+    from letrade_cli.trading.risk import RiskManager
+
+    risk = RiskManager(RiskSettings(order_notional=100.0, cooldown_s=0.0))
+    marks = {"BTCUSDT": Decimal("100")}
+    portfolio = Portfolio("USDT", Decimal("10000"))
+    full = risk.decide(Signal("BTCUSDT", Side.BUY, "", 1.0), 0, portfolio, marks)
+    tenth = risk.decide(Signal("BTCUSDT", Side.BUY, "", 0.1), 1, portfolio, marks)
+    assert full.intent is not None and full.intent.quantity == Decimal("1")
+    assert tenth.intent is not None and tenth.intent.quantity == Decimal("0.1")
