@@ -22,6 +22,15 @@ dryrun_app = typer.Typer(
             "letrade dryrun --hours 24 --replay ./candles --speed max --json",
             "a day of data-collector files in seconds, JSON events",
         ),
+        (
+            "letrade dryrun --hours 2 --replay ./candles --strategy sma-cross --param fast=5 "
+            "--param slow=40",
+            "a built-in with parameters over the profile's (`letrade strategy list`)",
+        ),
+        (
+            "letrade dryrun --minutes 10 --venue sim -s BTCUSDT --strategy ./my_rsi.py:MyRsi",
+            "your own class from a file (`letrade strategy new my_rsi` writes one)",
+        ),
     ),
 )
 
@@ -78,7 +87,18 @@ Hours = Annotated[float | None, typer.Option(help="Run for this many hours.")]
 Minutes = Annotated[float | None, typer.Option(help="... plus this many minutes.")]
 StrategyName = Annotated[
     str | None,
-    typer.Option(help="sma-cross, mean-reversion, breakout, or module:Class (default: profile)"),
+    typer.Option(
+        help="sma-cross, mean-reversion, breakout, module:Class or path/to/file.py:Class "
+        "(default: profile; `letrade strategy list`)."
+    ),
+]
+ParamOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--param",
+        help="A strategy parameter, NAME=VALUE, over the profile's trading.strategy.params "
+        "(repeat; `letrade strategy list`).",
+    ),
 ]
 Symbols = Annotated[
     list[str] | None,
@@ -141,6 +161,7 @@ def dryrun(
     hours: Hours = None,
     minutes: Minutes = None,
     strategy: StrategyName = None,
+    param: ParamOption = None,
     symbols: Symbols = None,
     venue: Annotated[
         str | None,
@@ -186,7 +207,7 @@ def dryrun(
     from letrade_cli.runtime.dryrun import DryRunOptions, run_dryrun
     from letrade_cli.trading.dryrun import DryRunConfig
     from letrade_cli.trading.ledger import Ledger
-    from letrade_cli.trading.strategies import load_strategy
+    from letrade_cli.trading.strategies import load_strategy, merge_params, parse_params
 
     path = _db(db)
     wanted = [s.strip() for item in symbols or [] for s in item.split(",") if s.strip()]
@@ -199,6 +220,11 @@ def dryrun(
         notify=notify_settings(locals(), trading.notify),
     )
     if resume is not None:
+        if param:
+            parse_params(param)
+            raise UsageError(
+                "--param is for a new run", hint="a resumed run keeps its stored parameters"
+            )
         ledger = Ledger(path)
         try:
             run = ledger.run(resume)
@@ -219,7 +245,8 @@ def dryrun(
     if duration_s <= 0:
         raise UsageError("--hours/--minutes must add up to more than 0")
     name = strategy or trading.strategy.name
-    params = trading.strategy.params if name == trading.strategy.name else {}
+    profile_params = trading.strategy.params if name == trading.strategy.name else {}
+    params = merge_params(name, profile_params, param)
     load_strategy(name, params)  # a bad name or parameter fails before anything starts
     amount, asset = parse_balance(balance or trading.paper.balance)
     settings: Any = None

@@ -28,6 +28,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "sim": "sim",
     "trade": "trade",
     "dryrun": "dryrun",
+    "strategy": "strategy",
     "bench": "bench",
     "profiles": "profiles",
     "venues": "venues",

@@ -19,6 +19,7 @@ from letrade_cli.cli.dryrun import (
     NotifyFillsOption,
     NotifyOption,
     NotifyTokenOption,
+    ParamOption,
     RecordOption,
     RunProfile,
     StrategyName,
@@ -52,6 +53,7 @@ def run(
     hours: Hours = None,
     minutes: Minutes = None,
     strategy: StrategyName = None,
+    param: ParamOption = None,
     symbols: Symbols = None,
     venue: Annotated[
         str | None,
@@ -148,7 +150,7 @@ def _start(args: dict[str, Any]) -> int:
     from letrade_cli.trading.dryrun import DryRunConfig
     from letrade_cli.trading.keys import load_keys
     from letrade_cli.trading.ledger import Ledger
-    from letrade_cli.trading.strategies import load_strategy
+    from letrade_cli.trading.strategies import load_strategy, merge_params, parse_params
 
     path = _db(args["db"])
     wanted = [s.strip() for item in args["symbols"] or [] for s in item.split(",") if s.strip()]
@@ -161,6 +163,11 @@ def _start(args: dict[str, Any]) -> int:
     transport = check_order_transport(args["order_transport"])
     config: DryRunConfig
     if args["resume"] is not None:
+        if args["param"]:
+            parse_params(args["param"])
+            raise UsageError(
+                "--param is for a new run", hint="a resumed run keeps its stored parameters"
+            )
         ledger = Ledger(path)
         try:
             stored = ledger.run(args["resume"])
@@ -197,7 +204,8 @@ def _start(args: dict[str, Any]) -> int:
         if not duration_s > 0 or duration_s == float("inf"):
             raise UsageError("--hours/--minutes must add up to a time of more than 0")
         name = args["strategy"] or trading.strategy.name
-        params = trading.strategy.params if name == trading.strategy.name else {}
+        profile_params = trading.strategy.params if name == trading.strategy.name else {}
+        params = merge_params(name, profile_params, args["param"])
         load_strategy(name, params)  # a bad name or parameter fails before anything starts
         amount, asset = parse_balance(args["balance"] or trading.paper.balance)
         settings = _stream_settings(args["profile"], spec.name, wanted)

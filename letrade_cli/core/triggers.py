@@ -1,6 +1,7 @@
 """When a conditional order triggers: one rule for the simulator, the paper broker and the engine.
 
-Binance's rule (spot API docs, and ``faqs/trailing-stop-faq.md``), on the **last trade price**:
+The reference venue's rule (its spot API docs, ``faqs/trailing-stop-faq.md``), on the **last
+trade price**:
 
 =================  =====  ===========================
 type               side   triggers when

@@ -102,8 +102,10 @@ class Param:
             else:
                 value = str(raw)
         except (ValueError, TypeError, InvalidOperation):
+            numeric = self.type in (int, float, Decimal)
+            wanted = f"a number ({self.bounds})" if numeric else self.bounds
             raise ConfigError(
-                f"strategy parameter {self.name} must be {self.bounds}, got {raw!r}",
+                f"strategy params.{self.name} must be {wanted}, got {raw!r}",
                 hint=f"--param {self.name}=VALUE ({self.help})" if self.help else None,
             ) from None
         outside = (
@@ -112,7 +114,7 @@ class Param:
             or (self.max is not None and value > self.max)
         )
         if outside:
-            raise ConfigError(f"strategy parameter {self.name} must be {self.bounds}, got {raw!r}")
+            raise ConfigError(f"strategy params.{self.name} must be {self.bounds}, got {raw!r}")
         return value
 
 

@@ -8,18 +8,19 @@ from typing import Any
 
 from letrade_cli.core.orders import Side, Signal
 from letrade_cli.core.tick import Tick
-from letrade_cli.trading.strategies.base import StrategyContext, param, signal
+from letrade_cli.trading.strategies.api import Param, Strategy
+from letrade_cli.trading.strategies.base import StrategyContext, signal
 
 
-class Breakout:
+class Breakout(Strategy):
     """Donchian-style channel breakout on the tick price."""
 
     name = "breakout"
+    lookback = Param(20, min=1, max=100_000, help="buy above the high of this many ticks")
+    exit_lookback = Param(10, min=1, max=100_000, help="sell below the low of this many ticks")
 
     def __init__(self, params: Mapping[str, Any] | None = None) -> None:
-        params = params or {}
-        self.lookback = int(param(params, "lookback", 20, minimum=1))
-        self.exit_lookback = int(param(params, "exit_lookback", 10, minimum=1))
+        super().__init__(params)
         self._prices: dict[str, deque[float]] = {}
         self._long: dict[str, bool] = {}
 

@@ -9,19 +9,20 @@ from typing import Any
 
 from letrade_cli.core.orders import Side, Signal
 from letrade_cli.core.tick import Tick
-from letrade_cli.trading.strategies.base import StrategyContext, param, signal
+from letrade_cli.trading.strategies.api import Param, Strategy
+from letrade_cli.trading.strategies.base import StrategyContext, signal
 
 
-class MeanReversion:
+class MeanReversion(Strategy):
     """z-score over ``window`` ticks: enter at ``z <= -entry_z``, exit at ``z >= exit_z``."""
 
     name = "mean-reversion"
+    window = Param(20, min=2, max=100_000, help="ticks in the mean and standard deviation")
+    entry_z = Param(2.0, min=0.0, max=10.0, help="buy when the z-score falls to -entry_z")
+    exit_z = Param(0.0, min=-10.0, max=10.0, help="sell when the z-score is back to exit_z")
 
     def __init__(self, params: Mapping[str, Any] | None = None) -> None:
-        params = params or {}
-        self.window = int(param(params, "window", 20, minimum=2))
-        self.entry_z = param(params, "entry_z", 2.0)
-        self.exit_z = param(params, "exit_z", 0.0, minimum=-10.0)
+        super().__init__(params)
         self._prices: dict[str, deque[float]] = {}
         self._long: dict[str, bool] = {}
 

@@ -6,9 +6,11 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from letrade_cli.core.errors import ConfigError
 from letrade_cli.core.orders import Side, Signal
 from letrade_cli.core.tick import Tick
-from letrade_cli.trading.strategies.base import StrategyContext, param, signal
+from letrade_cli.trading.strategies.api import Param, Strategy
+from letrade_cli.trading.strategies.base import StrategyContext, signal
 
 
 class _Window:
@@ -29,19 +31,20 @@ class _Window:
         return self.sum / self.n if len(self.values) == self.n else None
 
 
-class SmaCross:
+class SmaCross(Strategy):
     """Fast/slow simple moving averages of the tick price (params ``fast``, ``slow``)."""
 
     name = "sma-cross"
+    fast = Param(10, min=1, max=10_000, help="fast moving average, in ticks")
+    slow = Param(30, min=2, max=100_000, help="slow moving average, in ticks (> fast)")
 
     def __init__(self, params: Mapping[str, Any] | None = None) -> None:
-        params = params or {}
-        self.fast = int(param(params, "fast", 10, minimum=1))
-        self.slow = int(param(params, "slow", 30, minimum=2))
+        super().__init__(params)
         if self.fast >= self.slow:
-            from letrade_cli.core.errors import ConfigError
-
-            raise ConfigError("trading.strategy.params: fast must be smaller than slow")
+            raise ConfigError(
+                "trading.strategy.params: fast must be smaller than slow",
+                hint=f"fast is {self.fast}, slow is {self.slow}",
+            )
         self._state: dict[str, tuple[_Window, _Window, list[int]]] = {}
 
     def on_tick(self, tick: Tick, ctx: StrategyContext) -> Sequence[Signal]:
