@@ -21,7 +21,16 @@ The rules:
   to the timeframe the candle *is* the bar (its own open/high/low/close/volume; ``trades`` 0);
   a timeframe that is a multiple of the interval aggregates the candles; a smaller or uneven one
   is not built from candles. A candle still in progress (a live stream's updates) replaces its
-  previous state; it is final once the clock reaches its end.
+  previous state; it is final once the clock reaches its end. Feed a symbol either candles or
+  trades/quotes: both would add to the same bar.
+* A tick older than the clock (out of order) counts at the clock's time; one for a bar already
+  closed is dropped and counted in ``late``.
+
+Indicators: talipp (incremental, pure Python) is the default, through ``BarSeries.indicator``;
+TA-Lib (``pip install letrade-cli[talib]``) works on the arrays. ``benchmarks/indicators.py``
+(2026-12-03, RSI(14)+EMA(20)+BB(20,2)+ATR(14) per bar): talipp ``add`` 11.5 us p50 / 48 us p99
+over 100,000 bars; TA-Lib over a 500-bar window 14.4 / 15.2 us; talipp rebuilt over the window
+5.2 ms. Both are far below a bar's length; talipp needs no window and no C wheel.
 
 numpy (``BarSeries`` arrays) and talipp (indicators) are imported on first use only.
 """
@@ -30,7 +39,7 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -130,7 +139,7 @@ class BarSeries:
     def __getitem__(self, index: int) -> Bar:
         return self._bars[index]
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Bar]:
         return iter(self._bars)
 
     def _array(self, field: str) -> np.ndarray:

@@ -336,3 +336,17 @@ def test_no_look_ahead(
     assert [bar for _, bar in before] == [bar for _, bar in before2]
     for _, bar in before:
         assert visible[bar] == visible2[bar]
+
+
+def test_candles_feed_only_multiples_and_late_is_dropped() -> None:
+    b = BarBuilder(["1m", "3m"])
+    five = Tick("sim", "X", "kline_5m", None, None, 2.0, 1.0, 300_000, 300_000 * 10**6, 0)
+    assert b.on_tick(five) == []  # 1m and 3m are not multiples of 5m: nothing built
+    assert len(b.series("X", "1m")) == 0
+    with pytest.raises(UsageError):
+        b.series("X", "7m")
+    b2 = BarBuilder(["1m"])
+    feed(b2, [trade(1_000, 5.0), trade(61_000, 6.0), trade(121_000, 7.0)])
+    late = Tick("sim", "BTCUSDT", "kline_1m", None, None, 1.0, 1.0, MIN, MIN * 10**6, 0)
+    assert b2.on_tick(late) == [] and b2.late == 1  # its bar was delivered already
+    assert [x.close for x in b2.series("BTCUSDT", "1m")] == [5.0, 6.0]
