@@ -26,7 +26,11 @@ class Tick(msgspec.Struct, gc=False):
         event_time_ms: The exchange's event time in ms since the epoch; 0 when the channel has
             none (a spot ``bookTicker`` frame).
         recv_ns: Our ``time.time_ns()`` when the frame was read off the socket.
-        seq: The channel's sequence number (bookTicker ``u``, trade ``t``, aggTrade ``a``), or -1.
+        seq: The channel's sequence number (bookTicker ``u``, trade ``t``, aggTrade ``a``; for a
+            candle its open time divided by its interval), or -1.
+        open: A candle's open price (``kline_*`` channels), else None.
+        high: A candle's high price (``kline_*`` channels), else None.
+        low: A candle's low price (``kline_*`` channels), else None.
     """
 
     venue: str
@@ -39,6 +43,9 @@ class Tick(msgspec.Struct, gc=False):
     event_time_ms: int
     recv_ns: int
     seq: int = -1
+    open: float | None = None
+    high: float | None = None
+    low: float | None = None
 
     @property
     def mid(self) -> float | None:

@@ -61,7 +61,10 @@ class CollectorDecoder:
         self.channel = "kline_1d" if unit_ms == 86_400_000 else f"kline_{unit_ms // 60_000}m"
 
     def decode(self, frame: bytes | str, recv_ns: int) -> Tick | None:
-        """``{"market", "t", "c", "v", ...}`` -> a tick at the candle's close."""
+        """``{"market", "t", "o", "h", "l", "c", "v", ...}`` -> a tick at the candle's close.
+
+        ``o``/``h``/``l`` are optional (None when a line lacks them).
+        """
         try:
             row = orjson.loads(frame)
             close = float(row["c"])
@@ -76,6 +79,9 @@ class CollectorDecoder:
                 int(row["t"]) + self.unit_ms,
                 recv_ns,
                 int(row["t"]) // self.unit_ms,
+                float(row["o"]) if "o" in row else None,
+                float(row["h"]) if "h" in row else None,
+                float(row["l"]) if "l" in row else None,
             )
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise DecodeError(f"not a data-collector candle line: {exc}") from None

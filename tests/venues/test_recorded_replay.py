@@ -50,7 +50,10 @@ def test_binance_replay_every_field(binance_frames: list[bytes | str]) -> None:
             assert tick.channel == "kline_1m"
             assert (tick.bid, tick.ask, tick.size) == (None, None, None)
             assert tick.last == float(data["k"]["c"])
-            assert (tick.event_time_ms, tick.seq) == (data["E"], -1)
+            k = data["k"]
+            # seq: the candle's index (its open time over its interval), as for replayed candles
+            assert (tick.event_time_ms, tick.seq) == (data["E"], k["t"] // 60_000)
+            assert (tick.open, tick.high, tick.low) == (float(k["o"]), float(k["h"]), float(k["l"]))
         else:  # pragma: no cover - the recording holds only the four streams above
             raise AssertionError(stream)
     assert seen == {"depth@100ms": 4, "bookTicker": 30, "aggTrade": 2, "kline_1m": 2}

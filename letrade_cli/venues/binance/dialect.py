@@ -31,6 +31,8 @@ from letrade_cli.venues.symbols import split_symbol
 MAX_PARAMS_PER_FRAME = 200
 _FIELD_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 _KLINE_CHANNELS = {"1m": "kline_1m"}
+# kline interval unit -> ms ("1M", months, has no fixed length: seq stays -1)
+_INTERVAL_MS = {"s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
 # Routing bytes (see BinanceDecoder.decode).
 _S, _U, _E, _B, _QUOTE = b"s"[0], b"u"[0], b"e"[0], b"b"[0], b'"'[0]
 _RAW_TRADES = (b"t"[0], b"a"[0])  # {"e":"trade" | {"e":"aggTrade"
@@ -153,8 +155,10 @@ class BinanceDecoder:
                 )
             if e == "kline":
                 # {"e":"kline","E":1672515782136,"s":"BNBBTC","k":{"i":"1m","c":"0.0020",..}}
+                # (o/h/l: the candle so far; seq: its open time "t" over its interval)
                 k = data["k"]
                 interval = k["i"]
+                unit_ms = _INTERVAL_MS.get(interval[-1:], 0) * int(interval[:-1] or 0)
                 return Tick(
                     self.venue,
                     data["s"],
@@ -165,7 +169,10 @@ class BinanceDecoder:
                     None,
                     data["E"],
                     recv_ns,
-                    -1,
+                    int(k["t"]) // unit_ms if unit_ms and "t" in k else -1,
+                    float(k["o"]) if "o" in k else None,
+                    float(k["h"]) if "h" in k else None,
+                    float(k["l"]) if "l" in k else None,
                 )
             if e == "24hrTicker":
                 # {"e":"24hrTicker","E":1672515782136,"s":"BNBBTC","c":"0.0025","b":"0.0024",..}
