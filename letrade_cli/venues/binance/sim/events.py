@@ -29,7 +29,7 @@ def execution_report(update: OrderUpdate) -> dict[str, Any]:
     t = update.trade
     canceled = update.exec_type == CANCELED
     zero = "0.00000000"
-    return {
+    out = {
         "e": "executionReport",
         "E": now_ms(),
         "s": o.symbol,
@@ -39,7 +39,7 @@ def execution_report(update: OrderUpdate) -> dict[str, Any]:
         "f": o.tif,
         "q": d8(o.orig_qty),
         "p": d8(o.price) if o.price is not None else zero,
-        "P": zero,
+        "P": d8(o.stop_price) if o.stop_price is not None else zero,
         "F": zero,
         "g": -1,
         "C": o.client_id if canceled else "",
@@ -55,16 +55,19 @@ def execution_report(update: OrderUpdate) -> dict[str, Any]:
         "T": update.time_ms,
         "t": t.trade_id if t else -1,
         "I": 0,
-        "w": o.is_open,
+        "w": o.is_open and o.working_ms >= 0,
         "m": t.is_maker if t else False,
         "M": False,
         "O": o.time_ms,
         "Z": d8(o.cum_quote),
         "Y": d8(t.quote_qty) if t else zero,
         "Q": d8(o.quote_qty),
-        "W": o.time_ms,
+        "W": o.working_ms,
         "V": "EXPIRE_MAKER",
     }
+    if o.trailing_delta:
+        out["d"] = o.trailing_delta
+    return out
 
 
 def account_position(account: Account, update: OrderUpdate) -> dict[str, Any]:

@@ -39,13 +39,24 @@ def _state(order: SimOrder) -> dict[str, Any]:
     }
 
 
+def _stop(order: SimOrder) -> dict[str, Any]:
+    """``stopPrice`` and ``trailingDelta`` of a conditional order (nothing for the others)."""
+    out: dict[str, Any] = {}
+    if order.stop_price is not None:
+        out["stopPrice"] = d8(order.stop_price)
+    if order.trailing_delta:
+        out["trailingDelta"] = order.trailing_delta
+    return out
+
+
 def order_response(order: SimOrder, resp_type: str) -> dict[str, Any]:
     """The answer to ``POST /api/v3/order`` in ``ACK``, ``RESULT`` or ``FULL`` shape."""
     out = {**_base(order), "transactTime": order.time_ms}
     if resp_type == "ACK":
         return out
     out.update(_state(order))
-    out["workingTime"] = order.time_ms if order.is_open or order.executed_qty else -1
+    out.update(_stop(order))
+    out["workingTime"] = order.working_ms if order.is_open or order.executed_qty else -1
     out["selfTradePreventionMode"] = "EXPIRE_MAKER"
     if resp_type == "FULL":
         out["fills"] = [
@@ -67,12 +78,13 @@ def order_status(order: SimOrder) -> dict[str, Any]:
     return {
         **_base(order),
         **_state(order),
-        "stopPrice": "0.00000000",
+        "stopPrice": d8(order.stop_price or Decimal(0)),
+        **({"trailingDelta": order.trailing_delta} if order.trailing_delta else {}),
         "icebergQty": "0.00000000",
         "time": order.time_ms,
         "updateTime": order.update_ms,
-        "isWorking": True,
-        "workingTime": order.time_ms,
+        "isWorking": order.working_ms >= 0,
+        "workingTime": order.working_ms,
         "selfTradePreventionMode": "EXPIRE_MAKER",
     }
 
@@ -87,5 +99,6 @@ def cancel_response(order: SimOrder, new_client_id: str | None) -> dict[str, Any
         "clientOrderId": new_client_id or f"sim-cancel-{order.order_id}",
         "transactTime": order.update_ms,
         **_state(order),
+        **_stop(order),
         "selfTradePreventionMode": "EXPIRE_MAKER",
     }

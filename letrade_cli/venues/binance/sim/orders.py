@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from letrade_cli.core.triggers import stop_trigger
 from letrade_cli.sim.accounts import Account, InsufficientBalance
 from letrade_cli.sim.faults import Fault, OrderFaults
 from letrade_cli.sim.markets import Market
@@ -56,6 +57,12 @@ INT_RANGE = "^[0-9]{1,20}$"
 CLIENT_ID_RE = re.compile(r"^[a-zA-Z0-9-_]{1,36}$")
 TIFS = ("GTC", "IOC", "FOK")
 LIMIT_MAKER = "LIMIT_MAKER"
+STOP_MARKET_TYPES = ("STOP_LOSS", "TAKE_PROFIT")
+STOP_LIMIT_TYPES = ("STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT")
+ORDER_TYPES = (LIMIT, MARKET, LIMIT_MAKER, *STOP_MARKET_TYPES, *STOP_LIMIT_TYPES)
+# exchangeInfo's TRAILING_DELTA filter (BIPS), the same above and below
+MIN_TRAILING_DELTA = 10
+MAX_TRAILING_DELTA = 2000
 RESP_TYPES = ("ACK", "RESULT", "FULL")
 GONE_HTML = (
     "<html>\r\n<head><title>410 Gone</title></head>\r\n<body>\r\n"
@@ -250,19 +257,50 @@ class BinanceOrders:
         if side not in (BUY, SELL):
             raise BinanceApiError(-1117, "Invalid side.")
         type_ = params.required("type")
-        if type_ not in (LIMIT, MARKET, LIMIT_MAKER):
+        if type_ not in ORDER_TYPES:
             raise BinanceApiError(-1116, "Invalid orderType.")
         tif = params.get("timeInForce")
         qty = params.decimal("quantity")
         quote_qty = params.decimal("quoteOrderQty")
         price = params.decimal("price")
+        stop_price = params.decimal("stopPrice")
+        trailing = params.integer("trailingDelta")
+        conditional = type_ in STOP_MARKET_TYPES or type_ in STOP_LIMIT_TYPES
         client_id = params.get("newClientOrderId") or ""
         if client_id and not CLIENT_ID_RE.match(client_id):
             raise _illegal("newClientOrderId", "^[a-zA-Z0-9-_]{1,36}$")
         resp_type = params.get("newOrderRespType") or "FULL"
         if resp_type not in RESP_TYPES:
             raise _illegal("newOrderRespType", "^(ACK|RESULT|FULL)$")
-        if type_ == LIMIT:
+        if not conditional and stop_price is not None:
+            raise _not_required("stopPrice")
+        if not conditional and trailing is not None:
+            raise _not_required("trailingDelta")
+        if type_ in STOP_LIMIT_TYPES:
+            if tif is None:
+                raise _missing("timeInForce")
+            if tif not in TIFS:
+                raise BinanceApiError(-1115, "Invalid timeInForce.")
+            if qty is None:
+                raise _missing("quantity")
+            if price is None:
+                raise _missing("price")
+            if stop_price is None and trailing is None:
+                raise _either("stopPrice", "trailingDelta")
+            if quote_qty is not None:
+                raise _not_required("quoteOrderQty")
+        elif type_ in STOP_MARKET_TYPES:
+            if tif is not None:
+                raise _not_required("timeInForce")
+            if price is not None:
+                raise _not_required("price")
+            if qty is None:
+                raise _missing("quantity")
+            if stop_price is None and trailing is None:
+                raise _either("stopPrice", "trailingDelta")
+            if quote_qty is not None:
+                raise _not_required("quoteOrderQty")
+        elif type_ == LIMIT:
             if tif is None:
                 raise _missing("timeInForce")
             if tif not in TIFS:
@@ -292,14 +330,18 @@ class BinanceOrders:
         filters = _Filters(m)
         if price is not None:
             filters.price(price)
+        if stop_price is not None:
+            filters.price(stop_price)
         if qty is not None:
             filters.lot(qty)
-        if type_ != MARKET:
-            assert price is not None and qty is not None
+        if trailing is not None and not MIN_TRAILING_DELTA <= trailing <= MAX_TRAILING_DELTA:
+            raise BinanceApiError(-1013, "Filter failure: TRAILING_DELTA")
+        last = m.price_decimal(self.engine.market.feed(m.symbol, now_ms()).last_price)
+        if price is not None:
+            assert qty is not None
             filters.notional(price * qty)
         elif qty is not None:
-            last = m.price_decimal(self.engine.market.feed(m.symbol, now_ms()).last_price)
-            filters.notional(last * qty)
+            filters.notional((stop_price or last) * qty)
         elif quote_qty is not None:
             filters.notional(quote_qty)
         return {
@@ -312,12 +354,27 @@ class BinanceOrders:
             "price": price,
             "client_id": client_id,
             "resp_type": resp_type,
+            "stop_price": stop_price,
+            "trailing": trailing,
+            "conditional": conditional,
+            "last": last,
         }
 
     async def test_order(self, params: Params) -> dict[str, Any]:
         """``POST /api/v3/order/test``: every check, nothing placed -> ``{}``."""
-        self._validate(params)
+        v = self._validate(params)
+        if v["conditional"]:
+            self._trigger_of(v)
         return {}
+
+    def _trigger_of(self, v: dict[str, Any]) -> Any:
+        """The trigger of a conditional order; -2010 when a fixed stop would fire now."""
+        trigger = stop_trigger(v["type"], v["side"], v["stop_price"], v["trailing"])
+        if not trigger.trailing and stop_trigger(
+            v["type"], v["side"], v["stop_price"], None
+        ).update(v["last"]):
+            raise BinanceApiError(-2010, "Order would trigger immediately.")
+        return trigger
 
     async def new_order(self, params: Params) -> dict[str, Any]:
         """``POST /api/v3/order`` -> ACK, RESULT or FULL (the default for MARKET and LIMIT)."""
@@ -327,7 +384,11 @@ class BinanceOrders:
         qty: Decimal | None = v["qty"]
         lock: Decimal | None = None
         quote_qty = v["quote_qty"] or Decimal(0)
-        if v["type"] == MARKET:
+        trigger = self._trigger_of(v) if v["conditional"] else None
+        if trigger is not None:
+            if side == BUY and v["price"] is None:
+                lock = Decimal(0)  # a stop market buy locks its cost when it triggers
+        elif v["type"] == MARKET:
             if qty is None:
                 lots = self.engine.lots_for_quote(m, side, quote_qty, BINANCE)
                 qty = m.step * lots
@@ -349,6 +410,7 @@ class BinanceOrders:
                 client_id=v["client_id"],
                 quote_qty=quote_qty,
                 lock=lock,
+                trigger=trigger,
             )
         except DuplicateOrder:
             raise BinanceApiError(-2010, "Duplicate order sent.") from None
