@@ -23,7 +23,7 @@ class Side(StrEnum):
 
 
 class OrderType(StrEnum):
-    """What an order does; Binance's names, which other venues map onto (or the engine emulates).
+    """What an order does; the reference spot names, which venues map onto (or the engine emulates).
 
     ``LIMIT_MAKER`` is a post-only limit (refused when it would take). The four conditional types
     wait for the last trade price to reach ``stop_price`` (or trail it by ``trailing_delta``),
@@ -145,7 +145,7 @@ class OrderIntent:
 class OcoIntent:
     """Two orders on one symbol and side where one filling or triggering cancels the other.
 
-    Binance's ``orderList/oco`` shape: the ``above`` leg sits above the market (for a SELL a
+    The spot ``orderList/oco`` shape: the ``above`` leg sits above the market (for a SELL a
     ``LIMIT_MAKER`` or ``TAKE_PROFIT[_LIMIT]``; for a BUY a ``STOP_LOSS[_LIMIT]``), the ``below``
     leg under it (for a SELL a ``STOP_LOSS[_LIMIT]``; for a BUY a ``LIMIT_MAKER`` or
     ``TAKE_PROFIT[_LIMIT]``). Both legs are for ``quantity``; their client ids are set by the

@@ -1,6 +1,6 @@
 """When a conditional order triggers: one rule for the simulator, the paper broker and the engine.
 
-Binance's rule (spot API docs, and ``faqs/trailing-stop-faq.md``), on the **last trade price**:
+The reference spot rule (API docs, and ``faqs/trailing-stop-faq.md``), on the **last trade price**:
 
 =================  =====  ===========================
 type               side   triggers when
