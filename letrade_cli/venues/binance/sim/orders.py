@@ -167,6 +167,9 @@ class BinanceOrders:
         return [
             web.post("/api/v3/order", w(self.new_order, 1, fault=True, orders=True)),
             web.post("/api/v3/order/test", w(self.test_order, 1)),
+            web.post(
+                "/api/v3/order/cancelReplace", w(self.cancel_replace, 1, fault=True, orders=True)
+            ),
             web.get("/api/v3/order", w(self.get_order, 4)),
             web.delete("/api/v3/order", w(self.cancel_order, 1, fault=True)),
             web.get("/api/v3/openOrders", w(self.open_orders, 6, all_weight=80)),
@@ -200,7 +203,10 @@ class BinanceOrders:
                         return refused.rest(self.limits.orders.headers())
                 resp = json_response(await handler(params))
             except BinanceApiError as exc:
-                resp = json_response({"code": exc.code, "msg": exc.msg}, status=exc.status)
+                error: dict[str, Any] = {"code": exc.code, "msg": exc.msg}
+                if exc.data is not None:
+                    error["data"] = exc.data
+                resp = json_response(error, status=exc.status)
             if orders and self.limits is not None:
                 resp.headers.update(self.limits.orders.headers())
             return resp
@@ -420,6 +426,52 @@ class BinanceOrders:
             ) from None
         return order_response(order, v["resp_type"])
 
+    async def cancel_replace(self, p: Params) -> dict[str, Any]:
+        """``POST /api/v3/order/cancelReplace``: cancel, then place.
+
+        STOP_ON_FAILURE places only after a successful cancel; failures answer -2021 (partial,
+        409) or -2022 (400) with a ``data`` of both results.
+        """
+        mode = p.required("cancelReplaceMode")
+        if mode not in ("STOP_ON_FAILURE", "ALLOW_FAILURE"):
+            raise BinanceApiError(
+                -1130, "Data sent for parameter 'cancelReplaceMode' is not valid."
+            )
+        cancel_pairs = [("symbol", p.required("symbol"))]
+        for ours, theirs in (
+            ("cancelOrderId", "orderId"),
+            ("cancelOrigClientOrderId", "origClientOrderId"),
+            ("cancelNewClientOrderId", "newClientOrderId"),
+        ):
+            value = p.get(ours)
+            if value is not None:
+                cancel_pairs.append((theirs, value))
+        if p.get("cancelOrderId") is None and p.get("cancelOrigClientOrderId") is None:
+            raise BinanceApiError(
+                -1102,
+                "Param 'cancelOrigClientOrderId' or 'cancelOrderId' must be sent, but both were "
+                "empty/null!",
+            )
+        new = Params([(k, v) for k, v in p.values.items() if not k.startswith("cancel")])
+        await self.test_order(new)  # filters are evaluated before anything happens
+        cancel_ok, cancel_resp = await _attempt(self.cancel_order(Params(cancel_pairs)))
+        if not cancel_ok and mode == "STOP_ON_FAILURE":
+            raise BinanceApiError(-2022, "Order cancel-replace failed.", 400, {
+                "cancelResult": "FAILURE", "newOrderResult": "NOT_ATTEMPTED",
+                "cancelResponse": cancel_resp, "newOrderResponse": None})  # fmt: skip
+        new_ok, new_resp = await _attempt(self.new_order(new))
+        body = {
+            "cancelResult": "SUCCESS" if cancel_ok else "FAILURE",
+            "newOrderResult": "SUCCESS" if new_ok else "FAILURE",
+            "cancelResponse": cancel_resp,
+            "newOrderResponse": new_resp,
+        }
+        if cancel_ok and new_ok:
+            return body
+        if cancel_ok or new_ok:
+            raise BinanceApiError(-2021, "Order cancel-replace partially failed.", 409, body)
+        raise BinanceApiError(-2022, "Order cancel-replace failed.", 400, body)
+
     def _would_take(self, m: Market, side: str, price: Decimal) -> bool:
         book = self.engine.market.feed(m.symbol, now_ms()).book
         ticks = int(price / m.tick)
@@ -602,3 +654,10 @@ def _refuse(fault: Fault) -> web.StreamResponse:
         {"code": -1001, "msg": "Internal error; unable to process your request. Please try again."},
         status=fault.status,
     )
+
+
+async def _attempt(call: Awaitable[dict[str, Any]]) -> tuple[bool, dict[str, Any]]:
+    try:
+        return True, await call
+    except BinanceApiError as exc:
+        return False, {"code": exc.code, "msg": exc.msg}

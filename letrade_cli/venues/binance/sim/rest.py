@@ -45,13 +45,14 @@ SYMBOLS_RE = re.compile(r'^\[("[A-Z0-9\-_.]{1,20}"(,"[A-Z0-9\-_.]{1,20}")*)?\]$'
 
 
 class BinanceApiError(Exception):
-    """An error answer: Binance code, message and HTTP status."""
+    """An error answer: Binance code, message, HTTP status and (cancel-replace) a ``data``."""
 
-    def __init__(self, code: int, msg: str, status: int = 400) -> None:
+    def __init__(self, code: int, msg: str, status: int = 400, data: Any = None) -> None:
         super().__init__(msg)
         self.code = code
         self.msg = msg
         self.status = status
+        self.data = data
 
 
 def json_response(body: Any, status: int = 200) -> web.Response:
