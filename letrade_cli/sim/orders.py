@@ -129,6 +129,12 @@ class SimOrder:
     trailing_delta: int | None = None
     trigger: StopTrigger | None = None
     working_ms: int = -1
+    order_list: OrderList | None = None
+
+    @property
+    def order_list_id(self) -> int:
+        """The id of its order list, -1 when it is in none."""
+        return self.order_list.list_id if self.order_list is not None else -1
 
     @property
     def untriggered(self) -> bool:
@@ -149,6 +155,28 @@ class SimOrder:
     def remaining_qty(self) -> Decimal:
         """Quantity not filled yet."""
         return self.orig_qty - self.executed_qty
+
+
+@dataclass(slots=True, eq=False)
+class OrderList:
+    """Two orders where one filling or triggering cancels the other (OCO)."""
+
+    venue: str
+    list_id: int
+    client_id: str
+    symbol: str
+    orders: list[SimOrder]
+    time_ms: int
+    update_ms: int = 0
+    done: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        """Whether a leg can still execute."""
+        return not self.done
+
+
+ListListener = Callable[[OrderList], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,14 +214,18 @@ class OrderEngine:
         # venue -> client id -> the open order that has it (oldest first): O(1) duplicate checks
         self._open: dict[str, dict[str, SimOrder]] = {}
         self.trades: dict[str, list[SimTrade]] = {}
+        self.order_lists: dict[str, dict[int, OrderList]] = {}
         for name, account in (accounts or {}).items():
             self.open_account(name, account, (rules or {})[name])
         self.listeners: list[Listener] = []
+        self.list_listeners: list[ListListener] = []
+        self._list_ids = itertools.count(1)
         self._resting: dict[tuple[str, int], SimOrder] = {}
         # symbol -> untriggered conditional orders (oldest first); empty when there are none
         self._stops: dict[str, list[SimOrder]] = {}
         self._ids = itertools.count(10_000)
         self._pins_due = False
+        self._pending_list: OrderList | None = None
         market.set_fill_hook(self.on_fills)
 
     def open_account(self, venue: str, account: Account, rules: AccountRules) -> None:
@@ -203,6 +235,7 @@ class OrderEngine:
         self.accounts[venue] = account
         self.rules[venue] = rules
         self.orders[venue] = {}
+        self.order_lists[venue] = {}
         self._open[venue] = {}
         self.trades[venue] = []
 
@@ -348,7 +381,7 @@ class OrderEngine:
             reserved = fee_of(lock, rate) if fee_in_quote else ZERO
             amount = lock + reserved
         else:
-            asset, amount, reserved = market.base, qty, ZERO
+            asset, amount, reserved = market.base, qty if lock is None else lock, ZERO
         account.lock(asset, amount)  # raises InsufficientBalance
         ms = now_ms()
         oid = next(self._ids)
@@ -371,6 +404,10 @@ class OrderEngine:
             reserved_fee=reserved,
             trigger=trigger,
         )
+        pending = self._pending_list
+        if pending is not None:
+            order.order_list = pending
+            pending.orders.append(order)
         if trigger is not None:
             order.stop_price = trigger.stop_price
             order.trailing_delta = trigger.trailing_delta
@@ -450,6 +487,8 @@ class OrderEngine:
         self._unstop(order)
         if not order.is_open:
             return
+        if order.order_list is not None:
+            self._oco_fired(order, ms)
         if order.side == BUY and order.price is None:  # a market buy locks its walk cost now
             account = self.accounts[order.venue]
             lots = int(order.remaining_qty / order.market.step)
@@ -473,6 +512,86 @@ class OrderEngine:
             waiting.remove(order)
             if not waiting:
                 del self._stops[order.symbol]
+
+    def place_oco(
+        self, venue: str, market: Market, legs: list[dict[str, object]], client_id: str = ""
+    ) -> OrderList:
+        """Place two legs (``place`` keyword arguments, ``side`` and ``type_`` included) as an OCO.
+
+        The legs share one lock: the second locks only what it needs beyond the first; when a leg
+        fills or triggers, the other is canceled and its lock moves to the executing leg.
+
+        Raises:
+            DuplicateOrder, InsufficientBalance: As :meth:`place` (nothing is placed).
+        """
+        account = self.accounts[venue]
+        needs = []
+        for leg in legs:
+            qty = leg["qty"]
+            price = leg.get("price")
+            assert isinstance(qty, Decimal)
+            if leg["side"] == BUY:
+                needs.append(price * qty if isinstance(price, Decimal) else ZERO)
+            else:
+                needs.append(qty)
+        asset = market.quote if legs[0]["side"] == BUY else market.base
+        if max(needs) > account.holding(asset).free:
+            raise InsufficientBalance(asset)
+        ids = [str(leg.get("client_id") or "") for leg in legs]
+        if any(c and c in self._open[venue] for c in ids) or (ids[0] and ids[0] == ids[1]):
+            raise DuplicateOrder(ids[0])
+        ms = now_ms()
+        lid = next(self._list_ids)
+        olist = OrderList(venue, lid, client_id or f"sim-list-{lid}", market.symbol, [], ms, ms)
+        self.order_lists[venue][lid] = olist
+        self._pending_list = olist
+        try:
+            first = dict(legs[0], lock=needs[0])
+            second = dict(legs[1], lock=max(ZERO, needs[1] - needs[0]))
+            for leg in (first, second):
+                side, type_ = leg.pop("side"), leg.pop("type_")
+                self.place(venue, market, side, type_, **leg)  # type: ignore[arg-type]
+        finally:
+            self._pending_list = None
+        self._emit_list(olist)
+        return olist
+
+    def _oco_fired(self, order: SimOrder, ms: int) -> None:
+        """A leg of an open OCO executes: cancel the other leg, moving its lock to this one."""
+        olist = order.order_list
+        if olist is None or olist.done:
+            return
+        olist.done = True
+        olist.update_ms = ms
+        for other in olist.orders:
+            if other is order or not other.is_open:
+                continue
+            if other.lock_asset == order.lock_asset:
+                order.locked_left += other.locked_left
+                other.locked_left = ZERO
+            self._unstop(other)
+            if other.book_id:
+                self.market.feed(other.symbol, ms).book.cancel(other.book_id)
+            self._close(other, CANCELED, ms)
+        self._emit_list(olist)
+
+    def cancel_list(self, olist: OrderList) -> OrderList:
+        """Cancel every open leg of an order list."""
+        ms = now_ms()
+        olist.done = True
+        olist.update_ms = ms
+        for o in olist.orders:
+            if o.is_open:
+                if o.book_id:
+                    self.market.feed(o.symbol, ms).book.cancel(o.book_id)
+                self._close(o, CANCELED, ms)
+        self._schedule_pins()
+        self._emit_list(olist)
+        return olist
+
+    def _emit_list(self, olist: OrderList) -> None:
+        for listener in list(self.list_listeners):
+            listener(olist)
 
     def _prevent_self_trade(
         self, taker: SimOrder, feed: SymbolFeed, lots: int, ticks: int | None, ms: int
@@ -500,7 +619,10 @@ class OrderEngine:
                 self._close(maker, EXPIRED_IN_MATCH, ms)
 
     def cancel(self, order: SimOrder) -> SimOrder:
-        """Cancel an open order; returns it (status CANCELED)."""
+        """Cancel an open order (a leg of an open list: the whole list); returns it (CANCELED)."""
+        if order.order_list is not None and not order.order_list.done:
+            self.cancel_list(order.order_list)
+            return order
         ms = now_ms()
         feed = self.market.feed(order.symbol, ms)
         if order.book_id:
@@ -542,6 +664,8 @@ class OrderEngine:
     def _fill(
         self, order: SimOrder, tid: int, price: Decimal, qty: Decimal, maker: bool, ms: int
     ) -> None:
+        if order.order_list is not None and not order.order_list.done:
+            self._oco_fired(order, ms)
         account = self.accounts[order.venue]
         m = order.market
         rules = self.rules[order.venue]
@@ -646,6 +770,7 @@ __all__ = [
     "DuplicateOrder",
     "InsufficientBalance",
     "OrderEngine",
+    "OrderList",
     "OrderUpdate",
     "SimOrder",
     "SimTrade",

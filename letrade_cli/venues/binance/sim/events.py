@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from letrade_cli.sim.accounts import Account
-from letrade_cli.sim.orders import CANCELED, OrderUpdate, now_ms
+from letrade_cli.sim.orders import CANCELED, OrderList, OrderUpdate, now_ms
 from letrade_cli.venues.binance.sim.order_format import d8
 
 
@@ -41,7 +41,7 @@ def execution_report(update: OrderUpdate) -> dict[str, Any]:
         "p": d8(o.price) if o.price is not None else zero,
         "P": d8(o.stop_price) if o.stop_price is not None else zero,
         "F": zero,
-        "g": -1,
+        "g": o.order_list_id,
         "C": o.client_id if canceled else "",
         "x": update.exec_type,
         "X": o.status,
@@ -68,6 +68,24 @@ def execution_report(update: OrderUpdate) -> dict[str, Any]:
     if o.trailing_delta:
         out["d"] = o.trailing_delta
     return out
+
+
+def list_status_event(olist: OrderList) -> dict[str, Any]:
+    """``listStatus``: an order list started or ended."""
+    done = olist.done
+    return {
+        "e": "listStatus",
+        "E": now_ms(),
+        "s": olist.symbol,
+        "g": olist.list_id,
+        "c": "OCO",
+        "l": "ALL_DONE" if done else "EXEC_STARTED",
+        "L": "ALL_DONE" if done else "EXECUTING",
+        "r": "NONE",
+        "C": olist.client_id,
+        "T": olist.update_ms,
+        "O": [{"s": o.symbol, "i": o.order_id, "c": o.client_id} for o in olist.orders],
+    }
 
 
 def account_position(account: Account, update: OrderUpdate) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from letrade_cli.sim.orders import SimOrder
+from letrade_cli.sim.orders import OrderList, SimOrder
 
 
 def d8(value: Decimal) -> str:
@@ -20,7 +20,7 @@ def _base(order: SimOrder) -> dict[str, Any]:
     return {
         "symbol": order.symbol,
         "orderId": order.order_id,
-        "orderListId": -1,
+        "orderListId": order.order_list_id,
         "clientOrderId": order.client_id,
     }
 
@@ -95,10 +95,44 @@ def cancel_response(order: SimOrder, new_client_id: str | None) -> dict[str, Any
         "symbol": order.symbol,
         "origClientOrderId": order.client_id,
         "orderId": order.order_id,
-        "orderListId": -1,
+        "orderListId": order.order_list_id,
         "clientOrderId": new_client_id or f"sim-cancel-{order.order_id}",
         "transactTime": order.update_ms,
         **_state(order),
         **_stop(order),
         "selfTradePreventionMode": "EXPIRE_MAKER",
     }
+
+
+def list_status(olist: OrderList) -> dict[str, Any]:
+    """An order list as ``GET /api/v3/orderList`` answers it."""
+    return {
+        "orderListId": olist.list_id,
+        "contingencyType": "OCO",
+        "listStatusType": "ALL_DONE" if olist.done else "EXEC_STARTED",
+        "listOrderStatus": "ALL_DONE" if olist.done else "EXECUTING",
+        "listClientOrderId": olist.client_id,
+        "transactionTime": olist.update_ms,
+        "symbol": olist.symbol,
+        "orders": [
+            {"symbol": o.symbol, "orderId": o.order_id, "clientOrderId": o.client_id}
+            for o in olist.orders
+        ],
+    }
+
+
+def list_response(olist: OrderList, resp_type: str) -> dict[str, Any]:
+    """The answer to ``POST /api/v3/orderList/oco``: the list and each leg's order answer."""
+    return {
+        **list_status(olist),
+        "orderReports": [order_response(o, resp_type) for o in olist.orders],
+    }
+
+
+def list_cancel_response(olist: OrderList) -> dict[str, Any]:
+    """The answer to ``DELETE /api/v3/orderList``: the list and each leg's cancel answer."""
+    reports = [cancel_response(o, None) for o in olist.orders]
+    for report, o in zip(reports, olist.orders, strict=True):
+        report["clientOrderId"] = o.client_id
+    return {**list_status(olist), "listStatusType": "ALL_DONE", "listOrderStatus": "ALL_DONE",
+            "orderReports": reports}  # fmt: skip

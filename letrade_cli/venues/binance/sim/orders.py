@@ -42,6 +42,9 @@ from letrade_cli.venues.binance.sim.account import BINANCE
 from letrade_cli.venues.binance.sim.order_format import (
     cancel_response,
     d8,
+    list_cancel_response,
+    list_response,
+    list_status,
     order_response,
     order_status,
 )
@@ -171,6 +174,10 @@ class BinanceOrders:
                 "/api/v3/order/cancelReplace", w(self.cancel_replace, 1, fault=True, orders=True)
             ),
             web.get("/api/v3/order", w(self.get_order, 4)),
+            web.post("/api/v3/orderList/oco", w(self.new_oco, 1, fault=True, orders=True)),
+            web.get("/api/v3/orderList", w(self.get_order_list, 4)),
+            web.delete("/api/v3/orderList", w(self.cancel_order_list, 1, fault=True)),
+            web.get("/api/v3/openOrderList", w(self.open_order_lists, 6)),
             web.delete("/api/v3/order", w(self.cancel_order, 1, fault=True)),
             web.get("/api/v3/openOrders", w(self.open_orders, 6, all_weight=80)),
             web.delete("/api/v3/openOrders", w(self.cancel_open_orders, 1, fault=True)),
@@ -471,6 +478,103 @@ class BinanceOrders:
         if cancel_ok or new_ok:
             raise BinanceApiError(-2021, "Order cancel-replace partially failed.", 409, body)
         raise BinanceApiError(-2022, "Order cancel-replace failed.", 400, body)
+
+    # ---- order lists (OCO) -------------------------------------------------------------------
+
+    def _oco_leg(self, params: Params, side: str, qty: str, where: str) -> dict[str, Any]:
+        """One leg (``above``/``below``) of an OCO, validated as a single order would be."""
+        pairs = [("symbol", params.required("symbol")), ("side", side), ("quantity", qty)]
+        pairs.append(("type", params.required(f"{where}Type")))
+        names = ("price", "stopPrice", "trailingDelta", "timeInForce")
+        for name in names:
+            value = params.get(where + name[0].upper() + name[1:])
+            if value is not None:
+                pairs.append((name, value))
+        cid = params.get(f"{where}ClientOrderId")
+        if cid is not None:
+            pairs.append(("newClientOrderId", cid))
+        resp = params.get("newOrderRespType")
+        if resp is not None:
+            pairs.append(("newOrderRespType", resp))
+        try:
+            v = self._validate(Params(pairs))
+            trigger = self._trigger_of(v) if v["conditional"] else None
+            if v["type"] == LIMIT_MAKER and self._would_take(v["market"], side, v["price"]):
+                raise BinanceApiError(-2010, "Order would immediately match and take.")
+        except BinanceApiError as exc:
+            msg = exc.msg
+            for name in names:
+                msg = msg.replace(f"'{name}'", f"'{where}{name[0].upper()}{name[1:]}'")
+            raise BinanceApiError(exc.code, msg, exc.status) from None
+        return {**v, "trigger": trigger}
+
+    async def new_oco(self, params: Params) -> dict[str, Any]:
+        """``POST /api/v3/orderList/oco``: an above and a below leg, one cancels the other."""
+        m = self._market(params)
+        list_cid = params.get("listClientOrderId") or ""
+        if list_cid and not CLIENT_ID_RE.match(list_cid):
+            raise _illegal("listClientOrderId", "^[a-zA-Z0-9-_]{1,36}$")
+        side = params.required("side")
+        if side not in (BUY, SELL):
+            raise BinanceApiError(-1117, "Invalid side.")
+        qty = params.required("quantity")
+        above, below = params.required("aboveType"), params.required("belowType")
+        allowed = (LIMIT_MAKER, *STOP_MARKET_TYPES, *STOP_LIMIT_TYPES)
+        if above not in allowed or below not in allowed:
+            raise BinanceApiError(-1158, "Order type not supported in OCO.")
+        stops = ("STOP_LOSS", "STOP_LOSS_LIMIT")
+        if above == below == LIMIT_MAKER:
+            raise BinanceApiError(-1168, "At least one OCO order must be contingent.")
+        if (above in stops) == (below in stops):
+            raise BinanceApiError(-1167, "Both OCO orders cannot be contingent.")
+        if side == SELL and above in stops:
+            raise BinanceApiError(-1166, "A limit order in a sell OCO must be above.")
+        if side == BUY and below in stops:
+            raise BinanceApiError(-1165, "A limit order in a buy OCO must be below.")
+        legs = [self._oco_leg(params, side, qty, where) for where in ("above", "below")]
+        try:
+            olist = self.engine.place_oco(BINANCE, m, [
+                {"side": side, "type_": v["type"], "qty": v["qty"], "price": v["price"],
+                 "tif": v["tif"], "client_id": v["client_id"], "trigger": v["trigger"]}
+                for v in legs
+            ], list_cid)  # fmt: skip
+        except DuplicateOrder:
+            raise BinanceApiError(-2010, "Duplicate order sent.") from None
+        except InsufficientBalance:
+            raise BinanceApiError(
+                -2010, "Account has insufficient balance for requested action."
+            ) from None
+        return list_response(olist, legs[0]["resp_type"])
+
+    def _find_list(self, params: Params, id_name: str) -> Any:
+        lid = params.integer("orderListId")
+        cid = params.get(id_name)
+        if lid is None and cid is None:
+            raise _either(id_name, "orderListId")
+        lists = self.engine.order_lists[BINANCE]
+        if lid is not None:
+            found = lists.get(lid)
+            return found if found is not None and (cid is None or found.client_id == cid) else None
+        return next((x for x in reversed(lists.values()) if x.client_id == cid), None)
+
+    async def get_order_list(self, params: Params) -> dict[str, Any]:
+        """``GET /api/v3/orderList?orderListId=|origClientOrderId=``."""
+        olist = self._find_list(params, "origClientOrderId")
+        if olist is None:
+            raise BinanceApiError(-2013, "Order list does not exist.")
+        return list_status(olist)
+
+    async def open_order_lists(self, params: Params) -> list[dict[str, Any]]:
+        """``GET /api/v3/openOrderList``: the order lists still executing."""
+        return [list_status(x) for x in self.engine.order_lists[BINANCE].values() if x.is_open]
+
+    async def cancel_order_list(self, params: Params) -> dict[str, Any]:
+        """``DELETE /api/v3/orderList?symbol=&orderListId=|listClientOrderId=``."""
+        m = self._market(params)
+        olist = self._find_list(params, "listClientOrderId")
+        if olist is None or not olist.is_open or olist.symbol != m.symbol:
+            raise BinanceApiError(-2011, "Unknown order list sent.")
+        return list_cancel_response(self.engine.cancel_list(olist))
 
     def _would_take(self, m: Market, side: str, price: Decimal) -> bool:
         book = self.engine.market.feed(m.symbol, now_ms()).book

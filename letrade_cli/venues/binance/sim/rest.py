@@ -424,7 +424,7 @@ def symbol_info(m: Market) -> dict[str, Any]:
             "TAKE_PROFIT_LIMIT",
         ],
         "icebergAllowed": False,
-        "ocoAllowed": False,
+        "ocoAllowed": True,
         "otoAllowed": False,
         "quoteOrderQtyMarketAllowed": True,
         "allowTrailingStop": True,

@@ -132,6 +132,12 @@ class WsApiMethods:
                 self._cancel_replace, 1, signed=True, orders=True, fault=True
             ),
             "openOrders.status": Method(rest_call(o.open_orders), 6, 80, signed=True),
+            "orderList.place.oco": Method(
+                rest_call(o.new_oco), 1, signed=True, orders=True, fault=True
+            ),
+            "orderList.status": Method(rest_call(o.get_order_list), 4, signed=True),
+            "orderList.cancel": Method(rest_call(o.cancel_order_list), 1, signed=True, fault=True),
+            "openOrderLists.status": Method(rest_call(o.open_order_lists), 6, signed=True),
             "openOrders.cancelAll": Method(
                 rest_call(o.cancel_open_orders), 1, signed=True, fault=True
             ),
