@@ -43,6 +43,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
+from letrade_cli.core.triggers import StopTrigger
 from letrade_cli.sim.accounts import ZERO, Account, AccountRules, InsufficientBalance
 from letrade_cli.sim.generator import USER, MarketEngine, SymbolFeed
 from letrade_cli.sim.markets import Market
@@ -124,6 +125,21 @@ class SimOrder:
     locked_left: Decimal = ZERO
     reserved_fee: Decimal = ZERO
     trades: list[SimTrade] = field(default_factory=list)
+    stop_price: Decimal | None = None
+    trailing_delta: int | None = None
+    trigger: StopTrigger | None = None
+    working_ms: int = -1
+    order_list: OrderList | None = None
+
+    @property
+    def order_list_id(self) -> int:
+        """The id of its order list, -1 when it is in none."""
+        return self.order_list.list_id if self.order_list is not None else -1
+
+    @property
+    def untriggered(self) -> bool:
+        """A conditional order waiting for its trigger (open, not in the book)."""
+        return self.trigger is not None and not self.trigger.fired and self.is_open
 
     @property
     def symbol(self) -> str:
@@ -139,6 +155,28 @@ class SimOrder:
     def remaining_qty(self) -> Decimal:
         """Quantity not filled yet."""
         return self.orig_qty - self.executed_qty
+
+
+@dataclass(slots=True, eq=False)
+class OrderList:
+    """Two orders where one filling or triggering cancels the other (OCO)."""
+
+    venue: str
+    list_id: int
+    client_id: str
+    symbol: str
+    orders: list[SimOrder]
+    time_ms: int
+    update_ms: int = 0
+    done: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        """Whether a leg can still execute."""
+        return not self.done
+
+
+ListListener = Callable[[OrderList], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,12 +214,18 @@ class OrderEngine:
         # venue -> client id -> the open order that has it (oldest first): O(1) duplicate checks
         self._open: dict[str, dict[str, SimOrder]] = {}
         self.trades: dict[str, list[SimTrade]] = {}
+        self.order_lists: dict[str, dict[int, OrderList]] = {}
         for name, account in (accounts or {}).items():
             self.open_account(name, account, (rules or {})[name])
         self.listeners: list[Listener] = []
+        self.list_listeners: list[ListListener] = []
+        self._list_ids = itertools.count(1)
         self._resting: dict[tuple[str, int], SimOrder] = {}
+        # symbol -> untriggered conditional orders (oldest first); empty when there are none
+        self._stops: dict[str, list[SimOrder]] = {}
         self._ids = itertools.count(10_000)
         self._pins_due = False
+        self._pending_list: OrderList | None = None
         market.set_fill_hook(self.on_fills)
 
     def open_account(self, venue: str, account: Account, rules: AccountRules) -> None:
@@ -191,6 +235,7 @@ class OrderEngine:
         self.accounts[venue] = account
         self.rules[venue] = rules
         self.orders[venue] = {}
+        self.order_lists[venue] = {}
         self._open[venue] = {}
         self.trades[venue] = []
 
@@ -308,11 +353,15 @@ class OrderEngine:
         client_id: str = "",
         quote_qty: Decimal = ZERO,
         lock: Decimal | None = None,
+        trigger: StopTrigger | None = None,
     ) -> SimOrder:
         """Accept, match and (for GTC limit orders) rest one order; returns it after matching.
 
         ``qty`` must be a whole number of lots and ``price`` of ticks (the dialects check the
         filters first). ``lock`` overrides the amount to lock (a market buy: its walk cost).
+        With a ``trigger`` the order is conditional: it waits (open, out of the book, its lock
+        held) until the symbol's last trade prices fire the trigger, then it is matched as a
+        limit order at ``price`` (with ``tif``) or, without a price, as a market order.
 
         Raises:
             DuplicateOrder: An open order on this venue has ``client_id``.
@@ -332,7 +381,7 @@ class OrderEngine:
             reserved = fee_of(lock, rate) if fee_in_quote else ZERO
             amount = lock + reserved
         else:
-            asset, amount, reserved = market.base, qty, ZERO
+            asset, amount, reserved = market.base, qty if lock is None else lock, ZERO
         account.lock(asset, amount)  # raises InsufficientBalance
         ms = now_ms()
         oid = next(self._ids)
@@ -353,24 +402,48 @@ class OrderEngine:
             lock_asset=asset,
             locked_left=amount,
             reserved_fee=reserved,
+            trigger=trigger,
         )
+        pending = self._pending_list
+        if pending is not None:
+            order.order_list = pending
+            pending.orders.append(order)
+        if trigger is not None:
+            order.stop_price = trigger.stop_price
+            order.trailing_delta = trigger.trailing_delta
         self.orders[venue][oid] = order
         self.by_uuid[order.uuid] = order
         self._open[venue][order.client_id] = order
         account.update_ms = ms
         self._emit(order, "NEW", None, ms)
         feed = self.market.feed(market.symbol, ms)
-        lots = int(qty / market.step)
+        if trigger is not None:
+            if trigger.trailing:  # a trailing stop follows from the last price
+                trigger.update(market.price_decimal(feed.last_price))
+            if not trigger.fired:
+                self._stops.setdefault(market.symbol, []).append(order)
+                self._schedule_pins()
+                return order
+        self._match(order, feed, ms)
+        return order
+
+    def _match(self, order: SimOrder, feed: SymbolFeed, ms: int) -> None:
+        """Match a working order (rest a GTC limit order, expire what cannot rest)."""
+        market, side, price, tif = order.market, order.side, order.price, order.tif
+        venue = order.venue
+        rules = self.rules[venue]
+        order.working_ms = ms
+        lots = int(order.remaining_qty / market.step)
         ticks = int(price / market.tick) if price is not None else None
         if rules.self_trade_prevention:
             self._prevent_self_trade(order, feed, lots, ticks, ms)
         if tif == "FOK" and self.available_lots(market, side, ticks, venue) < lots:
             self._close(order, EXPIRED, ms)
-            return order
-        rests = type_ != MARKET and tif == "GTC"
+            return
+        rests = price is not None and tif == "GTC"
         if lots <= 0:
             self._close(order, EXPIRED, ms)
-            return order
+            return
         order.book_id = feed.new_order_id()
         self._resting[(market.symbol, order.book_id)] = order
         book_order = BookOrder(
@@ -386,7 +459,139 @@ class OrderEngine:
         if order.is_open and not (rests and order.book_id in feed.book):
             self._close(order, EXPIRED, ms)
         self._schedule_pins()
-        return order
+
+    def feed_price(self, symbol: str, price: Decimal) -> None:
+        """Test hook: a last trade price for the symbol's conditional orders (nothing trades)."""
+        ms = now_ms()
+        feed = self.market.feed(symbol, ms)
+        self._check_stops(feed, [price], ms)
+
+    def _check_stops(self, feed: SymbolFeed, prices: list[Decimal], ms: int) -> None:
+        """Feed the last trade prices to the symbol's triggers; match the orders that fire."""
+        waiting = self._stops.get(feed.market.symbol)
+        if not waiting:
+            return
+        fired = []
+        for order in list(waiting):
+            trigger = order.trigger
+            assert trigger is not None
+            for p in prices:
+                if trigger.update(p):
+                    fired.append(order)
+                    break
+        for order in fired:
+            self._trigger(order, feed, ms)
+
+    def _trigger(self, order: SimOrder, feed: SymbolFeed, ms: int) -> None:
+        """A conditional order fired: it leaves the waiting list and is matched."""
+        self._unstop(order)
+        if not order.is_open:
+            return
+        if order.order_list is not None:
+            self._oco_fired(order, ms)
+        if order.side == BUY and order.price is None:  # a market buy locks its walk cost now
+            account = self.accounts[order.venue]
+            lots = int(order.remaining_qty / order.market.step)
+            cost = self.walk_cost(order.market, BUY, lots, None, order.venue)
+            reserved = fee_of(cost, self.rules[order.venue].fee_rate)
+            amount = cost + (reserved if self.rules[order.venue].fee_in_quote else ZERO)
+            account.release(order.lock_asset, order.locked_left)
+            order.locked_left = ZERO
+            try:
+                account.lock(order.lock_asset, amount)
+            except InsufficientBalance:
+                self._close(order, EXPIRED, ms)
+                return
+            order.locked_left = amount
+            order.reserved_fee = reserved if self.rules[order.venue].fee_in_quote else ZERO
+        self._match(order, feed, ms)
+
+    def _unstop(self, order: SimOrder) -> None:
+        waiting = self._stops.get(order.symbol)
+        if waiting is not None and order in waiting:
+            waiting.remove(order)
+            if not waiting:
+                del self._stops[order.symbol]
+
+    def place_oco(
+        self, venue: str, market: Market, legs: list[dict[str, object]], client_id: str = ""
+    ) -> OrderList:
+        """Place two legs (``place`` keyword arguments, ``side`` and ``type_`` included) as an OCO.
+
+        The legs share one lock: the second locks only what it needs beyond the first; when a leg
+        fills or triggers, the other is canceled and its lock moves to the executing leg.
+
+        Raises:
+            DuplicateOrder, InsufficientBalance: As :meth:`place` (nothing is placed).
+        """
+        account = self.accounts[venue]
+        needs = []
+        for leg in legs:
+            qty = leg["qty"]
+            price = leg.get("price")
+            assert isinstance(qty, Decimal)
+            if leg["side"] == BUY:
+                needs.append(price * qty if isinstance(price, Decimal) else ZERO)
+            else:
+                needs.append(qty)
+        asset = market.quote if legs[0]["side"] == BUY else market.base
+        if max(needs) > account.holding(asset).free:
+            raise InsufficientBalance(asset)
+        ids = [str(leg.get("client_id") or "") for leg in legs]
+        if any(c and c in self._open[venue] for c in ids) or (ids[0] and ids[0] == ids[1]):
+            raise DuplicateOrder(ids[0])
+        ms = now_ms()
+        lid = next(self._list_ids)
+        olist = OrderList(venue, lid, client_id or f"sim-list-{lid}", market.symbol, [], ms, ms)
+        self.order_lists[venue][lid] = olist
+        self._pending_list = olist
+        try:
+            first = dict(legs[0], lock=needs[0])
+            second = dict(legs[1], lock=max(ZERO, needs[1] - needs[0]))
+            for leg in (first, second):
+                side, type_ = leg.pop("side"), leg.pop("type_")
+                self.place(venue, market, side, type_, **leg)  # type: ignore[arg-type]
+        finally:
+            self._pending_list = None
+        self._emit_list(olist)
+        return olist
+
+    def _oco_fired(self, order: SimOrder, ms: int) -> None:
+        """A leg of an open OCO executes: cancel the other leg, moving its lock to this one."""
+        olist = order.order_list
+        if olist is None or olist.done:
+            return
+        olist.done = True
+        olist.update_ms = ms
+        for other in olist.orders:
+            if other is order or not other.is_open:
+                continue
+            if other.lock_asset == order.lock_asset:
+                order.locked_left += other.locked_left
+                other.locked_left = ZERO
+            self._unstop(other)
+            if other.book_id:
+                self.market.feed(other.symbol, ms).book.cancel(other.book_id)
+            self._close(other, CANCELED, ms)
+        self._emit_list(olist)
+
+    def cancel_list(self, olist: OrderList) -> OrderList:
+        """Cancel every open leg of an order list."""
+        ms = now_ms()
+        olist.done = True
+        olist.update_ms = ms
+        for o in olist.orders:
+            if o.is_open:
+                if o.book_id:
+                    self.market.feed(o.symbol, ms).book.cancel(o.book_id)
+                self._close(o, CANCELED, ms)
+        self._schedule_pins()
+        self._emit_list(olist)
+        return olist
+
+    def _emit_list(self, olist: OrderList) -> None:
+        for listener in list(self.list_listeners):
+            listener(olist)
 
     def _prevent_self_trade(
         self, taker: SimOrder, feed: SymbolFeed, lots: int, ticks: int | None, ms: int
@@ -414,10 +619,14 @@ class OrderEngine:
                 self._close(maker, EXPIRED_IN_MATCH, ms)
 
     def cancel(self, order: SimOrder) -> SimOrder:
-        """Cancel an open order; returns it (status CANCELED)."""
+        """Cancel an open order (a leg of an open list: the whole list); returns it (CANCELED)."""
+        if order.order_list is not None and not order.order_list.done:
+            self.cancel_list(order.order_list)
+            return order
         ms = now_ms()
         feed = self.market.feed(order.symbol, ms)
-        feed.book.cancel(order.book_id)
+        if order.book_id:
+            feed.book.cancel(order.book_id)
         self._close(order, CANCELED, ms)
         self._schedule_pins()
         return order
@@ -425,7 +634,16 @@ class OrderEngine:
     # ---- matching ------------------------------------------------------------------------
 
     def on_fills(self, feed: SymbolFeed, fills: list[Fill], first_tid: int, ms: int) -> None:
-        """The feed's fill hook: apply every fill that involves a user order."""
+        """The feed's fill hook: apply every fill that involves a user order, then the triggers."""
+        if self._stops:
+            self._on_fills(feed, fills, first_tid, ms)
+            if feed.market.symbol in self._stops:
+                price = feed.market.price_decimal
+                self._check_stops(feed, [price(f.price) for f in fills], ms)
+        elif self._resting:
+            self._on_fills(feed, fills, first_tid, ms)
+
+    def _on_fills(self, feed: SymbolFeed, fills: list[Fill], first_tid: int, ms: int) -> None:
         if not self._resting:
             return
         sym = feed.market.symbol
@@ -446,6 +664,8 @@ class OrderEngine:
     def _fill(
         self, order: SimOrder, tid: int, price: Decimal, qty: Decimal, maker: bool, ms: int
     ) -> None:
+        if order.order_list is not None and not order.order_list.done:
+            self._oco_fired(order, ms)
         account = self.accounts[order.venue]
         m = order.market
         rules = self.rules[order.venue]
@@ -505,6 +725,8 @@ class OrderEngine:
     def _finish(self, order: SimOrder) -> None:
         """Release what is left of the lock; forget the book id and the open client id."""
         self._open[order.venue].pop(order.client_id, None)
+        if order.trigger is not None and self._stops:
+            self._unstop(order)
         if order.locked_left:
             self.accounts[order.venue].release(order.lock_asset, order.locked_left)
             order.locked_left = ZERO
@@ -530,7 +752,7 @@ class OrderEngine:
 
     def _update_pins(self) -> None:
         self._pins_due = False
-        symbols = {o.symbol for o in self._resting.values()}
+        symbols = {o.symbol for o in self._resting.values()} | set(self._stops)
         self.market.pin(symbols, asyncio.get_running_loop().time(), now_ms())
 
 
@@ -548,6 +770,7 @@ __all__ = [
     "DuplicateOrder",
     "InsufficientBalance",
     "OrderEngine",
+    "OrderList",
     "OrderUpdate",
     "SimOrder",
     "SimTrade",

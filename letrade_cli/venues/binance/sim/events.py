@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from letrade_cli.sim.accounts import Account
-from letrade_cli.sim.orders import CANCELED, OrderUpdate, now_ms
+from letrade_cli.sim.orders import CANCELED, OrderList, OrderUpdate, now_ms
 from letrade_cli.venues.binance.sim.order_format import d8
 
 
@@ -29,7 +29,7 @@ def execution_report(update: OrderUpdate) -> dict[str, Any]:
     t = update.trade
     canceled = update.exec_type == CANCELED
     zero = "0.00000000"
-    return {
+    out = {
         "e": "executionReport",
         "E": now_ms(),
         "s": o.symbol,
@@ -39,9 +39,9 @@ def execution_report(update: OrderUpdate) -> dict[str, Any]:
         "f": o.tif,
         "q": d8(o.orig_qty),
         "p": d8(o.price) if o.price is not None else zero,
-        "P": zero,
+        "P": d8(o.stop_price) if o.stop_price is not None else zero,
         "F": zero,
-        "g": -1,
+        "g": o.order_list_id,
         "C": o.client_id if canceled else "",
         "x": update.exec_type,
         "X": o.status,
@@ -55,15 +55,36 @@ def execution_report(update: OrderUpdate) -> dict[str, Any]:
         "T": update.time_ms,
         "t": t.trade_id if t else -1,
         "I": 0,
-        "w": o.is_open,
+        "w": o.is_open and o.working_ms >= 0,
         "m": t.is_maker if t else False,
         "M": False,
         "O": o.time_ms,
         "Z": d8(o.cum_quote),
         "Y": d8(t.quote_qty) if t else zero,
         "Q": d8(o.quote_qty),
-        "W": o.time_ms,
+        "W": o.working_ms,
         "V": "EXPIRE_MAKER",
+    }
+    if o.trailing_delta:
+        out["d"] = o.trailing_delta
+    return out
+
+
+def list_status_event(olist: OrderList) -> dict[str, Any]:
+    """``listStatus``: an order list started or ended."""
+    done = olist.done
+    return {
+        "e": "listStatus",
+        "E": now_ms(),
+        "s": olist.symbol,
+        "g": olist.list_id,
+        "c": "OCO",
+        "l": "ALL_DONE" if done else "EXEC_STARTED",
+        "L": "ALL_DONE" if done else "EXECUTING",
+        "r": "NONE",
+        "C": olist.client_id,
+        "T": olist.update_ms,
+        "O": [{"s": o.symbol, "i": o.order_id, "c": o.client_id} for o in olist.orders],
     }
 
 

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from letrade_cli.core.triggers import stop_trigger
 from letrade_cli.sim.accounts import Account, InsufficientBalance
 from letrade_cli.sim.faults import Fault, OrderFaults
 from letrade_cli.sim.markets import Market
@@ -41,6 +42,9 @@ from letrade_cli.venues.binance.sim.account import BINANCE
 from letrade_cli.venues.binance.sim.order_format import (
     cancel_response,
     d8,
+    list_cancel_response,
+    list_response,
+    list_status,
     order_response,
     order_status,
 )
@@ -56,6 +60,12 @@ INT_RANGE = "^[0-9]{1,20}$"
 CLIENT_ID_RE = re.compile(r"^[a-zA-Z0-9-_]{1,36}$")
 TIFS = ("GTC", "IOC", "FOK")
 LIMIT_MAKER = "LIMIT_MAKER"
+STOP_MARKET_TYPES = ("STOP_LOSS", "TAKE_PROFIT")
+STOP_LIMIT_TYPES = ("STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT")
+ORDER_TYPES = (LIMIT, MARKET, LIMIT_MAKER, *STOP_MARKET_TYPES, *STOP_LIMIT_TYPES)
+# exchangeInfo's TRAILING_DELTA filter (BIPS), the same above and below
+MIN_TRAILING_DELTA = 10
+MAX_TRAILING_DELTA = 2000
 RESP_TYPES = ("ACK", "RESULT", "FULL")
 GONE_HTML = (
     "<html>\r\n<head><title>410 Gone</title></head>\r\n<body>\r\n"
@@ -160,7 +170,14 @@ class BinanceOrders:
         return [
             web.post("/api/v3/order", w(self.new_order, 1, fault=True, orders=True)),
             web.post("/api/v3/order/test", w(self.test_order, 1)),
+            web.post(
+                "/api/v3/order/cancelReplace", w(self.cancel_replace, 1, fault=True, orders=True)
+            ),
             web.get("/api/v3/order", w(self.get_order, 4)),
+            web.post("/api/v3/orderList/oco", w(self.new_oco, 1, fault=True, orders=True)),
+            web.get("/api/v3/orderList", w(self.get_order_list, 4)),
+            web.delete("/api/v3/orderList", w(self.cancel_order_list, 1, fault=True)),
+            web.get("/api/v3/openOrderList", w(self.open_order_lists, 6)),
             web.delete("/api/v3/order", w(self.cancel_order, 1, fault=True)),
             web.get("/api/v3/openOrders", w(self.open_orders, 6, all_weight=80)),
             web.delete("/api/v3/openOrders", w(self.cancel_open_orders, 1, fault=True)),
@@ -193,7 +210,10 @@ class BinanceOrders:
                         return refused.rest(self.limits.orders.headers())
                 resp = json_response(await handler(params))
             except BinanceApiError as exc:
-                resp = json_response({"code": exc.code, "msg": exc.msg}, status=exc.status)
+                error: dict[str, Any] = {"code": exc.code, "msg": exc.msg}
+                if exc.data is not None:
+                    error["data"] = exc.data
+                resp = json_response(error, status=exc.status)
             if orders and self.limits is not None:
                 resp.headers.update(self.limits.orders.headers())
             return resp
@@ -250,19 +270,50 @@ class BinanceOrders:
         if side not in (BUY, SELL):
             raise BinanceApiError(-1117, "Invalid side.")
         type_ = params.required("type")
-        if type_ not in (LIMIT, MARKET, LIMIT_MAKER):
+        if type_ not in ORDER_TYPES:
             raise BinanceApiError(-1116, "Invalid orderType.")
         tif = params.get("timeInForce")
         qty = params.decimal("quantity")
         quote_qty = params.decimal("quoteOrderQty")
         price = params.decimal("price")
+        stop_price = params.decimal("stopPrice")
+        trailing = params.integer("trailingDelta")
+        conditional = type_ in STOP_MARKET_TYPES or type_ in STOP_LIMIT_TYPES
         client_id = params.get("newClientOrderId") or ""
         if client_id and not CLIENT_ID_RE.match(client_id):
             raise _illegal("newClientOrderId", "^[a-zA-Z0-9-_]{1,36}$")
         resp_type = params.get("newOrderRespType") or "FULL"
         if resp_type not in RESP_TYPES:
             raise _illegal("newOrderRespType", "^(ACK|RESULT|FULL)$")
-        if type_ == LIMIT:
+        if not conditional and stop_price is not None:
+            raise _not_required("stopPrice")
+        if not conditional and trailing is not None:
+            raise _not_required("trailingDelta")
+        if type_ in STOP_LIMIT_TYPES:
+            if tif is None:
+                raise _missing("timeInForce")
+            if tif not in TIFS:
+                raise BinanceApiError(-1115, "Invalid timeInForce.")
+            if qty is None:
+                raise _missing("quantity")
+            if price is None:
+                raise _missing("price")
+            if stop_price is None and trailing is None:
+                raise _either("stopPrice", "trailingDelta")
+            if quote_qty is not None:
+                raise _not_required("quoteOrderQty")
+        elif type_ in STOP_MARKET_TYPES:
+            if tif is not None:
+                raise _not_required("timeInForce")
+            if price is not None:
+                raise _not_required("price")
+            if qty is None:
+                raise _missing("quantity")
+            if stop_price is None and trailing is None:
+                raise _either("stopPrice", "trailingDelta")
+            if quote_qty is not None:
+                raise _not_required("quoteOrderQty")
+        elif type_ == LIMIT:
             if tif is None:
                 raise _missing("timeInForce")
             if tif not in TIFS:
@@ -292,14 +343,18 @@ class BinanceOrders:
         filters = _Filters(m)
         if price is not None:
             filters.price(price)
+        if stop_price is not None:
+            filters.price(stop_price)
         if qty is not None:
             filters.lot(qty)
-        if type_ != MARKET:
-            assert price is not None and qty is not None
+        if trailing is not None and not MIN_TRAILING_DELTA <= trailing <= MAX_TRAILING_DELTA:
+            raise BinanceApiError(-1013, "Filter failure: TRAILING_DELTA")
+        last = m.price_decimal(self.engine.market.feed(m.symbol, now_ms()).last_price)
+        if price is not None:
+            assert qty is not None
             filters.notional(price * qty)
         elif qty is not None:
-            last = m.price_decimal(self.engine.market.feed(m.symbol, now_ms()).last_price)
-            filters.notional(last * qty)
+            filters.notional((stop_price or last) * qty)
         elif quote_qty is not None:
             filters.notional(quote_qty)
         return {
@@ -312,12 +367,27 @@ class BinanceOrders:
             "price": price,
             "client_id": client_id,
             "resp_type": resp_type,
+            "stop_price": stop_price,
+            "trailing": trailing,
+            "conditional": conditional,
+            "last": last,
         }
 
     async def test_order(self, params: Params) -> dict[str, Any]:
         """``POST /api/v3/order/test``: every check, nothing placed -> ``{}``."""
-        self._validate(params)
+        v = self._validate(params)
+        if v["conditional"]:
+            self._trigger_of(v)
         return {}
+
+    def _trigger_of(self, v: dict[str, Any]) -> Any:
+        """The trigger of a conditional order; -2010 when a fixed stop would fire now."""
+        trigger = stop_trigger(v["type"], v["side"], v["stop_price"], v["trailing"])
+        if not trigger.trailing and stop_trigger(
+            v["type"], v["side"], v["stop_price"], None
+        ).update(v["last"]):
+            raise BinanceApiError(-2010, "Order would trigger immediately.")
+        return trigger
 
     async def new_order(self, params: Params) -> dict[str, Any]:
         """``POST /api/v3/order`` -> ACK, RESULT or FULL (the default for MARKET and LIMIT)."""
@@ -327,7 +397,11 @@ class BinanceOrders:
         qty: Decimal | None = v["qty"]
         lock: Decimal | None = None
         quote_qty = v["quote_qty"] or Decimal(0)
-        if v["type"] == MARKET:
+        trigger = self._trigger_of(v) if v["conditional"] else None
+        if trigger is not None:
+            if side == BUY and v["price"] is None:
+                lock = Decimal(0)  # a stop market buy locks its cost when it triggers
+        elif v["type"] == MARKET:
             if qty is None:
                 lots = self.engine.lots_for_quote(m, side, quote_qty, BINANCE)
                 qty = m.step * lots
@@ -349,6 +423,7 @@ class BinanceOrders:
                 client_id=v["client_id"],
                 quote_qty=quote_qty,
                 lock=lock,
+                trigger=trigger,
             )
         except DuplicateOrder:
             raise BinanceApiError(-2010, "Duplicate order sent.") from None
@@ -357,6 +432,149 @@ class BinanceOrders:
                 -2010, "Account has insufficient balance for requested action."
             ) from None
         return order_response(order, v["resp_type"])
+
+    async def cancel_replace(self, p: Params) -> dict[str, Any]:
+        """``POST /api/v3/order/cancelReplace``: cancel, then place.
+
+        STOP_ON_FAILURE places only after a successful cancel; failures answer -2021 (partial,
+        409) or -2022 (400) with a ``data`` of both results.
+        """
+        mode = p.required("cancelReplaceMode")
+        if mode not in ("STOP_ON_FAILURE", "ALLOW_FAILURE"):
+            raise BinanceApiError(
+                -1130, "Data sent for parameter 'cancelReplaceMode' is not valid."
+            )
+        cancel_pairs = [("symbol", p.required("symbol"))]
+        for ours, theirs in (
+            ("cancelOrderId", "orderId"),
+            ("cancelOrigClientOrderId", "origClientOrderId"),
+            ("cancelNewClientOrderId", "newClientOrderId"),
+        ):
+            value = p.get(ours)
+            if value is not None:
+                cancel_pairs.append((theirs, value))
+        if p.get("cancelOrderId") is None and p.get("cancelOrigClientOrderId") is None:
+            raise BinanceApiError(
+                -1102,
+                "Param 'cancelOrigClientOrderId' or 'cancelOrderId' must be sent, but both were "
+                "empty/null!",
+            )
+        new = Params([(k, v) for k, v in p.values.items() if not k.startswith("cancel")])
+        await self.test_order(new)  # filters are evaluated before anything happens
+        cancel_ok, cancel_resp = await _attempt(self.cancel_order(Params(cancel_pairs)))
+        if not cancel_ok and mode == "STOP_ON_FAILURE":
+            raise BinanceApiError(-2022, "Order cancel-replace failed.", 400, {
+                "cancelResult": "FAILURE", "newOrderResult": "NOT_ATTEMPTED",
+                "cancelResponse": cancel_resp, "newOrderResponse": None})  # fmt: skip
+        new_ok, new_resp = await _attempt(self.new_order(new))
+        body = {
+            "cancelResult": "SUCCESS" if cancel_ok else "FAILURE",
+            "newOrderResult": "SUCCESS" if new_ok else "FAILURE",
+            "cancelResponse": cancel_resp,
+            "newOrderResponse": new_resp,
+        }
+        if cancel_ok and new_ok:
+            return body
+        if cancel_ok or new_ok:
+            raise BinanceApiError(-2021, "Order cancel-replace partially failed.", 409, body)
+        raise BinanceApiError(-2022, "Order cancel-replace failed.", 400, body)
+
+    # ---- order lists (OCO) -------------------------------------------------------------------
+
+    def _oco_leg(self, params: Params, side: str, qty: str, where: str) -> dict[str, Any]:
+        """One leg (``above``/``below``) of an OCO, validated as a single order would be."""
+        pairs = [("symbol", params.required("symbol")), ("side", side), ("quantity", qty)]
+        pairs.append(("type", params.required(f"{where}Type")))
+        names = ("price", "stopPrice", "trailingDelta", "timeInForce")
+        for name in names:
+            value = params.get(where + name[0].upper() + name[1:])
+            if value is not None:
+                pairs.append((name, value))
+        cid = params.get(f"{where}ClientOrderId")
+        if cid is not None:
+            pairs.append(("newClientOrderId", cid))
+        resp = params.get("newOrderRespType")
+        if resp is not None:
+            pairs.append(("newOrderRespType", resp))
+        try:
+            v = self._validate(Params(pairs))
+            trigger = self._trigger_of(v) if v["conditional"] else None
+            if v["type"] == LIMIT_MAKER and self._would_take(v["market"], side, v["price"]):
+                raise BinanceApiError(-2010, "Order would immediately match and take.")
+        except BinanceApiError as exc:
+            msg = exc.msg
+            for name in names:
+                msg = msg.replace(f"'{name}'", f"'{where}{name[0].upper()}{name[1:]}'")
+            raise BinanceApiError(exc.code, msg, exc.status) from None
+        return {**v, "trigger": trigger}
+
+    async def new_oco(self, params: Params) -> dict[str, Any]:
+        """``POST /api/v3/orderList/oco``: an above and a below leg, one cancels the other."""
+        m = self._market(params)
+        list_cid = params.get("listClientOrderId") or ""
+        if list_cid and not CLIENT_ID_RE.match(list_cid):
+            raise _illegal("listClientOrderId", "^[a-zA-Z0-9-_]{1,36}$")
+        side = params.required("side")
+        if side not in (BUY, SELL):
+            raise BinanceApiError(-1117, "Invalid side.")
+        qty = params.required("quantity")
+        above, below = params.required("aboveType"), params.required("belowType")
+        allowed = (LIMIT_MAKER, *STOP_MARKET_TYPES, *STOP_LIMIT_TYPES)
+        if above not in allowed or below not in allowed:
+            raise BinanceApiError(-1158, "Order type not supported in OCO.")
+        stops = ("STOP_LOSS", "STOP_LOSS_LIMIT")
+        if above == below == LIMIT_MAKER:
+            raise BinanceApiError(-1168, "At least one OCO order must be contingent.")
+        if (above in stops) == (below in stops):
+            raise BinanceApiError(-1167, "Both OCO orders cannot be contingent.")
+        if side == SELL and above in stops:
+            raise BinanceApiError(-1166, "A limit order in a sell OCO must be above.")
+        if side == BUY and below in stops:
+            raise BinanceApiError(-1165, "A limit order in a buy OCO must be below.")
+        legs = [self._oco_leg(params, side, qty, where) for where in ("above", "below")]
+        try:
+            olist = self.engine.place_oco(BINANCE, m, [
+                {"side": side, "type_": v["type"], "qty": v["qty"], "price": v["price"],
+                 "tif": v["tif"], "client_id": v["client_id"], "trigger": v["trigger"]}
+                for v in legs
+            ], list_cid)  # fmt: skip
+        except DuplicateOrder:
+            raise BinanceApiError(-2010, "Duplicate order sent.") from None
+        except InsufficientBalance:
+            raise BinanceApiError(
+                -2010, "Account has insufficient balance for requested action."
+            ) from None
+        return list_response(olist, legs[0]["resp_type"])
+
+    def _find_list(self, params: Params, id_name: str) -> Any:
+        lid = params.integer("orderListId")
+        cid = params.get(id_name)
+        if lid is None and cid is None:
+            raise _either(id_name, "orderListId")
+        lists = self.engine.order_lists[BINANCE]
+        if lid is not None:
+            found = lists.get(lid)
+            return found if found is not None and (cid is None or found.client_id == cid) else None
+        return next((x for x in reversed(lists.values()) if x.client_id == cid), None)
+
+    async def get_order_list(self, params: Params) -> dict[str, Any]:
+        """``GET /api/v3/orderList?orderListId=|origClientOrderId=``."""
+        olist = self._find_list(params, "origClientOrderId")
+        if olist is None:
+            raise BinanceApiError(-2013, "Order list does not exist.")
+        return list_status(olist)
+
+    async def open_order_lists(self, params: Params) -> list[dict[str, Any]]:
+        """``GET /api/v3/openOrderList``: the order lists still executing."""
+        return [list_status(x) for x in self.engine.order_lists[BINANCE].values() if x.is_open]
+
+    async def cancel_order_list(self, params: Params) -> dict[str, Any]:
+        """``DELETE /api/v3/orderList?symbol=&orderListId=|listClientOrderId=``."""
+        m = self._market(params)
+        olist = self._find_list(params, "listClientOrderId")
+        if olist is None or not olist.is_open or olist.symbol != m.symbol:
+            raise BinanceApiError(-2011, "Unknown order list sent.")
+        return list_cancel_response(self.engine.cancel_list(olist))
 
     def _would_take(self, m: Market, side: str, price: Decimal) -> bool:
         book = self.engine.market.feed(m.symbol, now_ms()).book
@@ -540,3 +758,10 @@ def _refuse(fault: Fault) -> web.StreamResponse:
         {"code": -1001, "msg": "Internal error; unable to process your request. Please try again."},
         status=fault.status,
     )
+
+
+async def _attempt(call: Awaitable[dict[str, Any]]) -> tuple[bool, dict[str, Any]]:
+    try:
+        return True, await call
+    except BinanceApiError as exc:
+        return False, {"code": exc.code, "msg": exc.msg}

@@ -45,13 +45,14 @@ SYMBOLS_RE = re.compile(r'^\[("[A-Z0-9\-_.]{1,20}"(,"[A-Z0-9\-_.]{1,20}")*)?\]$'
 
 
 class BinanceApiError(Exception):
-    """An error answer: Binance code, message and HTTP status."""
+    """An error answer: Binance code, message, HTTP status and (cancel-replace) a ``data``."""
 
-    def __init__(self, code: int, msg: str, status: int = 400) -> None:
+    def __init__(self, code: int, msg: str, status: int = 400, data: Any = None) -> None:
         super().__init__(msg)
         self.code = code
         self.msg = msg
         self.status = status
+        self.data = data
 
 
 def json_response(body: Any, status: int = 200) -> web.Response:
@@ -413,9 +414,18 @@ def symbol_info(m: Market) -> dict[str, Any]:
         "quoteAssetPrecision": 8,
         "baseCommissionPrecision": 8,
         "quoteCommissionPrecision": 8,
-        "orderTypes": ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"],
-        "icebergAllowed": True,
+        "orderTypes": [
+            "LIMIT",
+            "LIMIT_MAKER",
+            "MARKET",
+            "STOP_LOSS",
+            "STOP_LOSS_LIMIT",
+            "TAKE_PROFIT",
+            "TAKE_PROFIT_LIMIT",
+        ],
+        "icebergAllowed": False,
         "ocoAllowed": True,
+        "otoAllowed": False,
         "quoteOrderQtyMarketAllowed": True,
         "allowTrailingStop": True,
         "cancelReplaceAllowed": True,
@@ -441,6 +451,13 @@ def symbol_info(m: Market) -> dict[str, Any]:
                 "maxNotional": "9000000.00000000",
                 "applyMaxToMarket": False,
                 "avgPriceMins": 5,
+            },
+            {
+                "filterType": "TRAILING_DELTA",
+                "minTrailingAboveDelta": 10,
+                "maxTrailingAboveDelta": 2000,
+                "minTrailingBelowDelta": 10,
+                "maxTrailingBelowDelta": 2000,
             },
         ],
         "permissions": [],

@@ -23,11 +23,12 @@ from aiohttp import WSMsgType, web
 
 from letrade_cli.sim.dialect import SimContext
 from letrade_cli.sim.handshake import accept, gone
-from letrade_cli.sim.orders import OrderUpdate, now_ms
+from letrade_cli.sim.orders import OrderList, OrderUpdate, now_ms
 from letrade_cli.venues.binance.sim.account import BINANCE
 from letrade_cli.venues.binance.sim.events import (
     account_position,
     execution_report,
+    list_status_event,
     server_shutdown,
 )
 from letrade_cli.venues.binance.sim.orders import BinanceOrders
@@ -57,6 +58,7 @@ class WsApi:
         self.methods = WsApiMethods(orders, rest, context.faults)
         self.sessions: set[WsApiSession] = set()
         self.engine.listeners.append(self._on_update)
+        self.engine.list_listeners.append(self._on_list)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Serve one connection until either side closes it (or the watchdog does)."""
@@ -173,6 +175,14 @@ class WsApi:
                 head = b'{"subscriptionId":%d,"event":' % sid
                 session.push(head + report + b"}")
                 session.push(head + position + b"}")
+
+    def _on_list(self, olist: OrderList) -> None:
+        if olist.venue != BINANCE or not any(s.subscriptions for s in self.sessions):
+            return
+        event = orjson.dumps(list_status_event(olist))
+        for session in self.sessions:
+            for sid in session.subscriptions:
+                session.push(b'{"subscriptionId":%d,"event":' % sid + event + b"}")
 
     async def close_all(self) -> None:
         """``serverShutdown`` to every connection, then close it (the sim is stopping)."""

@@ -132,6 +132,12 @@ class WsApiMethods:
                 self._cancel_replace, 1, signed=True, orders=True, fault=True
             ),
             "openOrders.status": Method(rest_call(o.open_orders), 6, 80, signed=True),
+            "orderList.place.oco": Method(
+                rest_call(o.new_oco), 1, signed=True, orders=True, fault=True
+            ),
+            "orderList.status": Method(rest_call(o.get_order_list), 4, signed=True),
+            "orderList.cancel": Method(rest_call(o.cancel_order_list), 1, signed=True, fault=True),
+            "openOrderLists.status": Method(rest_call(o.open_order_lists), 6, signed=True),
             "openOrders.cancelAll": Method(
                 rest_call(o.cancel_open_orders), 1, signed=True, fault=True
             ),
@@ -320,53 +326,13 @@ class WsApiMethods:
     # ---- cancel-replace ------------------------------------------------------------------------
 
     async def _cancel_replace(self, s: WsApiSession, p: Params, raw: dict[str, Any]) -> Any:
-        """Cancel, then place (STOP_ON_FAILURE: only after a successful cancel)."""
-        mode = p.required("cancelReplaceMode")
-        if mode not in ("STOP_ON_FAILURE", "ALLOW_FAILURE"):
-            raise BinanceApiError(
-                -1130, "Data sent for parameter 'cancelReplaceMode' is not valid."
-            )
-        cancel_pairs = [("symbol", p.required("symbol"))]
-        for ours, theirs in (
-            ("cancelOrderId", "orderId"),
-            ("cancelOrigClientOrderId", "origClientOrderId"),
-            ("cancelNewClientOrderId", "newClientOrderId"),
-        ):
-            value = p.get(ours)
-            if value is not None:
-                cancel_pairs.append((theirs, value))
-        if p.get("cancelOrderId") is None and p.get("cancelOrigClientOrderId") is None:
-            raise BinanceApiError(
-                -1102,
-                "Param 'cancelOrigClientOrderId' or 'cancelOrderId' must be sent, but both were "
-                "empty/null!",
-            )
-        new = Params([(k, v) for k, v in p.values.items() if not k.startswith("cancel")])
-        await self.orders.test_order(new)  # filters are evaluated before anything happens
-        cancel_ok, cancel_resp = await _attempt(self.orders.cancel_order(Params(cancel_pairs)))
-        if not cancel_ok and mode == "STOP_ON_FAILURE":
-            raise WsApiError(-2022, "Order cancel-replace failed.", 400, {
-                "cancelResult": "FAILURE", "newOrderResult": "NOT_ATTEMPTED",
-                "cancelResponse": cancel_resp, "newOrderResponse": None})  # fmt: skip
-        new_ok, new_resp = await _attempt(self.orders.new_order(new))
-        body = {
-            "cancelResult": "SUCCESS" if cancel_ok else "FAILURE",
-            "newOrderResult": "SUCCESS" if new_ok else "FAILURE",
-            "cancelResponse": cancel_resp,
-            "newOrderResponse": new_resp,
-        }
-        if cancel_ok and new_ok:
-            return body
-        if cancel_ok or new_ok:
-            raise WsApiError(-2021, "Order cancel-replace partially failed.", 409, body)
-        raise WsApiError(-2022, "Order cancel-replace failed.", 400, body)
-
-
-async def _attempt(call: Awaitable[dict[str, Any]]) -> tuple[bool, dict[str, Any]]:
-    try:
-        return True, await call
-    except BinanceApiError as exc:
-        return False, {"code": exc.code, "msg": exc.msg}
+        """``order.cancelReplace``: the REST route's handler, its ``data`` kept on errors."""
+        try:
+            return await self.orders.cancel_replace(p)
+        except BinanceApiError as exc:
+            if exc.data is None:
+                raise
+            raise WsApiError(exc.code, exc.msg, exc.status, exc.data) from None
 
 
 def _refused(refused: Refusal) -> WsApiError:
