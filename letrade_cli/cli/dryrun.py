@@ -100,6 +100,18 @@ ParamOption = Annotated[
         "(repeat; `letrade strategy list`).",
     ),
 ]
+CloseAtEnd = Annotated[
+    bool,
+    typer.Option(
+        "--close-at-end", help="Sell every position when the run completes (reason end-of-run)."
+    ),
+]
+CloseOnHalt = Annotated[
+    bool,
+    typer.Option(
+        "--close-on-halt", help="Sell every position when a loss limit halts the run (risk-halt)."
+    ),
+]
 Symbols = Annotated[
     list[str] | None,
     typer.Option("--symbols", "-s", help="Symbols to trade (repeat, or comma-separated)."),
@@ -162,6 +174,8 @@ def dryrun(
     minutes: Minutes = None,
     strategy: StrategyName = None,
     param: ParamOption = None,
+    close_at_end: CloseAtEnd = False,
+    close_on_halt: CloseOnHalt = False,
     symbols: Symbols = None,
     venue: Annotated[
         str | None,
@@ -275,6 +289,8 @@ def dryrun(
         slippage_bps=str(trading.paper.slippage_bps),
         duration_s=duration_s,
         risk=asdict(trading.risk),
+        close_at_end=close_at_end,
+        close_on_halt=close_on_halt,
     )
     if settings is not None:
         options.ttl_ms = settings.cache.ttl_ms

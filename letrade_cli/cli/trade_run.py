@@ -13,6 +13,8 @@ from typing import Annotated, Any
 import typer
 
 from letrade_cli.cli.dryrun import (
+    CloseAtEnd,
+    CloseOnHalt,
     Hours,
     JsonEvents,
     Minutes,
@@ -54,6 +56,8 @@ def run(
     minutes: Minutes = None,
     strategy: StrategyName = None,
     param: ParamOption = None,
+    close_at_end: CloseAtEnd = False,
+    close_on_halt: CloseOnHalt = False,
     symbols: Symbols = None,
     venue: Annotated[
         str | None,
@@ -226,6 +230,8 @@ def _start(args: dict[str, Any]) -> int:
             max_open_orders=args["max_open_orders"] or 0,
             on_mismatch=args["on_mismatch"] or ("halt" if spec.live_money else "adopt"),
             keep_orders=args["keep_orders"],
+            close_at_end=args["close_at_end"],
+            close_on_halt=args["close_on_halt"],
         )
     else:
         settings = _stream_settings(args["profile"], spec.name, config.symbols)

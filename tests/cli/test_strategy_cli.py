@@ -147,7 +147,7 @@ def test_strategy_list_table_and_json() -> None:
         assert word in done.output
     as_json = CliRunner().invoke(app, ["strategy", "list", "--json"])
     rows = json.loads(as_json.stdout)
-    assert [r["name"] for r in rows] == ["sma-cross", "mean-reversion", "breakout"]
+    assert [r["name"] for r in rows] == ["sma-cross", "mean-reversion", "breakout", "rsi-reversion"]
     fast = rows[0]["params"][0]
     assert fast == {
         "name": "fast",

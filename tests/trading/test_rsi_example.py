@@ -25,8 +25,9 @@ def test_the_rsi_example_enters_with_a_limit_and_exits_on_its_trailing_stop(
         [
             sys.executable, "-m", "letrade_cli", "dryrun", "--hours", "1",
             "--replay", str(RECORDING), "-s", "KRW-LAMB", "--balance", "1000000KRW",
-            "--strategy", "rsi-reversion", "--param", "timeframe=1s", "--param", "period=5",
-            "--param", "quote=50000", "--param", "trail_bps=20", "--close-at-end",
+            "--strategy", "rsi-reversion", "--param", "timeframe=1s", "--param", "period=3",
+            "--param", "quote=900", "--param", "trail_bps=20", "--param", "oversold=49",
+            "--param", "entry_offset_bps=0", "--close-at-end",
             "--db", str(db), "--json",
         ],
         capture_output=True,
@@ -39,7 +40,6 @@ def test_the_rsi_example_enters_with_a_limit_and_exits_on_its_trailing_stop(
     fills = [e for e in events if e["event"] == "fill"]
     assert fills, done.stdout[-2000:]
     assert fills[0]["side"] == "BUY" and fills[0]["reason"].startswith("rsi ")
-    exits = {f["reason"] for f in fills if f["side"] == "SELL"}
-    assert exits and exits <= {"trailing-stop", "end-of-run"} | {
-        f["reason"] for f in fills if f["reason"].endswith("overbought")
-    }
+    assert fills[1]["side"] == "SELL" and fills[1]["reason"] == "trailing-stop"
+    held = [e for e in events if e["event"] == "signal" and e["reason"] == "trailing-stop"]
+    assert held and held[0]["note"].startswith("held ")  # the engine held it until it fired

@@ -312,7 +312,11 @@ async def test_a_held_trailing_stop_survives_an_interruption_and_resume(tmp_path
     await again.open()
     assert await asyncio.wait_for(again.run(), 60)
     # the high of 120 seen before the interruption still counts: fires at 113 (<= 114)
-    assert _fills(again) == _fills(whole) == [
-        ("BUY", D("100.00"), D("1")),
-        ("SELL", D("113.00"), D("1")),
-    ]
+    assert (
+        _fills(again)
+        == _fills(whole)
+        == [
+            ("BUY", D("100.00"), D("1")),
+            ("SELL", D("113.00"), D("1")),
+        ]
+    )

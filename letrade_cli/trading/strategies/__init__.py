@@ -22,6 +22,7 @@ BUILTIN = {
     "sma-cross": "letrade_cli.trading.strategies.sma_cross:SmaCross",
     "mean-reversion": "letrade_cli.trading.strategies.mean_reversion:MeanReversion",
     "breakout": "letrade_cli.trading.strategies.breakout:Breakout",
+    "rsi-reversion": "letrade_cli.trading.strategies.rsi_reversion:RsiReversion",
 }
 
 
