@@ -24,8 +24,7 @@ from letrade_cli.core.orders import (
     SymbolRules,
     TimeInForce,
 )
-from letrade_cli.trading.paper import to_decimal
-from letrade_cli.trading.sizing import Size
+from letrade_cli.trading.sizing import Size, as_decimal
 from letrade_cli.trading.strategies.base import StrategyContext
 
 if TYPE_CHECKING:
@@ -86,13 +85,7 @@ class OrderRequest:
 
 
 def _dec(value: Any) -> Decimal | None:
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, float):
-        return to_decimal(value)
-    return Decimal(str(value))
+    return None if value is None else as_decimal(value)
 
 
 _TIFS = {t.value: t for t in TimeInForce}

@@ -26,7 +26,7 @@ import contextlib
 import os
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -53,6 +53,7 @@ from letrade_cli.core.orders import (
 from letrade_cli.core.tick import Tick
 from letrade_cli.trading.conditional import ConditionalBook, HeldOrder
 from letrade_cli.trading.context import FillView, OrderRequest, RunContext
+from letrade_cli.trading.filters import floor_to_step
 from letrade_cli.trading.ledger import Ledger
 from letrade_cli.trading.order_manager import OrderManager
 from letrade_cli.trading.paper import PaperBroker, to_decimal
@@ -176,6 +177,12 @@ class DryRun:
             self._bars = BarBuilder(timeframes, int(getattr(self.strategy, "history", 500)))
         self._started = False
         self._symbol = ""
+        # Bound once: a hook is looked up per tick otherwise (a missing one is never called).
+        self._hooks: dict[str, Callable[..., Any]] = {
+            name: method
+            for name in ("on_start", "on_tick", "on_bar", "on_order", "on_fill")
+            if (method := getattr(self.strategy, name, None)) is not None
+        }
         self.wanted = {s.upper() for s in config.symbols}
         self.marks: dict[str, Decimal] = {}
         self._traded: dict[str, bool] = {}
@@ -400,7 +407,8 @@ class DryRun:
                 more = self._call("on_bar", bar, self.ctx)
                 if more is None:
                     return
-                signals = [*signals, *more]
+                if more:
+                    signals = [*signals, *more]
         if self.source.position <= self.cursor:
             self.ctx.requests.clear()  # warming up a resumed run: the strategy's state only
             for held in self.conditional.for_symbol(symbol):
@@ -422,16 +430,16 @@ class DryRun:
         for sig in signals:
             self._signals.append((sig, False))
 
-    def _call(self, hook: str, *args: Any) -> list[Signal] | None:
+    def _call(self, hook: str, *args: Any) -> Sequence[Signal] | None:
         """Call a strategy hook; its signals (``[]`` for none), or None when it failed.
 
         A hook that raises stops the run (exit 1); one that returns something other than None
         or a list of ``Signal`` is a mistake in the strategy (exit 2); both name the file and
         line.
         """
-        method = getattr(self.strategy, hook, None)
+        method = self._hooks.get(hook)
         if method is None:
-            return []
+            return ()
         try:
             out = method(*args)
         except Exception as exc:  # the user's code: stop, keep what is committed
@@ -449,9 +457,9 @@ class DryRun:
             self.stop.set()
             return None
         if out is None:
-            return []
+            return ()
         if isinstance(out, (list, tuple)) and all(isinstance(x, Signal) for x in out):
-            return list(out)
+            return out
         self._signals.clear()
         self.ctx.requests.clear()
         code = getattr(method, "__func__", method).__code__
@@ -644,8 +652,6 @@ class DryRun:
         rule = self.rules.get(symbol)
         price = request.price
         if price is not None and rule is not None and rule.tick_size:
-            from letrade_cli.trading.filters import floor_to_step
-
             price = floor_to_step(price, rule.tick_size, rule.min_price)
         return OrderIntent(
             symbol,
@@ -734,8 +740,6 @@ class DryRun:
             quantity = held_qty
             rule = self.rules.get(state.symbol)
             if rule is not None:
-                from letrade_cli.trading.filters import floor_to_step
-
                 quantity = floor_to_step(quantity, rule.step_size, rule.min_qty)
         self._emit(
             "triggered",
@@ -920,8 +924,6 @@ class DryRun:
 
     def _book_fill(self, fill: Fill) -> Decimal:
         """Book a venue's fill into the run's portfolio (fees in base, quote, or elsewhere)."""
-        from dataclasses import replace
-
         base, quote = self.source.split_symbol(fill.symbol)
         if fill.fee_asset in ("", quote):
             return self.portfolio.apply(fill)

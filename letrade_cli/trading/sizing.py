@@ -52,11 +52,12 @@ class Size:
         if risk is not None and stop is None:
             raise ValueError("risk= needs stop= (the price the loss is measured to)")
         return cls(
-            *(None if v is None else _dec(v) for v in (quantity, quote, fraction, risk, stop))
+            *(None if v is None else as_decimal(v) for v in (quantity, quote, fraction, risk, stop))
         )
 
 
-def _dec(value: object) -> Decimal:
+def as_decimal(value: object) -> Decimal:
+    """A finite Decimal of a number given as Decimal, int, str or float (its shortest repr)."""
     number = (
         value
         if isinstance(value, Decimal)
