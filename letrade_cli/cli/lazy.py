@@ -29,6 +29,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "trade": "trade",
     "dryrun": "dryrun",
     "strategy": "strategy",
+    "data": "data",
     "bench": "bench",
     "profiles": "profiles",
     "venues": "venues",

@@ -1,0 +1,1 @@
+"""Market data at rest: the Parquet store, downloads, recordings, imports and SQL over them."""
