@@ -217,6 +217,8 @@ class StoreRecorder:
                 self._abandon()
                 if self.on_error is not None:
                     self.on_error()
+                if item is _STOP:
+                    return
 
     def _fail(self, exc: OSError) -> RecordError:
         where = f" writing {exc.filename}" if exc.filename else ""
