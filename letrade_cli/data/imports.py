@@ -28,7 +28,7 @@ from typing import Any
 from letrade_cli.core.errors import UsageError
 from letrade_cli.data.location import open_location
 from letrade_cli.data.schema import table
-from letrade_cli.data.store import Store, day_of, read_file, write_file
+from letrade_cli.data.store import Store, StoreError, day_of, read_file, write_file
 
 KEY_RE = re.compile(
     r"(?:^|/)venue=(?P<venue>[^/]+)/market=(?P<market>[^/]+)/date=[^/]+/"
@@ -203,7 +203,13 @@ def _merge(
     merged = new
     old = None
     if path.exists():
-        old = read_file(path).cast(new.schema)
+        try:
+            old = read_file(path).cast(new.schema)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as exc:
+            raise StoreError(
+                f"cannot merge into {path}: {str(exc).splitlines()[0]}",
+                hint=f"the file is not a {kind} file; move it away (nothing was changed)",
+            ) from None
         keep = pc.invert(pc.is_in(old["ts"], value_set=new["ts"]))
         added = len(rows) - (old.num_rows - pc.sum(pc.cast(keep, pa.int64())).as_py())
         merged = pa.concat_tables([old.filter(keep), new])

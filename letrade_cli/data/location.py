@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from letrade_cli.core.errors import ConfigError, UsageError
+from letrade_cli.core.errors import (
+    ConfigError,
+    LetradeError,
+    NetworkUnavailableError,
+    UsageError,
+)
 
 if TYPE_CHECKING:
     import pyarrow.fs as pafs
@@ -59,11 +64,15 @@ class Location:
         selector = pafs.FileSelector(self.base, recursive=True, allow_not_found=True)
         try:
             infos = self.fs.get_file_info(selector)
+            if not infos and self.remote:
+                bucket = self.base.split("/", 1)[0]
+                if self.fs.get_file_info(bucket).type == pafs.FileType.NotFound:
+                    raise ConfigError(
+                        f"bucket {bucket!r} does not exist",
+                        hint="check the name in s3://BUCKET/PREFIX and --endpoint-url",
+                    )
         except OSError as exc:
-            raise ConfigError(
-                f"cannot list {self.display}: {mask(str(exc).splitlines()[0])}",
-                hint="check the bucket name, your AWS credentials and --endpoint-url",
-            ) from None
+            raise _s3_error(f"cannot list {self.display}", exc) from None
         out = []
         for info in infos:
             if info.type != pafs.FileType.File or not info.path.endswith(suffix):
@@ -81,14 +90,25 @@ class Location:
                 data: bytes = handle.read()
                 return data
         except OSError as exc:
-            raise ConfigError(
-                f"cannot read {self.show(path)}: {mask(str(exc).splitlines()[0])}",
-                hint="check your AWS credentials and --endpoint-url" if self.remote else None,
-            ) from None
+            if self.remote:
+                raise _s3_error(f"cannot read {self.show(path)}", exc) from None
+            raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
 
     def show(self, path: str) -> str:
         """How messages name ``path``."""
         return f"s3://{path}" if self.remote else path
+
+
+def _s3_error(what: str, exc: OSError) -> LetradeError:
+    """An S3 failure as one line: unreachable endpoint (exit 4) or refused (exit 2)."""
+    detail = mask(str(exc).splitlines()[0])
+    if "NETWORK_CONNECTION" in detail or "Could not connect" in detail:
+        return NetworkUnavailableError(
+            f"{what}: {detail}", hint="check --endpoint-url / AWS_ENDPOINT_URL_S3 and the network"
+        )
+    return ConfigError(
+        f"{what}: {detail}", hint="check the bucket name, your AWS credentials and --endpoint-url"
+    )
 
 
 def endpoint_from_env(endpoint_url: str | None) -> str | None:

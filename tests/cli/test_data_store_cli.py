@@ -320,6 +320,23 @@ def test_s3_errors_never_print_a_secret(run: Run, s3: Any, moto_endpoint: str) -
         assert secret not in done.stderr + done.stdout
 
 
+def test_a_missing_bucket_or_endpoint_is_one_line(run: Run, s3: Any, moto_endpoint: str) -> None:
+    missing = run(
+        "data", "query", "SELECT 1", "--store", "s3://no-such-bucket-here/x",
+        "--endpoint-url", moto_endpoint, env=AWS_ENV,
+    )  # fmt: skip
+    assert missing.returncode == 2
+    assert (
+        missing.stderr.count("\n") == 1 and "'no-such-bucket-here' does not exist" in missing.stderr
+    )
+    down = run(
+        "data", "import", f"s3://{s3.bucket}/x", "--store", "unused",
+        "--endpoint-url", "http://127.0.0.1:9", env=AWS_ENV,
+    )  # fmt: skip
+    assert down.returncode == 4, down.stderr
+    assert down.stderr.count("\n") == 1 and "Traceback" not in down.stderr
+
+
 # -- import ----------------------------------------------------------------------------------
 def collector_candles(n: int, start_ms: int = 1_763_769_600_000) -> list[dict[str, Any]]:
     return [
