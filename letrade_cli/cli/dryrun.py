@@ -409,8 +409,20 @@ def report(
     run_id: Annotated[str, typer.Argument(help="The run (see `letrade dryrun list`).")],
     json_output: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
     csv_output: Annotated[
-        bool, typer.Option("--csv", help="The report as metric,value CSV.")
+        bool,
+        typer.Option(
+            "--csv",
+            help="The report as CSV on stdout: the metric,value summary, or the --table chosen.",
+        ),
     ] = False,
+    table: Annotated[
+        str,
+        typer.Option(
+            "--table",
+            help="With --csv: summary (default), trades (one row per round trip), symbols or "
+            "reasons (by exit reason).",
+        ),
+    ] = "summary",
     html: Annotated[
         Path | None, typer.Option("--html", help="Write a self-contained HTML page here.")
     ] = None,
@@ -427,8 +439,15 @@ def report(
     """PnL, return, win rate, drawdown, Sharpe, fees, trades and latency of a run."""
     import orjson
 
-    from letrade_cli.trading.report import build_report, to_csv, write_html
+    from letrade_cli.trading.report import TABLES, build_report, table_csv, to_csv, write_html
     from letrade_cli.ui.console import err_console
+
+    if table != "summary" and table not in TABLES:
+        from letrade_cli.core.errors import UsageError
+
+        raise UsageError(
+            f"unknown --table {table!r}", hint="use summary, trades, symbols or reasons"
+        )
 
     if vs is not None:
         from letrade_cli.core.errors import UsageError
@@ -448,12 +467,15 @@ def report(
     if json_output:
         typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
     elif csv_output:
-        typer.echo(to_csv(data), nl=False)
+        typer.echo(to_csv(data) if table == "summary" else table_csv(data, table), nl=False)
     elif html is None:
         from letrade_cli.ui.console import out_console
-        from letrade_cli.ui.dryrun import report_table
+        from letrade_cli.ui.dryrun import report_table, report_tables
 
-        out_console().print(report_table(data))
+        console = out_console()
+        console.print(report_table(data))
+        for extra in report_tables(data):
+            console.print(extra)
 
 
 @dryrun_app.command(
