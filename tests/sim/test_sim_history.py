@@ -104,3 +104,11 @@ async def test_pagination_is_contiguous(sim: SimExchange, http: aiohttp.ClientSe
     opens = [r[0] for r in seen]
     assert opens == list(range(DAY, DAY + 5000 * 60_000, 60_000))
     assert all(seen[i][4] == seen[i + 1][1] for i in range(len(seen) - 1))
+
+
+async def test_unknown_paths_answer_json(sim: SimExchange, http: aiohttp.ClientSession) -> None:
+    status, body, headers = await get_json(http, sim.rest_url + "/api/v3/nothingHere")
+    assert status == 404 and isinstance(body["code"], int) and body["msg"]
+    assert headers["Content-Type"].startswith("application/json")
+    status, body, _ = await get_json(http, sim.rest_url + "/v1/nothing/here")
+    assert status == 404 and body["error"]["name"] and body["error"]["message"]
