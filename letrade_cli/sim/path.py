@@ -29,6 +29,7 @@ DAY_S = 86_400
 WEEK_MS = 7 * DAY_MS
 MONDAY_OFFSET_MS = 4 * DAY_MS  # 1970-01-01 was a Thursday: weeks open on Monday 00:00 UTC
 MASK64 = (1 << 64) - 1
+GAMMA = 0x9E3779B97F4A7C15
 # (lattice period in seconds, amplitude of log-price)
 SCALES: tuple[tuple[int, float], ...] = (
     (60, 0.0008),
@@ -38,7 +39,10 @@ SCALES: tuple[tuple[int, float], ...] = (
     (2_592_000, 0.12),
 )
 NOISE = 0.00012  # per-second log-price noise
-CACHE_DAYS = 512
+HOUR_S = 3_600
+CACHE_HOURS = 256  # one-second bars, about 0.26 MB an hour
+CACHE_MINUTE_HOURS = 16_384  # one-minute aggregates, about 4 KB an hour
+CACHE_SUMMARIES = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,17 +84,36 @@ def _mix_np(x: np.ndarray) -> np.ndarray:
         return x ^ (x >> np.uint64(31))
 
 
+def _unit(key: int, n: int) -> float:
+    """A hash of (key, n) as a float in [-1, 1) (the scalar twin of ``_unit_np``)."""
+    return _mix((n * GAMMA + key) & MASK64) / 2.0**63 - 1.0
+
+
+def _hash_np(key: int, n: np.ndarray) -> np.ndarray:
+    """64-bit hashes of (key, n), splitmix64 style: one mix per value."""
+    import numpy as np
+
+    with np.errstate(over="ignore"):
+        return _mix_np(n.astype(np.uint64) * np.uint64(GAMMA) + np.uint64(key))
+
+
 def _unit_np(key: int, n: np.ndarray) -> np.ndarray:
     """Hashes of (key, n) as floats in [-1, 1)."""
     import numpy as np
 
-    h = _mix_np(np.uint64(key) ^ _mix_np(n.astype(np.uint64)))
-    return h.astype(np.float64) / 2.0**63 - 1.0
+    return _hash_np(key, n).astype(np.float64) / 2.0**63 - 1.0
+
+
+def _fields(h: np.ndarray, shift: int) -> np.ndarray:
+    """One 16-bit field of each hash as a float in [0, 1)."""
+    import numpy as np
+
+    return ((h >> np.uint64(shift)) & np.uint64(0xFFFF)).astype(np.float64) / 65_536.0
 
 
 @dataclass(frozen=True, slots=True)
-class DayBars:
-    """The 86,400 one-second bars of one UTC day, as numpy arrays (int64)."""
+class HourBars:
+    """The 3,600 one-second bars of one UTC hour, as numpy arrays (int64)."""
 
     open: Any
     high: Any
@@ -103,11 +126,25 @@ class DayBars:
     taker_quote_e8: Any
 
 
-_CACHE: OrderedDict[tuple[int, str, int, int, int], DayBars] = OrderedDict()
+# (open, high, low, close, volume, quote_e8, trades, taker_volume, taker_quote_e8)
+Summary = tuple[int, int, int, int, int, int, int, int, int]
+
+_BARS: OrderedDict[tuple[int, str, int, int, int], HourBars] = OrderedDict()
+_MINUTES: OrderedDict[tuple[int, str, int, int, int], HourBars] = OrderedDict()
+_SUMMARIES: OrderedDict[tuple[int, str, int, int, int], Summary] = OrderedDict()
+
+
+def _lattice(k: int, q: np.ndarray) -> np.ndarray:
+    """``_unit_np(k, q)`` for a sorted run of lattice indices, hashing each index once."""
+    import numpy as np
+
+    lo = int(q[0])
+    values = _unit_np(k, np.arange(lo, int(q[-1]) + 1, dtype=np.int64))
+    return values[q - lo]
 
 
 def _closes(key: int, start_ticks: int, secs: np.ndarray) -> np.ndarray:
-    """The path's close price in ticks at the end of each second in ``secs``."""
+    """The path's close price in ticks at the end of each second in ``secs`` (ascending)."""
     import numpy as np
 
     total = np.zeros(secs.shape, dtype=np.float64)
@@ -115,55 +152,125 @@ def _closes(key: int, start_ticks: int, secs: np.ndarray) -> np.ndarray:
         k = _mix(key + i)
         q = secs // period
         f = (secs % period) / period
-        w = (1 - np.cos(np.pi * f)) / 2
-        total += amp * (_unit_np(k, q) * (1 - w) + _unit_np(k, q + 1) * w)
+        w = f * f * (3 - 2 * f)  # smoothstep: as smooth as a cosine, cheaper
+        total += amp * (_lattice(k, q) * (1 - w) + _lattice(k, q + 1) * w)
     total += NOISE * _unit_np(_mix(key ^ 0xA0A0), secs)
     return np.maximum(1, np.rint(start_ticks * np.exp(total))).astype(np.int64)
 
 
-def day_bars(market: Market, seed: int, day: int) -> DayBars:
-    """The one-second bars of UTC day number ``day`` (days since 1970-01-01), cached."""
+def hour_bars(market: Market, seed: int, hour: int) -> HourBars:
+    """The one-second bars of UTC hour number ``hour`` (hours since 1970-01-01), cached."""
     import numpy as np
 
-    ck = (seed, market.symbol, market.start_ticks, market.qty_e8, day)
-    hit = _CACHE.get(ck)
+    ck = (seed, market.symbol, market.start_ticks, market.qty_e8, hour)
+    hit = _BARS.get(ck)
     if hit is not None:
-        _CACHE.move_to_end(ck)
+        _BARS.move_to_end(ck)
         return hit
     key = symbol_key(seed, market.symbol)
-    secs = np.arange(day * DAY_S - 1, (day + 1) * DAY_S, dtype=np.int64)
+    secs = np.arange(hour * HOUR_S - 1, (hour + 1) * HOUR_S, dtype=np.int64)
     path = _closes(key, market.start_ticks, secs)
     opens, closes = path[:-1], path[1:]
     s = secs[1:]
     hk = _mix(key ^ 0x5EED)
-    up = (_unit_np(hk, s * 8) + 1) / 2
-    down = (_unit_np(hk, s * 8 + 1) + 1) / 2
+    h1 = _hash_np(hk, s)  # four 16-bit draws per second: wick up, wick down, trades, size
+    h2 = _hash_np(hk ^ 0x7A7A, s)  # taker share
+    up = _fields(h1, 0)
+    down = _fields(h1, 16)
     hi0 = np.maximum(opens, closes)
     lo0 = np.minimum(opens, closes)
     span = 0.00008
     high = hi0 + np.rint(hi0 * span * up * up).astype(np.int64)
     low = np.maximum(1, lo0 - np.rint(lo0 * span * down * down).astype(np.int64))
-    activity = 1.0 + 0.6 * _unit_np(hk, (s // 3600) * 8 + 2)  # busier and quieter hours
-    trades = np.maximum(1, np.rint(activity * (1.2 + _unit_np(hk, s * 8 + 3)))).astype(np.int64)
-    usd_per_trade = 900.0 * (1.05 + _unit_np(hk, s * 8 + 4))
+    activity = 1.0 + 0.6 * _unit(hk, hour * 8 + 2)  # busier and quieter hours
+    jitter = 2 * _fields(h1, 32) - 1
+    trades = np.maximum(1, np.rint(activity * (1.2 + jitter))).astype(np.int64)
+    usd_per_trade = 900.0 * (1.05 + 2 * _fields(h1, 48) - 1)
     lots = usd_per_trade / max(market.lot_usd, 1e-12)
     volume = np.maximum(trades, np.rint(lots * trades)).astype(np.int64)
-    taker = np.rint(volume * (_unit_np(hk, s * 8 + 5) + 1) / 2).astype(np.int64)
+    taker = np.rint(volume * _fields(h2, 0)).astype(np.int64)
     px = closes.astype(np.float64) * market.price_e8 / E8
     quote = np.rint(volume.astype(np.float64) * market.qty_e8 * px).astype(np.int64)
     taker_quote = np.rint(taker.astype(np.float64) * market.qty_e8 * px).astype(np.int64)
-    bars = DayBars(opens, high, low, closes, volume, quote, trades, taker, taker_quote)
-    _CACHE[ck] = bars
-    if len(_CACHE) > CACHE_DAYS:
-        _CACHE.popitem(last=False)
+    bars = HourBars(opens, high, low, closes, volume, quote, trades, taker, taker_quote)
+    _BARS[ck] = bars
+    if len(_BARS) > CACHE_HOURS:
+        _BARS.popitem(last=False)
     return bars
+
+
+def _aggregate(b: HourBars, i: int, j: int) -> Summary:
+    """The aggregate of seconds ``[i, j)`` of one hour."""
+    return (
+        int(b.open[i]),
+        int(b.high[i:j].max()),
+        int(b.low[i:j].min()),
+        int(b.close[j - 1]),
+        int(b.volume[i:j].sum()),
+        int(b.quote_e8[i:j].sum()),
+        int(b.trades[i:j].sum()),
+        int(b.taker_volume[i:j].sum()),
+        int(b.taker_quote_e8[i:j].sum()),
+    )
+
+
+def _minutes(b: HourBars) -> HourBars:
+    """The 60 one-minute aggregates of one hour's seconds (same fields, one row a minute)."""
+
+    def grid(a: Any) -> Any:
+        return a.reshape(60, 60)
+
+    return HourBars(
+        grid(b.open)[:, 0].copy(),
+        grid(b.high).max(axis=1),
+        grid(b.low).min(axis=1),
+        grid(b.close)[:, -1].copy(),
+        grid(b.volume).sum(axis=1),
+        grid(b.quote_e8).sum(axis=1),
+        grid(b.trades).sum(axis=1),
+        grid(b.taker_volume).sum(axis=1),
+        grid(b.taker_quote_e8).sum(axis=1),
+    )
+
+
+def hour_minutes(market: Market, seed: int, hour: int) -> HourBars:
+    """One hour's one-minute aggregates, cached long after its seconds are evicted."""
+    ck = (seed, market.symbol, market.start_ticks, market.qty_e8, hour)
+    hit = _MINUTES.get(ck)
+    if hit is not None:
+        _MINUTES.move_to_end(ck)
+        return hit
+    minutes = _MINUTES[ck] = _minutes(hour_bars(market, seed, hour))
+    if len(_MINUTES) > CACHE_MINUTE_HOURS:
+        _MINUTES.popitem(last=False)
+    return minutes
+
+
+def hour_summary(market: Market, seed: int, hour: int) -> Summary:
+    """The aggregate of one whole UTC hour, cached long after its seconds are evicted."""
+    ck = (seed, market.symbol, market.start_ticks, market.qty_e8, hour)
+    hit = _SUMMARIES.get(ck)
+    if hit is not None:
+        return hit
+    summary = _aggregate(hour_minutes(market, seed, hour), 0, 60)
+    _SUMMARIES[ck] = summary
+    if len(_SUMMARIES) > CACHE_SUMMARIES:
+        _SUMMARIES.popitem(last=False)
+    return summary
 
 
 def price_ticks_at(market: Market, seed: int, t_ms: int) -> int:
     """The path's last price at ``t_ms`` (the close of the second before it), in ticks."""
+    import numpy as np
+
     sec = t_ms // SECOND_MS
-    day, i = divmod(sec, DAY_S)
-    return int(day_bars(market, seed, day).open[i])
+    hour, i = divmod(sec, HOUR_S)
+    hit = _BARS.get((seed, market.symbol, market.start_ticks, market.qty_e8, hour))
+    if hit is not None:
+        return int(hit.open[i])
+    # One point of the path, not a whole hour: a sim listing hundreds of symbols starts fast.
+    key = symbol_key(seed, market.symbol)
+    return int(_closes(key, market.start_ticks, np.array([sec - 1], dtype=np.int64))[0])
 
 
 def candle(
@@ -171,31 +278,39 @@ def candle(
 ) -> Candle:
     """The exact aggregate of the path's seconds in ``[open_ms, close_ms)`` (whole seconds).
 
-    With ``now_ms``, a candle still open stops at the last second that has passed.
+    With ``now_ms``, a candle still open stops at the last second that has passed. Whole hours
+    inside the span come from cached hour summaries, so a day or a month costs little.
     """
     first = open_ms // SECOND_MS
     upto = close_ms if now_ms is None else min(close_ms, now_ms)
     last = max(first + 1, -(-upto // SECOND_MS))
-    o = h = lo = c = 0
-    vol = quote = trades = taker = taker_q = 0
+    parts: list[Summary] = []
     sec = first
     while sec < last:
-        day, i = divmod(sec, DAY_S)
-        j = min(DAY_S, i + (last - sec))
-        b = day_bars(market, seed, day)
-        if sec == first:
-            o, h, lo = int(b.open[i]), int(b.high[i:j].max()), int(b.low[i:j].min())
+        hour, i = divmod(sec, HOUR_S)
+        j = min(HOUR_S, i + (last - sec))
+        if i == 0 and j == HOUR_S:
+            parts.append(hour_summary(market, seed, hour))
+        elif i % 60 == 0 and j - i >= 60:
+            j -= j % 60  # whole minutes from the minute aggregates, the rest from seconds
+            parts.append(_aggregate(hour_minutes(market, seed, hour), i // 60, j // 60))
         else:
-            h = max(h, int(b.high[i:j].max()))
-            lo = min(lo, int(b.low[i:j].min()))
-        c = int(b.close[j - 1])
-        vol += int(b.volume[i:j].sum())
-        quote += int(b.quote_e8[i:j].sum())
-        trades += int(b.trades[i:j].sum())
-        taker += int(b.taker_volume[i:j].sum())
-        taker_q += int(b.taker_quote_e8[i:j].sum())
+            j = min(j, i - i % 60 + 60)
+            parts.append(_aggregate(hour_bars(market, seed, hour), i, j))
         sec += j - i
-    return Candle(open_ms, close_ms, o, h, lo, c, vol, quote, trades, taker, taker_q)
+    return Candle(
+        open_ms,
+        close_ms,
+        parts[0][0],
+        max(p[1] for p in parts),
+        min(p[2] for p in parts),
+        parts[-1][3],
+        sum(p[4] for p in parts),
+        sum(p[5] for p in parts),
+        sum(p[6] for p in parts),
+        sum(p[7] for p in parts),
+        sum(p[8] for p in parts),
+    )
 
 
 def interval_open(interval: str, t_ms: int) -> int:

@@ -132,8 +132,10 @@ def kline_payload(feed: SymbolFeed, now_ms: int) -> dict[str, Any]:
 def ticker_24h(feed: SymbolFeed, seed: int, now_ms: int) -> dict[str, Any]:
     """The rolling 24 h statistics, as the ``@ticker`` stream and ``/ticker/24hr`` carry them."""
     m = feed.market
-    day = candle(m, seed, now_ms - DAY_MS, now_ms)
-    open_ = price_ticks_at(m, seed, now_ms - DAY_MS)
+    # Binance's rolling window opens on a whole minute (it may be up to 59,999 ms wider).
+    window_open = now_ms - DAY_MS - (now_ms - DAY_MS) % 60_000
+    day = candle(m, seed, window_open, now_ms)
+    open_ = price_ticks_at(m, seed, window_open)
     last = feed.last_price
     high = max(day.high, feed.stats.high, last)
     low = min(day.low, feed.stats.low, last)
@@ -164,7 +166,7 @@ def ticker_24h(feed: SymbolFeed, seed: int, now_ms: int) -> dict[str, Any]:
         "l": m.price_str(low),
         "v": m.qty_str(volume),
         "q": e8_str(quote_e8),
-        "O": now_ms - DAY_MS,
+        "O": window_open,
         "C": now_ms,
         "F": feed.trade_id - count + 1,
         "L": feed.trade_id,

@@ -10,6 +10,7 @@ Every answer carries ``X-MBX-USED-WEIGHT-1M``; past the per-minute limit the ans
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -242,6 +243,7 @@ class BinanceRest:
         rows = []
         for s in syms or self.markets:
             t = ticker_24h(self.engine.feed(s, now), self.seed, now)
+            await asyncio.sleep(0)  # a cold symbol reads a day of its path: let streams run
             rows.append(
                 {
                     "symbol": s,

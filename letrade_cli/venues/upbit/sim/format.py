@@ -116,7 +116,7 @@ def ticker_fields(feed: SymbolFeed, seed: int, now_ms: int) -> dict[str, Any]:
     day0 = _day_start(now_ms)
     prev = price_ticks_at(m, seed, day0)
     today = candle(m, seed, day0, max(day0 + 60_000, now_ms))
-    day = candle(m, seed, now_ms - DAY_MS, now_ms)
+    day = candle(m, seed, (now_ms - DAY_MS) // 60_000 * 60_000, now_ms)  # whole-minute window
     last = feed.last_price
     high = max(today.high, last)
     low = min(today.low, last)

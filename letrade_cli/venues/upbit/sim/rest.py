@@ -8,6 +8,7 @@ request with the same ``to`` always returns the same bytes. Errors look like Upb
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -153,6 +154,7 @@ class UpbitRest:
         rows = []
         for code in self._markets(request):
             fields = ticker_fields(self.engine.feed(code, now), self.seed, now)
+            await asyncio.sleep(0)  # a cold market reads a day of its path: let streams run
             at = datetime.fromtimestamp(now / 1000, UTC) + KST
             rows.append(
                 {
