@@ -112,3 +112,15 @@ async def test_unknown_paths_answer_json(sim: SimExchange, http: aiohttp.ClientS
     assert headers["Content-Type"].startswith("application/json")
     status, body, _ = await get_json(http, sim.rest_url + "/v1/nothing/here")
     assert status == 404 and body["error"]["name"] and body["error"]["message"]
+
+
+def test_a_day_of_krw_quote_volume_does_not_wrap_around() -> None:
+    from letrade_cli.sim.markets import make_market
+    from letrade_cli.sim.path import candle
+
+    xrp = make_market("KRW-XRP", "upbit", "XRP", "KRW", Decimal("1"))
+    day = candle(xrp, 7, DAY, DAY + 86_400_000)
+    hours = [candle(xrp, 7, DAY + h * 3_600_000, DAY + (h + 1) * 3_600_000) for h in range(24)]
+    assert day.quote_e8 > 2**63  # about 1.4e19: past int64, where a numpy sum wrapped negative
+    assert day.quote_e8 == sum(h.quote_e8 for h in hours)
+    assert day.volume == sum(h.volume for h in hours)
