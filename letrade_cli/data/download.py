@@ -223,11 +223,10 @@ class Downloader:
         if (where / f"{COMPLETE}.parquet").exists():
             _drop(where / f"{PARTIAL}.parquet")  # left by a run killed between the two steps
             return Partition(symbol, date, "skipped")
-        now = self._now_ns()
-        until = min(hi, now)
-        complete = until == hi
+        # A day not over yet is asked for to its end: the venue answers what exists so far.
+        complete = hi <= self._now_ns()
         before = self.client.requests
-        cursor = self.history.cursor(job.kind, symbol, lo // 1_000_000, until // 1_000_000)
+        cursor = self.history.cursor(job.kind, symbol, lo // 1_000_000, hi // 1_000_000)
         columns: dict[str, list[Any]] = {}
         seen: set[Any] = set()
         key = UNIQUE[family(job.kind)]
