@@ -152,6 +152,31 @@ def parse_balance(text: str) -> tuple[str, str | None]:
     return match[1], match[2].upper() or None
 
 
+def parse_when(text: str | None, option: str, *, end: bool = False) -> int | None:
+    """Parse ``2026-11-01`` or ``2026-11-01T12:30[:00][Z]`` (UTC) into nanoseconds.
+
+    A bare date given to ``--to`` means the end of that day (exclusive: the next midnight).
+    """
+    import calendar
+    import time as _time
+
+    from letrade_cli.core.errors import UsageError
+
+    if text is None:
+        return None
+    value = text.strip().removesuffix("Z").replace(" ", "T")
+    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            parsed = _time.strptime(value, fmt)
+        except ValueError:
+            continue
+        seconds = calendar.timegm(parsed) + (86_400 if end and fmt == "%Y-%m-%d" else 0)
+        return seconds * 1_000_000_000
+    raise UsageError(
+        f"{option} {text!r} is not a UTC date or time", hint="e.g. 2026-11-01 or 2026-11-01T12:00"
+    )
+
+
 def parse_speed(text: str | None) -> float | None:
     """``max`` (or nothing) -> None (as fast as possible); else a positive factor."""
     from letrade_cli.core.errors import UsageError
@@ -189,6 +214,34 @@ def dryrun(
             help="Replay stored data instead: a data-collector directory, s3://bucket/prefix, "
             "or a recorded frame file."
         ),
+    ] = None,
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data",
+            metavar="STORE",
+            is_flag=False,
+            flag_value="",
+            help="Replay the Parquet store instead (`letrade data ls`): its root, or nothing for "
+            "the default store; with --symbols, --from, --to, --kind.",
+        ),
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            metavar="KIND",
+            help="With --data: quotes, trades, aggtrades or candles_<interval> "
+            "(default: the finest the store holds).",
+        ),
+    ] = None,
+    from_: Annotated[
+        str | None,
+        typer.Option("--from", metavar="WHEN", help="With --data: from this UTC date/time."),
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", metavar="WHEN", help="With --data: up to this UTC date/time."),
     ] = None,
     speed: Annotated[
         str | None,
@@ -247,15 +300,28 @@ def dryrun(
         config = DryRunConfig.from_dict(run["config"])
         if speed is not None:
             config.speed = parse_speed(speed)
-        if not config.replay:
+        if not config.replay and config.data is None:
             options.stream_settings = _stream_settings(profile, config.venue, config.symbols)
         elif record is not None:
             raise UsageError("--record is for a live feed; this run replays stored data")
         raise typer.Exit(run_dryrun(config, options))
 
-    if hours is None and minutes is None:
+    if data is None and (kind or from_ or to):
+        raise UsageError("--kind, --from and --to are for --data", hint="add --data [STORE]")
+    if data is not None and replay:
+        raise UsageError("--data and --replay both name the data", hint="give one of them")
+    from_ns, to_ns = parse_when(from_, "--from"), parse_when(to, "--to", end=True)
+    if from_ns is not None and to_ns is not None and from_ns >= to_ns:
+        raise UsageError(f"--from {from_} is not before --to {to}")
+    if kind is not None:
+        from letrade_cli.data.schema import check_kind
+
+        check_kind(kind)
+    if hours is None and minutes is None and data is None:
         raise UsageError("how long? give --hours and/or --minutes", hint="e.g. --hours 24")
     duration_s = (hours or 0) * 3600 + (minutes or 0) * 60
+    if hours is None and minutes is None:
+        duration_s = 100 * 365 * 86_400  # a store replay runs to --to or the data's end
     if duration_s <= 0:
         raise UsageError("--hours/--minutes must add up to more than 0")
     name = strategy or trading.strategy.name
@@ -264,7 +330,7 @@ def dryrun(
     load_strategy(name, params)  # a bad name or parameter fails before anything starts
     amount, asset = parse_balance(balance or trading.paper.balance)
     settings: Any = None
-    if not replay:
+    if not replay and data is None:
         settings = _stream_settings(profile, venue, wanted)
         wanted = wanted or list(settings.symbols)
         if not wanted:
@@ -280,6 +346,10 @@ def dryrun(
         symbols=[s.upper() for s in wanted],
         venue=settings.venue if settings is not None else "replay",
         replay=replay,
+        data=data,
+        data_kind=kind,
+        data_from_ns=from_ns,
+        data_to_ns=to_ns,
         speed=parse_speed(speed),
         balance=amount,
         quote=asset
@@ -339,8 +409,20 @@ def report(
     run_id: Annotated[str, typer.Argument(help="The run (see `letrade dryrun list`).")],
     json_output: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
     csv_output: Annotated[
-        bool, typer.Option("--csv", help="The report as metric,value CSV.")
+        bool,
+        typer.Option(
+            "--csv",
+            help="The report as CSV on stdout: the metric,value summary, or the --table chosen.",
+        ),
     ] = False,
+    table: Annotated[
+        str,
+        typer.Option(
+            "--table",
+            help="With --csv: summary (default), trades (one row per round trip), symbols or "
+            "reasons (by exit reason).",
+        ),
+    ] = "summary",
     html: Annotated[
         Path | None, typer.Option("--html", help="Write a self-contained HTML page here.")
     ] = None,
@@ -357,8 +439,15 @@ def report(
     """PnL, return, win rate, drawdown, Sharpe, fees, trades and latency of a run."""
     import orjson
 
-    from letrade_cli.trading.report import build_report, to_csv, write_html
+    from letrade_cli.trading.report import TABLES, build_report, table_csv, to_csv, write_html
     from letrade_cli.ui.console import err_console
+
+    if table != "summary" and table not in TABLES:
+        from letrade_cli.core.errors import UsageError
+
+        raise UsageError(
+            f"unknown --table {table!r}", hint="use summary, trades, symbols or reasons"
+        )
 
     if vs is not None:
         from letrade_cli.core.errors import UsageError
@@ -378,12 +467,15 @@ def report(
     if json_output:
         typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
     elif csv_output:
-        typer.echo(to_csv(data), nl=False)
+        typer.echo(to_csv(data) if table == "summary" else table_csv(data, table), nl=False)
     elif html is None:
         from letrade_cli.ui.console import out_console
-        from letrade_cli.ui.dryrun import report_table
+        from letrade_cli.ui.dryrun import report_table, report_tables
 
-        out_console().print(report_table(data))
+        console = out_console()
+        console.print(report_table(data))
+        for extra in report_tables(data):
+            console.print(extra)
 
 
 @dryrun_app.command(

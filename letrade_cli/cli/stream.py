@@ -21,6 +21,10 @@ EXAMPLES = examples(
         "the embedded exchange, no network",
     ),
     ("letrade stream --profile NAME --json | jq .", "a profile's venue, one JSON line per tick"),
+    (
+        "letrade stream BTCUSDT --venue sim --record ~/ticks/",
+        "record quotes, trades and closed candles into a Parquet store (letrade data ls)",
+    ),
 )
 
 
@@ -79,13 +83,39 @@ def stream(
         float | None,
         typer.Option(help="Messages per second from the embedded exchange (--venue sim)."),
     ] = None,
+    record: Annotated[
+        str | None,
+        typer.Option(
+            "--record",
+            metavar="DIR|FILE",
+            help="Record the stream. A directory (one that exists, ends with '/', or a name "
+            "without a suffix) is a data store: quotes, trades and closed candles as Parquet "
+            "(letrade data ls). A file name (run.frames) gets the raw frames that "
+            "dryrun --replay reads.",
+        ),
+    ] = None,
+    roll_minutes: Annotated[
+        float,
+        typer.Option(help="With --record DIR: start a new Parquet file every this many minutes."),
+    ] = 5.0,
 ) -> None:
     """Stream live prices: a live table on a terminal, JSON lines with --json.
 
     LETRADE_WS_URL and LETRADE_REST_URL point the venue at other endpoints.
     """
     try:
-        _stream(symbols, venue, channel, duration, json_output, profile, ws_backend, sim_rate)
+        _stream(
+            symbols,
+            venue,
+            channel,
+            duration,
+            json_output,
+            profile,
+            ws_backend,
+            sim_rate,
+            record,
+            roll_minutes,
+        )
     except KeyboardInterrupt:
         # Ctrl-C before the event loop took over the signals (while importing): exit quietly.
         raise typer.Exit(130) from None
@@ -100,6 +130,8 @@ def _stream(
     profile: str | None,
     ws_backend: str,
     sim_rate: float | None,
+    record: str | None = None,
+    roll_minutes: float = 5.0,
 ) -> None:
     import math
     from dataclasses import replace
@@ -122,6 +154,12 @@ def _stream(
         raise UsageError(
             f"unknown --ws-backend '{ws_backend}'", hint="use auto, picows or websockets"
         )
+    if not 0 < roll_minutes < math.inf:
+        raise UsageError(
+            f"--roll-minutes must be a finite number greater than 0, got {roll_minutes:g}"
+        )
+    if record is not None and not record.strip():
+        raise UsageError("--record needs a directory or a file name", hint="e.g. --record ticks/")
     if sim_rate is not None and not 0 < sim_rate < math.inf:
         raise UsageError(f"--sim-rate must be a finite number greater than 0, got {sim_rate:g}")
     # Validate the profile alone first, so its errors name its file; then the overrides.
@@ -136,5 +174,12 @@ def _stream(
 
     from letrade_cli.runtime.stream import run_stream
 
-    code = run_stream(settings, duration=duration, json_output=json_output, backend=ws_backend)
+    code = run_stream(
+        settings,
+        duration=duration,
+        json_output=json_output,
+        backend=ws_backend,
+        record=record,
+        roll_s=roll_minutes * 60,
+    )
     raise typer.Exit(code)

@@ -51,7 +51,20 @@ class DryRunOptions:
 
 
 def build_source(config: DryRunConfig, options: DryRunOptions, fast_forward: int) -> TickSource:
-    """The replay source for ``config.replay``, else the live stream."""
+    """The store or replay source of a replayed run, else the live stream."""
+    if config.data is not None:
+        from letrade_cli.trading.store_source import StoreSource
+
+        return StoreSource(
+            config.data or None,
+            symbols=config.symbols,
+            kind=config.data_kind,
+            start_ns=config.data_from_ns,
+            end_ns=config.data_to_ns,
+            speed=config.speed,
+            fast_forward=fast_forward,
+            ttl_ms=options.ttl_ms,
+        )
     if config.replay:
         from letrade_cli.trading.replay import ReplaySource
 

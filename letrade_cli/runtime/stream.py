@@ -23,12 +23,22 @@ REFRESH_PER_S = 4
 
 
 def run_stream(
-    settings: StreamSettings, *, duration: float | None, json_output: bool, backend: str
+    settings: StreamSettings,
+    *,
+    duration: float | None,
+    json_output: bool,
+    backend: str,
+    record: str | None = None,
+    roll_s: float = 300.0,
 ) -> int:
-    """Run until ``duration`` or a signal; print the summary; return the exit code."""
+    """Run until ``duration`` or a signal; print the summary; return the exit code.
+
+    ``record``: a directory writes the ticks into that store (``data.record``); a file name
+    writes the received frames there in the recorded-frame format ``dryrun --replay`` reads.
+    """
 
     async def main(context: RunContext) -> int:
-        return await _run(context, settings, duration, json_output, backend)
+        return await _run(context, settings, duration, json_output, backend, record, roll_s)
 
     return run(main)
 
@@ -90,16 +100,36 @@ async def _run(
     duration: float | None,
     json_output: bool,
     backend: str,
+    record: str | None = None,
+    roll_s: float = 300.0,
 ) -> int:
     stop = context.stop
     console = err_console()
-    async with StreamService(settings, backend=backend) as service:
+    service = StreamService(settings, backend=backend)
+    recorder = None
+    if record is not None:
+        from letrade_cli.data.record import is_store_path
+
+        if is_store_path(record):
+            recorder = _store_recorder(record, service.spec.name, stop, roll_s)
+        else:
+            from letrade_cli.connector.recorder import FrameRecorder
+
+            service.recorder = FrameRecorder(record, venue=service.spec.name)
+            service.recorder.paused = False
+    flusher: asyncio.Task[None] | None = None
+    async with service:
         writer = None
-        unsubscribe = None
+        unsubscribers = []
         if json_output:
             writer = lines = JsonLineWriter(sys.stdout.buffer, stop)
             clock = time.time_ns
-            unsubscribe = service.bus.subscribe(lambda tick: lines(tick_line(tick, clock())))
+            unsubscribers.append(
+                service.bus.subscribe(lambda tick: lines(tick_line(tick, clock())))
+            )
+        if recorder is not None:
+            unsubscribers.append(service.bus.subscribe(recorder.on_tick))
+            flusher = asyncio.create_task(_flush_every_second(recorder, stop))
         await _first_outcome(service, stop)
         deadline = None if duration is None else time.monotonic() + duration
         show_live = not json_output and console.is_terminal
@@ -108,13 +138,27 @@ async def _run(
                 await _live_table(service, stop, deadline)
             else:
                 await wait_for_stop(stop, deadline)
-        if unsubscribe is not None:
-            # Frames still arriving while the service shuts down must not be printed after the
-            # summary was taken: the printed lines and the summary's count then agree.
+        # Frames still arriving while the service shuts down must not be printed (or recorded)
+        # after the summary was taken: the printed lines and the summary's count then agree.
+        for unsubscribe in unsubscribers:
             unsubscribe()
         summary = service.summary()
         if writer is not None:
             writer.flush()
+        if flusher is not None:
+            flusher.cancel()
+            await asyncio.gather(flusher, return_exceptions=True)
+    if service.recorder is not None:
+        service.recorder.close()
+        summary["record"] = {"path": str(service.recorder.path), "frames": service.recorder.frames}
+    if recorder is not None:
+        # Roll the staging files into Parquet off the loop; a write error raises here (exit 1).
+        await asyncio.to_thread(recorder.close)
+        summary["record"] = {
+            "store": str(recorder.store.root),
+            "rows": recorder.rows,
+            "files": len(recorder.files),
+        }
     if json_output:
         sys.stderr.write(orjson.dumps(summary).decode() + "\n")
     else:
@@ -137,6 +181,32 @@ async def _run(
             hint=_network_hint(settings),
         )
     return EXIT_OK
+
+
+def _store_recorder(record: str, venue: str, stop: asyncio.Event, roll_s: float) -> Any:
+    """A started ``StoreRecorder`` for ``--record DIR`` whose write errors set ``stop``."""
+    from letrade_cli.data.record import StoreRecorder
+    from letrade_cli.data.store import Store
+
+    loop = asyncio.get_running_loop()
+
+    def on_error() -> None:  # called on the writer thread
+        loop.call_soon_threadsafe(stop.set)
+
+    recorder = StoreRecorder(Store(record), venue, roll_s=roll_s, on_error=on_error)
+    recorder.start()  # recovers a crashed recorder's staging files first
+    return recorder
+
+
+async def _flush_every_second(recorder: Any, stop: asyncio.Event) -> None:
+    """Hand the recorder its ticks once a second (the writer thread does the rest)."""
+    from letrade_cli.data.record import FLUSH_S
+
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(FLUSH_S):
+                await stop.wait()
+        recorder.flush()
 
 
 def _network_hint(settings: StreamSettings) -> str:

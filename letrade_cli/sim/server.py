@@ -243,4 +243,16 @@ class SimExchange:
             self.hub.rest_requests += 1
             if not self._rest_available:
                 return web.Response(status=503, text="service unavailable")
-        return await handler(request)
+        try:
+            return await handler(request)
+        except web.HTTPNotFound:
+            return self._not_found(request)
+
+    def _not_found(self, request: web.Request) -> web.StreamResponse:
+        """An unknown path: the owning dialect's JSON error body (``not_found``), if it has one."""
+        for dialect in self._dialect_list:
+            answer = getattr(dialect, "not_found", None)
+            if answer is not None and request.path.startswith(dialect.rest_prefixes):
+                response: web.StreamResponse = answer(request)
+                return response
+        raise web.HTTPNotFound()

@@ -39,6 +39,8 @@ class ConditionalBook:
 
     held: dict[str, HeldOrder] = field(default_factory=dict)
     lists: dict[str, list[str]] = field(default_factory=dict)  # list id -> its legs' client ids
+    # client id -> list id, kept after the list completes: a batched commit stamps it later.
+    member_of: dict[str, str] = field(default_factory=dict)
 
     def add(self, state: OrderState, reason: str, list_id: str | None = None) -> HeldOrder:
         """Hold ``state`` (a conditional type) until it triggers."""
@@ -48,12 +50,13 @@ class ConditionalBook:
         held = HeldOrder(state, trigger, reason, list_id)
         self.held[state.client_order_id] = held
         if list_id is not None:
-            self.lists.setdefault(list_id, []).append(state.client_order_id)
+            self.link(list_id, state.client_order_id)
         return held
 
     def link(self, list_id: str, client_order_id: str) -> None:
         """Add a leg the venue holds (an OCO's resting limit) to ``list_id``."""
         self.lists.setdefault(list_id, []).append(client_order_id)
+        self.member_of[client_order_id] = list_id
 
     def on_price(self, symbol: str, price: Decimal) -> list[HeldOrder]:
         """Feed one price; the orders it triggered (removed from the book)."""
@@ -72,11 +75,8 @@ class ConditionalBook:
         return [cid for cid in legs if cid != client_order_id]
 
     def list_of(self, client_order_id: str) -> str | None:
-        """The list a venue-held leg belongs to, if any."""
-        for list_id, legs in self.lists.items():
-            if client_order_id in legs:
-                return list_id
-        return None
+        """The list a leg belongs (or belonged) to, if any."""
+        return self.member_of.get(client_order_id)
 
     def remove(self, client_order_id: str) -> HeldOrder | None:
         """Take one order out (cancelled)."""

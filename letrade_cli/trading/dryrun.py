@@ -65,6 +65,9 @@ from letrade_cli.trading.venue import TradingVenue
 RECENT = 20
 CANCEL_READBACKS = 10  # reads of a cancel that has not completed yet, 0.2 s apart
 RESOLVE_EVERY_MS = 1000  # how often orders sent without an answer are looked up again
+# A paper replay commits once per this many frames (with the cursor, in one transaction): a run
+# killed mid-batch resumes from the last commit and replays the rest identically.
+REPLAY_BATCH = 20_000
 
 
 @dataclass(slots=True)
@@ -76,6 +79,10 @@ class DryRunConfig:
     symbols: list[str] = field(default_factory=list)
     venue: str = "sim"
     replay: str | None = None
+    data: str | None = None  # replay from the Parquet store at this root ("" = default store)
+    data_kind: str | None = None  # the store kind (None: the finest one held)
+    data_from_ns: int | None = None
+    data_to_ns: int | None = None
     speed: float | None = None
     balance: str = "10000"
     quote: str = "USDT"
@@ -214,6 +221,10 @@ class DryRun:
         self._fired: list[HeldOrder] = []  # conditional orders triggered by this tick
         self._unresolved: dict[str, OrderState] = {}  # sent, no answer: looked up until known
         self._last_resolve_ms = 0
+        # Only at full speed: a paced replay is watched as it goes, so it commits per tick.
+        at_full_speed = getattr(source, "replay", False) and getattr(source, "speed", None) is None
+        self._batch = REPLAY_BATCH if at_full_speed and not self.live else 0
+        self._daily_limit = bool(self.risk.settings.max_daily_loss)
 
     # -- setup -------------------------------------------------------------------------------
     async def open(self) -> None:
@@ -518,8 +529,10 @@ class DryRun:
                 await self._handle_request(request)
         if self._unresolved and self.now_ms - self._last_resolve_ms >= RESOLVE_EVERY_MS:
             await self._resolve()
-        if self.portfolio.positions and self.risk.check_daily_loss(
-            self.portfolio.equity(self.marks)
+        if (
+            self._daily_limit
+            and self.portfolio.positions
+            and self.risk.check_daily_loss(self.portfolio.equity(self.marks))
         ):
             self._emit(
                 "halt", {"reason": f"daily loss reached {self.risk.settings.max_daily_loss:g}"}
@@ -529,7 +542,9 @@ class DryRun:
                 await self.close_positions("risk-halt")
         if self.now_ms - self.last_snapshot_ms >= self.config.snapshot_s * 1000:
             self._snapshot()
-        if self._dirty or self._pending or self._events:
+        if (self._dirty or self._pending or self._events) and (
+            not self._batch or self.source.position - self.cursor >= self._batch
+        ):
             self.commit()
 
     async def _handle_signal(self, sig: Signal, forced: bool) -> None:
@@ -547,7 +562,7 @@ class DryRun:
         self._record_decision(sig, intent is not None, note)
 
     def _record_decision(self, sig: Signal, accepted: bool, note: str) -> None:
-        self._pending.append(("signal", sig, (accepted, note)))
+        self._pending.append(("signal", sig, (self.now_ms, accepted, note)))
         self._emit(
             "signal",
             {
@@ -963,12 +978,13 @@ class DryRun:
         with ledger.transaction():
             for kind, item, extra in pending:
                 if kind == "signal":
+                    ts_ms, accepted, note = extra  # the signal's own time: a batch commits later
                     ledger.add_signal(
-                        run_id, self.now_ms, item.symbol, item.side.value, item.reason, *extra
+                        run_id, ts_ms, item.symbol, item.side.value, item.reason, accepted, note
                     )
                 elif kind == "order":
                     cid = item.client_order_id
-                    if item.order_list_id is None and self.conditional.lists:
+                    if item.order_list_id is None and self.conditional.member_of:
                         item.order_list_id = self.conditional.list_of(cid)
                     ledger.upsert_order(
                         run_id,
@@ -1041,7 +1057,8 @@ class DryRun:
         finally:
             unsubscribe()
         if self.failure is not None:
-            self._pending = [p for p in self._pending if p[0] in ("order", "fill")]
+            if not self._batch:  # a batch's rows are of ticks that completed: all kept
+                self._pending = [p for p in self._pending if p[0] in ("order", "fill")]
             self.finish(False, status="failed")
             raise self.failure
         if completed and self.config.close_at_end:

@@ -40,6 +40,156 @@ def _round_trips(fills: list[dict[str, Any]]) -> list[Decimal]:
     return out
 
 
+def _quote_fee(f: dict[str, Any], quote: str) -> Decimal:
+    """A fill's fee in the quote asset (a base-asset fee is valued at the fill's price)."""
+    fee: Decimal = f["fee"]
+    asset = f.get("fee_asset") or quote
+    return fee if asset == quote else fee * f["price"]
+
+
+def trade_rows(
+    fills: list[dict[str, Any]], reasons: dict[str, str], quote: str
+) -> list[dict[str, Any]]:
+    """Round trips (flat -> long -> flat per symbol) as rows with exact Decimal money.
+
+    Net PnL is the sum of the fills' realized PnL (every fee included); gross adds the fees
+    back; PnL % is net over what the entries cost. One pass: O(fills).
+    """
+    open_: dict[str, dict[str, Any]] = {}
+    out: list[dict[str, Any]] = []
+    for f in fills:
+        sym = f["symbol"]
+        fee = _quote_fee(f, quote)
+        reason = reasons.get(f["client_order_id"], "")
+        trade = open_.get(sym)
+        if trade is None:
+            if f["side"] != "BUY":
+                continue  # a sell with nothing open (resumed run): not a round trip
+            trade = open_[sym] = {
+                "symbol": sym,
+                "entry_ms": f["ts_ms"],
+                "held": ZERO,
+                "bought": ZERO,
+                "cost": ZERO,
+                "sold": ZERO,
+                "proceeds": ZERO,
+                "fees": ZERO,
+                "net": ZERO,
+                "entry_reason": reason,
+                "exit_reason": "",
+                "fills": 0,
+            }
+        notional = f["price"] * f["quantity"]
+        trade["fees"] += fee
+        trade["net"] += f["realized_pnl"]
+        trade["fills"] += 1
+        if f["side"] == "BUY":
+            trade["held"] += f["quantity"]
+            trade["bought"] += f["quantity"]
+            trade["cost"] += notional
+            continue
+        trade["held"] -= f["quantity"]
+        trade["sold"] += f["quantity"]
+        trade["proceeds"] += notional
+        if reason:
+            trade["exit_reason"] = reason
+        if trade["held"] <= 0:
+            del open_[sym]
+            entry_avg = trade["cost"] / trade["bought"] if trade["bought"] else ZERO
+            exit_avg = trade["proceeds"] / trade["sold"] if trade["sold"] else ZERO
+            spent = trade["cost"]
+            out.append(
+                {
+                    "symbol": sym,
+                    "entry_ms": trade["entry_ms"],
+                    "exit_ms": f["ts_ms"],
+                    "duration_s": (f["ts_ms"] - trade["entry_ms"]) / 1000,
+                    "entry_price": entry_avg,
+                    "exit_price": exit_avg,
+                    "quantity": trade["bought"],
+                    "gross_pnl": trade["net"] + trade["fees"],
+                    "net_pnl": trade["net"],
+                    "pnl_pct": float(trade["net"] / spent * 100) if spent else 0.0,
+                    "fees": trade["fees"],
+                    "entry_reason": trade["entry_reason"],
+                    "exit_reason": trade["exit_reason"],
+                    "fills": trade["fills"],
+                }
+            )
+    return out
+
+
+def _group(trades: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for t in trades:
+        groups.setdefault(t[key] or "-", []).append(t)
+    return groups
+
+
+def by_symbol(trades: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per-symbol aggregates of the round trips (exact Decimal money)."""
+    out = []
+    for sym, rows in sorted(_group(trades, "symbol").items()):
+        wins = sum(1 for t in rows if t["net_pnl"] > 0)
+        spent = sum((t["entry_price"] * t["quantity"] for t in rows), ZERO)
+        net = sum((t["net_pnl"] for t in rows), ZERO)
+        out.append(
+            {
+                "symbol": sym,
+                "trades": len(rows),
+                "wins": wins,
+                "losses": len(rows) - wins,
+                "win_rate": round(wins / len(rows), 4),
+                "net_pnl": net,
+                "pnl_pct": float(net / spent * 100) if spent else 0.0,
+                "avg_duration_s": sum(t["duration_s"] for t in rows) / len(rows),
+                "fees": sum((t["fees"] for t in rows), ZERO),
+                "best": max(t["net_pnl"] for t in rows),
+                "worst": min(t["net_pnl"] for t in rows),
+            }
+        )
+    return out
+
+
+def by_reason(trades: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per-exit-reason aggregates of the round trips."""
+    out = []
+    for reason, rows in sorted(_group(trades, "exit_reason").items()):
+        out.append(
+            {
+                "exit_reason": reason,
+                "count": len(rows),
+                "wins": sum(1 for t in rows if t["net_pnl"] > 0),
+                "net_pnl": sum((t["net_pnl"] for t in rows), ZERO),
+                "avg_pnl_pct": sum(t["pnl_pct"] for t in rows) / len(rows),
+            }
+        )
+    return out
+
+
+MONEY_KEYS = ("entry_price", "exit_price", "gross_pnl", "net_pnl", "fees", "best", "worst")
+
+
+def display_rows(rows: list[dict[str, Any]], quote: str) -> list[dict[str, Any]]:
+    """Rows with money as rounded fixed-point text (prices keep their exact digits)."""
+    from letrade_cli.core.money import fmt_money
+
+    out = []
+    for row in rows:
+        shown: dict[str, Any] = {}
+        for k, v in row.items():
+            if k in ("entry_price", "exit_price", "quantity"):
+                shown[k] = f"{v.normalize():f}" if isinstance(v, Decimal) else v
+            elif k in MONEY_KEYS:
+                shown[k] = fmt_money(v, quote)
+            elif k in ("pnl_pct", "avg_pnl_pct", "avg_duration_s", "duration_s"):
+                shown[k] = round(v, 4)
+            else:
+                shown[k] = v
+        out.append(shown)
+    return out
+
+
 def max_drawdown(equity: list[Decimal]) -> tuple[Decimal, Decimal]:
     """(largest peak-to-trough fall, as a fraction of the peak) over an equity series."""
     peak = ZERO
@@ -84,6 +234,7 @@ def build_report(ledger: Ledger, run_id: str) -> dict[str, Any]:
     initial = Decimal(run["initial_cash"])
     final = equity_rows[-1][1] if equity_rows else Decimal(state.get("cash", initial))
     trips = _round_trips(fills)
+    trades = trade_rows(fills, ledger.order_reasons(run_id), run["quote"])
     wins = sum(1 for t in trips if t > 0)
     dd, dd_pct = max_drawdown([e for _, e, _ in equity_rows])
     hist = LatencyHistogram()
@@ -129,7 +280,43 @@ def build_report(ledger: Ledger, run_id: str) -> dict[str, Any]:
             "signal_to_ack_max": lat["max"] / 1e6,
             "orders": lat["count"],
         },
+        "display": _display_summary(final, initial, state, dd, run["quote"]),
+        "trade_rows": display_rows(trades, run["quote"]),
+        "by_symbol": display_rows(by_symbol(trades), run["quote"]),
+        "by_reason": display_rows(by_reason(trades), run["quote"]),
     }
+
+
+TABLE_KEYS = ("display", "trade_rows", "by_symbol", "by_reason")
+TABLES = {"trades": "trade_rows", "symbols": "by_symbol", "reasons": "by_reason"}
+
+
+def _display_summary(
+    final: Decimal, initial: Decimal, state: dict[str, str], dd: Decimal, quote: str
+) -> dict[str, str]:
+    """The summary's money rounded to the quote's display precision (see core.money)."""
+    from letrade_cli.core.money import fmt_money
+
+    return {
+        "initial_equity": fmt_money(initial, quote),
+        "final_equity": fmt_money(final, quote),
+        "pnl": fmt_money(final - initial, quote, sign=True),
+        "realized_pnl": fmt_money(state.get("realized", "0"), quote, sign=True),
+        "fees": fmt_money(state.get("fees", "0"), quote),
+        "max_drawdown": fmt_money(dd, quote),
+    }
+
+
+def table_csv(report: dict[str, Any], table: str) -> str:
+    """One of the report's tables (``trades``, ``symbols``, ``reasons``) as CSV with a header."""
+    rows: list[dict[str, Any]] = report[TABLES[table]]
+    out = io.StringIO()
+    if not rows:
+        return ""
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
 
 
 def to_csv(report: dict[str, Any]) -> str:
@@ -137,7 +324,12 @@ def to_csv(report: dict[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["metric", "value"])
+    shown = report.get("display", {})
     for key, value in report.items():
+        if key in TABLE_KEYS:
+            continue
+        if key in shown:
+            value = shown[key]
         if isinstance(value, dict):
             for sub, item in value.items():
                 if isinstance(item, dict):

@@ -119,16 +119,17 @@ def report_table(report: dict[str, Any]) -> Table:
     table.add_column("metric", style="bold")
     table.add_column("value", justify="right")
     quote = report["quote"]
+    shown = report.get("display", report)
     rows = [
         ("strategy", report["strategy"]),
         ("venue / symbols", f"{report['venue']} / {' '.join(report['symbols'])}"),
         ("period (UTC)", f"{_clock(report['start_ms'])} -> {_clock(report['end_ms'])}"),
-        ("equity", f"{report['initial_equity']} -> {report['final_equity']} {quote}"),
-        ("PnL", f"{report['pnl']} {quote} ({report['return_pct']:+.4f}%)"),
-        ("fees", f"{report['fees']} {quote}"),
+        ("equity", f"{shown['initial_equity']} -> {shown['final_equity']} {quote}"),
+        ("PnL", f"{shown['pnl']} {quote} ({report['return_pct']:+.2f}%)"),
+        ("fees", f"{shown['fees']} {quote}"),
         ("fills / round trips", f"{report['trades']} / {report['round_trips']}"),
         ("win rate", "-" if report["win_rate"] is None else f"{report['win_rate'] * 100:.1f}%"),
-        ("max drawdown", f"{report['max_drawdown']} ({report['max_drawdown_pct']:.4f}%)"),
+        ("max drawdown", f"{shown['max_drawdown']} ({report['max_drawdown_pct']:.2f}%)"),
         ("Sharpe (annualised)", "-" if report["sharpe"] is None else f"{report['sharpe']:.3f}"),
         ("signals (accepted)", f"{report['signals']} ({report['signals_accepted']})"),
         (
@@ -227,3 +228,33 @@ def reconcile_table(found: list[dict[str, Any]], run_id: str) -> Table:
             "yes" if d.get("mismatch") else "",
         )  # fmt: skip
     return table
+
+
+REPORT_TABLES = (
+    ("trade_rows", "round trips"),
+    ("by_symbol", "by symbol"),
+    ("by_reason", "by exit reason"),
+)
+
+
+def report_tables(report: dict[str, Any]) -> list[Table]:
+    """The report's per-trade, per-symbol and per-exit-reason tables (display values)."""
+    out = []
+    for key, title in REPORT_TABLES:
+        rows: list[dict[str, Any]] = report.get(key) or []
+        if not rows:
+            continue
+        table = Table(title=f"{title} ({report['quote']})")
+        for column in rows[0]:
+            if column in ("entry_ms", "exit_ms"):
+                column = column[:-3] + " (UTC)"
+            table.add_column(column, justify="left" if column[0] in "se" else "right")
+        for row in rows:
+            table.add_row(
+                *(
+                    _clock(v) if k in ("entry_ms", "exit_ms") else ("-" if v is None else str(v))
+                    for k, v in row.items()
+                )
+            )
+        out.append(table)
+    return out

@@ -79,7 +79,7 @@ def test_csv_report_has_a_row_per_metric(finished_run: tuple[Path, str]) -> None
     ledger.close()
     rows = dict(csv.reader(io.StringIO(to_csv(report))))
     assert rows["metric"] == "value"
-    assert rows["pnl"] == report["pnl"] and rows["trades"] == str(report["trades"])
+    assert rows["pnl"] == report["display"]["pnl"] and rows["trades"] == str(report["trades"])
     assert "latency_ms.signal_to_ack_p99" in rows
 
 

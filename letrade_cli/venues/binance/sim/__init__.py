@@ -78,6 +78,12 @@ class BinanceSimDialect:
         self.orders.limits = self.limits  # one weight budget and order count, as on Binance
         self.ws_api = WsApi(context, self.orders, self.rest)
 
+    def not_found(self, request: web.Request) -> web.Response:
+        """An unknown path: a JSON error body (HTTP 404) instead of aiohttp's plain text."""
+        from letrade_cli.venues.binance.sim.rest import json_response
+
+        return json_response({"code": -1000, "msg": f"Unknown path {request.path}."}, 404)
+
     def routes(self) -> list[web.RouteDef]:
         """Market-data REST routes, then the trading routes."""
         return [*self.rest.routes(), *self.orders.routes()]

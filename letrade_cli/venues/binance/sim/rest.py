@@ -1,7 +1,7 @@
 """Binance spot REST market data, with request weights and Binance's error bodies.
 
 Endpoints: ping, time, exchangeInfo, ticker/price, ticker/bookTicker, ticker/24hr, avgPrice,
-depth, klines, trades, historicalTrades, aggTrades.
+depth, klines (every Binance interval, 1s to 1M), uiKlines, trades, historicalTrades, aggTrades.
 
 Every answer carries ``X-MBX-USED-WEIGHT-1M``; past the per-minute limit the answer is 429 with
 ``Retry-After``, and a banned IP gets 418 (:mod:`.rate_limits`). Errors look like
@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from letrade_cli.sim.candles import candles_before
+from letrade_cli.sim.candles import candles_before, candles_between, candles_ending
 from letrade_cli.sim.config import SimConfig
 from letrade_cli.sim.generator import MarketEngine
 from letrade_cli.sim.markets import Market, e8_str
@@ -31,6 +31,7 @@ from letrade_cli.venues.binance.sim.trade_tape import TradeTape
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 INTERVALS_MS: dict[str, int] = {
+    "1s": 1_000,
     "1m": 60_000,
     "3m": 180_000,
     "5m": 300_000,
@@ -39,8 +40,13 @@ INTERVALS_MS: dict[str, int] = {
     "1h": 3_600_000,
     "2h": 7_200_000,
     "4h": 14_400_000,
+    "6h": 21_600_000,
+    "8h": 28_800_000,
+    "12h": 43_200_000,
     "1d": 86_400_000,
+    "3d": 259_200_000,
 }
+INTERVALS: frozenset[str] = frozenset([*INTERVALS_MS, "1w", "1M"])
 SYMBOLS_RE = re.compile(r'^\[("[A-Z0-9\-_.]{1,20}"(,"[A-Z0-9\-_.]{1,20}")*)?\]$')
 
 
@@ -100,6 +106,7 @@ class BinanceRest:
             ("/api/v3/ticker/24hr", self.ticker_24hr, _multi_weight(2, 80)),
             ("/api/v3/depth", self.depth, lambda r: _depth_weight(_int_or(r, "limit", 100))),
             ("/api/v3/klines", self.klines, lambda r: 2),
+            ("/api/v3/uiKlines", self.klines, lambda r: 2),
             ("/api/v3/avgPrice", self.avg_price, lambda r: 2),
             ("/api/v3/trades", self.trades, lambda r: 25),
             ("/api/v3/historicalTrades", self.trades, lambda r: 25),
@@ -293,21 +300,17 @@ class BinanceRest:
                 -1102,
                 "Mandatory parameter 'interval' was not sent, was empty/null, or malformed.",
             )
-        step = INTERVALS_MS.get(interval)
-        if step is None:
+        if interval not in INTERVALS:
             raise BinanceApiError(-1120, "Invalid interval.")
         limit = min(max(_int_or(request, "limit", 500), 1), 1000)
         now = _now_ms()
         start = _int_or(request, "startTime", -1)
         end = min(_int_or(request, "endTime", now), now)
-        if start >= 0:
-            first = start - start % step
-            last = min(first + (limit - 1) * step, end - end % step)
-            count = (last - first) // step + 1 if last >= first else 0
-            end_ms = last
-        else:
-            count, end_ms = limit, end
         m = self.markets[sym]
+        if start >= 0:
+            candles = candles_between(m, self.seed, interval, start, end, limit, now)
+        else:
+            candles = candles_ending(m, self.seed, interval, end, limit, now)
         rows = [
             [
                 c.open_ms,
@@ -320,10 +323,10 @@ class BinanceRest:
                 e8_str(c.quote_e8),
                 c.trades,
                 m.qty_str(c.taker_buy_volume),
-                e8_str(c.quote_e8 * c.taker_buy_volume // max(1, c.volume)),
+                e8_str(c.taker_buy_quote_e8),
                 "0",
             ]
-            for c in (candles_before(m, self.seed, step, end_ms, count) if count else [])
+            for c in candles
         ]
         return json_response(rows)
 

@@ -59,6 +59,13 @@ class UpbitSimDialect:
             context.orders, self.orders, cfg.ws_idle_timeout_s, context.ws_available
         )
 
+    def not_found(self, request: web.Request) -> web.Response:
+        """An unknown path: Upbit's JSON error body (HTTP 404) instead of plain text."""
+        return web.json_response(
+            {"error": {"name": "not_found", "message": f"Unknown path {request.path}"}},
+            status=404,
+        )
+
     def routes(self) -> list[web.RouteDef]:
         """Quotation routes, then the exchange routes."""
         return [*self.rest.routes(), *self.orders.routes()]
