@@ -8,9 +8,23 @@ from typing import Annotated, Any
 import typer
 
 from letrade_cli.cli.data import StoreOption, data_app
+from letrade_cli.cli.help import examples
 
 
-@data_app.command("download")
+@data_app.command(
+    "download",
+    epilog=examples(
+        (
+            "letrade data download --symbols BTCUSDT ETHUSDT --from 2026-11-01 --to 2026-12-01",
+            "a month of 1m candles from the sim into the store; rerun to resume",
+        ),
+        (
+            "letrade data download --venue binance --symbols BTCUSDT --kind aggTrades "
+            "--from 2026-12-01 --to 2026-12-02",
+            "one day of aggregated trades from the venue itself",
+        ),
+    ),
+)
 def download(
     venue: Annotated[
         str, typer.Option("--venue", help="A venue (`letrade venues` lists them).")

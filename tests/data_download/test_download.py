@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -14,9 +15,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from typer.testing import CliRunner
 
-from letrade_cli.cli.app import app
 from letrade_cli.connector.pacer import Pacer
 from letrade_cli.data.download import Downloader, Job, date_range
 from letrade_cli.data.store import Store
@@ -118,9 +117,10 @@ async def test_pacing_follows_the_weight_header(sim: SimExchange, tmp_path: Path
         for _ in range(2):
             async with http.get(f"{sim.rest_url}/api/v3/exchangeInfo") as resp:
                 assert resp.status == 200
-    pacer = Pacer([RateLimit("request_weight", 44, 60.0)], clock=lambda: clock[0], sleep=sleep)
+    limits = [RateLimit("request_weight", 44, 60.0)]
+    pacer = Pacer(limits, clock=lambda: clock[0], sleep=sleep, max_wait_s=120.0)
     job = _job(sim, tmp_path, "candles_1m", "2026-11-01", "2026-11-03")
-    downloader = Downloader(job, pacer=pacer)
+    downloader = Downloader(job, pacer=pacer, sleep=sleep)
     summary = await downloader.run()
     assert summary.written == 2
     assert pacer.waits >= 1  # 40 reported by the header + 2 per klines call > 44
@@ -178,8 +178,13 @@ async def test_sigkill_midway_then_resume_without_duplicates(
 def test_bad_input_is_one_line_and_exit_2(args: list[str], tmp_path: Path) -> None:
     base = ["data", "download", "--venue", "sim", "--symbols", "BTCUSDT", "--store", str(tmp_path)]
     dates = [] if "--from" in args else ["--from", "2026-11-01", "--to", "2026-11-02"]
-    result = CliRunner().invoke(app, [*base, *dates, *args])
-    assert result.exit_code == 2
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]), "NO_COLOR": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "letrade_cli", *base, *dates, *args],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) <= 2
     assert not list(tmp_path.iterdir())
 
 
