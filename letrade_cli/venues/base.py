@@ -557,6 +557,39 @@ class ClockedSigner(RequestSigner, Protocol):
     time_offset_ms: int
 
 
+class HistoryCursor(Protocol):
+    """One (kind, symbol, time range) download, paged the way the venue documents it.
+
+    The generic loop asks for the next request, sends it, and hands the answer back; the cursor
+    turns it into store columns (``ts`` in ns, decimals as strings) holding only rows with
+    ``start <= ts < end``, and decides what comes next (None: the range is done).
+    """
+
+    def next_request(self) -> RestRequest | None:
+        """The next page's call, or None when the range is complete."""
+        ...
+
+    def take(self, payload: Any) -> dict[str, list[Any]]:
+        """The rows of one answer as the store kind's columns."""
+        ...
+
+
+class HistoryApi(Protocol):
+    """A venue's historical market data over REST (``letrade data download``)."""
+
+    def check(self, kind: str) -> None:
+        """Raise ``UsageError`` unless the venue can serve this store kind (``candles_1m``)."""
+        ...
+
+    def cursor(self, kind: str, symbol: str, start_ms: int, end_ms: int) -> HistoryCursor:
+        """A cursor over ``start_ms <= t < end_ms`` of one symbol."""
+        ...
+
+    def is_unknown_symbol(self, error: ExchangeRejectedError) -> bool:
+        """Whether a rejection means "no such market"."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Venue:
     """One venue package as the engine sees it: data plus lazy factories.
@@ -575,6 +608,7 @@ class Venue:
         sim: ``sim(context)`` -> its dialect of the embedded exchange (None: not simulated).
         recorded_hosts: Substrings of a recorded stream URL that mark this venue's traffic.
         example_symbol: How the venue's symbols look, for help and error messages.
+        history: A new ``HistoryApi`` (None: the venue offers no history download).
     """
 
     name: str
@@ -595,3 +629,5 @@ class Venue:
     # ed25519_signer(api_key, private_key_material, recv_window_ms) -> a RequestSigner for an
     # Ed25519 API key (ValueError naming what is wrong with the material); None: HMAC/JWT only.
     ed25519_signer: Callable[[str, bytes, int], RequestSigner] | None = None
+    # history() -> its HistoryApi (candles, trades over REST); None: no history download.
+    history: Callable[[], HistoryApi] | None = None

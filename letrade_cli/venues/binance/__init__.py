@@ -14,6 +14,7 @@ from letrade_cli.venues.base import Capabilities, RateLimit, SymbolFormat, Venue
 if TYPE_CHECKING:
     from letrade_cli.venues.base import (
         Dialect,
+        HistoryApi,
         OrderApi,
         PrivateStream,
         RequestSigner,
@@ -126,6 +127,12 @@ def _session(url: str, venue: str, keys: SessionKeys, settings: SessionSettings)
 _sim = SimDialectFactory("letrade_cli.venues.binance.sim:BinanceSimDialect")
 
 
+def _history() -> HistoryApi:
+    from letrade_cli.venues.binance.history import BinanceHistory
+
+    return BinanceHistory()
+
+
 VENUE = Venue(
     name="binance",
     specs=SPECS,
@@ -138,6 +145,7 @@ VENUE = Venue(
     recorded_hosts=("binance",),
     example_symbol="BTCUSDT",
     session=_session,
+    history=_history,
     ed25519_signer=_ed25519_signer,
 )
 

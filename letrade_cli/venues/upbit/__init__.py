@@ -14,6 +14,7 @@ from letrade_cli.venues.base import Capabilities, RateLimit, SymbolFormat, Venue
 if TYPE_CHECKING:
     from letrade_cli.venues.base import (
         Dialect,
+        HistoryApi,
         OrderApi,
         PrivateStream,
         RequestSigner,
@@ -96,6 +97,12 @@ def _session(url: str, venue: str, keys: SessionKeys, settings: SessionSettings)
 _sim = SimDialectFactory("letrade_cli.venues.upbit.sim:UpbitSimDialect")
 
 
+def _history() -> HistoryApi:
+    from letrade_cli.venues.upbit.history import UpbitHistory
+
+    return UpbitHistory()
+
+
 VENUE = Venue(
     name="upbit",
     specs=SPECS,
@@ -108,6 +115,7 @@ VENUE = Venue(
     recorded_hosts=("upbit",),
     example_symbol="KRW-BTC",
     session=_session,
+    history=_history,
 )
 
 
