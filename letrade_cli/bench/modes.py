@@ -79,6 +79,13 @@ MODES: tuple[Mode, ...] = (
         f"{_BENCH}.html:ingest_figures",
     ),
     Mode(
+        "replay",
+        "Full-speed paper replays of the Parquet store: 1M quotes and a year of 1m bars, rows/s.",
+        f"{_BENCH}.replay:suite_run",
+        f"{_BENCH}.replay:render",
+        f"{_BENCH}.replay:figures",
+    ),
+    Mode(
         "order",
         "REST round trips to the sim: pooled vs a new connection, signed orders vs unsigned GETs.",
         f"{_BENCH}.order:suite_run",

@@ -254,6 +254,39 @@ def order(
 
 
 @bench_app.command(
+    "replay",
+    help=mode("replay").summary
+    + "\n\nEach input is replayed by `letrade dryrun --data STORE --speed max` in a fresh "
+    "process with sma-cross and no risk throttle; per run the engine's rows/s, wall time, peak "
+    "RSS, fills and ledger size; the figures are the median run. The peers' figures are the "
+    "ones issue 18 measured on this machine (not rerun).",
+    epilog=examples(
+        ("letrade bench replay", "1,000,000 quotes and 525,600 1m bars, 3 runs each"),
+        ("letrade bench replay --quotes 100000 --bars 20000 --runs 1", "a quick look"),
+    ),
+)
+def replay(
+    quotes: Annotated[int, typer.Option(min=200, help="Quote rows (two symbols).")] = 1_000_000,
+    bars: Annotated[int, typer.Option(min=100, help="1-minute candles (one symbol).")] = 525_600,
+    runs: Annotated[int, typer.Option(min=1, help="Runs per input; the median is reported.")] = 3,
+    keep: Annotated[
+        Path | None, typer.Option(help="Keep the store, ledgers and outputs here.")
+    ] = None,
+    json_output: JsonOpt = False,
+    out: OutOpt = None,
+    compare: CompareOpt = None,
+    fail_over: FailOverOpt = None,
+    html: HtmlOpt = None,
+) -> None:
+    """Store replays at full speed (help text: ``mode("replay").summary``)."""
+    from letrade_cli.bench.replay import ReplayBenchConfig, run_replay_benchmark
+
+    config = ReplayBenchConfig(quotes=quotes, bars=bars, runs=runs, keep_dir=keep)
+    options = _options(json_output, out, compare, fail_over, html)
+    _publish(lambda say: run_replay_benchmark(config, progress=say), options)
+
+
+@bench_app.command(
     "e2e",
     help=mode("e2e").summary,
     epilog=examples(

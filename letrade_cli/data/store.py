@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 NS_PER_DAY = 86_400_000_000_000
+ROW_GROUP_ROWS = 65_536  # readers decode a group at a time: a day of quotes never sits whole
 META_FIRST, META_LAST = b"letrade.first_ts", b"letrade.last_ts"
 
 
@@ -206,10 +207,13 @@ class Store:
         start_ns: int | None = None,
         end_ns: int | None = None,
         columns: list[str] | None = None,
+        floats: bool = False,
     ) -> pa.Table:
         """Rows of ``kind`` for ``symbols`` (all when empty) with ``start <= ts < end``.
 
-        The table gains a ``symbol`` column and is ordered by (ts, symbol).
+        The table gains a ``symbol`` column and is ordered by (ts, symbol). ``floats`` turns
+        decimals into float64 and times into int64 ns file by file, before the files are joined:
+        what a replay wants, in a third of the memory.
         """
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -219,14 +223,14 @@ class Store:
         wanted_cols = columns or target.names
         parts = []
         for stored in files:
-            part = read_file(stored.path, wanted_cols)
+            part = read_file(stored.path, wanted_cols, floats)
             part = part.append_column("symbol", pa.array([stored.symbol] * part.num_rows))
             parts.append(part)
         if not parts:
             empty = pa.schema([target.field(c) for c in wanted_cols]).append(
                 pa.field("symbol", pa.string())
             )
-            return empty.empty_table()
+            return _as_floats(empty.empty_table()) if floats else empty.empty_table()
         data = pa.concat_tables(parts)
         if start_ns is not None or end_ns is not None:
             ts = pc.cast(data["ts"], "int64")
@@ -282,16 +286,44 @@ def write_file(path: Path, data: pa.Table) -> None:
         meta[META_LAST] = str(pc.max(ts).as_py()).encode()
     data = data.replace_schema_metadata(meta)
     with atomic_path(path) as temp:
-        pq.write_table(data, temp, compression="zstd")
+        pq.write_table(data, temp, compression="zstd", row_group_size=ROW_GROUP_ROWS)
 
 
-def read_file(path: Path, columns: list[str] | None = None) -> pa.Table:
-    """One store file; StoreError naming it when it is not a readable Parquet file."""
+def _as_floats(table: pa.Table) -> pa.Table:
+    """Decimal columns as float64, timestamps as int64 ns; other columns as they are."""
+    import pyarrow as pa
+
+    fields = []
+    for field in table.schema:
+        if pa.types.is_decimal(field.type):
+            fields.append(pa.field(field.name, pa.float64()))
+        elif pa.types.is_timestamp(field.type):
+            fields.append(pa.field(field.name, pa.int64()))
+        else:
+            fields.append(field)
+    return table.cast(pa.schema(fields))
+
+
+def read_file(path: Path, columns: list[str] | None = None, floats: bool = False) -> pa.Table:
+    """One store file; StoreError naming it when it is not a readable Parquet file.
+
+    ``floats``: decimals as float64 and times as int64 ns, converted a batch at a time so the
+    decimal columns are never all in memory at once.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        return pq.read_table(path, columns=columns)
+        if not floats:
+            return pq.read_table(path, columns=columns)
+        with pq.ParquetFile(path) as handle:
+            batches = [
+                _as_floats(pa.Table.from_batches([batch]))
+                for batch in handle.iter_batches(batch_size=65_536, columns=columns)
+            ]
+            if not batches:
+                return _as_floats(handle.schema_arrow.empty_table().select(columns or []))
+            return pa.concat_tables(batches)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, KeyError) as exc:
         raise StoreError(
             f"cannot read {path}: {str(exc).splitlines()[0]}",

@@ -39,6 +39,7 @@ def test_every_registered_target_resolves() -> None:
         "startup",
         "cache",
         "ingest",
+        "replay",
         "order",
         "e2e",
         "restart",
