@@ -19,9 +19,9 @@ from letrade_cli.cli.help import examples
             "a month of 1m candles from the sim into the store; rerun to resume",
         ),
         (
-            "letrade data download --venue binance --symbols BTCUSDT --kind aggTrades "
-            "--from 2026-12-01 --to 2026-12-02",
-            "one day of aggregated trades from the venue itself",
+            "letrade data download --symbols BTCUSDT --kind candles:1h --from 2026-01-01 "
+            "--to 2026-12-01 --json",
+            "hourly candles for 11 months; one JSON line per day, then the summary",
         ),
     ),
 )
