@@ -344,8 +344,74 @@ def to_csv(report: dict[str, Any]) -> str:
     return out.getvalue()
 
 
+PLOT_POINTS = 4_000  # equity and price lines are thinned to about this many points
+
+
+def _thin(n: int) -> list[int]:
+    """Indices that keep a line of ``n`` points to about PLOT_POINTS: each stride's low and high.
+
+    Keeping both extremes of every stride keeps the drawdown's trough and the peaks on the page.
+    """
+    if n <= PLOT_POINTS:
+        return list(range(n))
+    stride = -(-n // (PLOT_POINTS // 2))
+    return [i for i in range(0, n, stride) for i in (i, min(n - 1, i + stride - 1))]
+
+
+def _fill_hover(fill: dict[str, Any], reasons: dict[str, str], quote: str) -> str:
+    from letrade_cli.core.money import fmt_money
+
+    price = Decimal(str(fill["price"])).normalize()
+    quantity = Decimal(str(fill["quantity"])).normalize()
+    text = (
+        f"{fill['side']} {quantity:f} {fill['symbol']} @ {price:f}"
+        f"<br>fee {Decimal(str(fill['fee'])).normalize():f} {fill['fee_asset']}"
+    )
+    pnl = fill.get("realized_pnl")
+    if pnl not in (None, "", "0") and Decimal(str(pnl)):
+        text += f"<br>realized {fmt_money(pnl, quote, sign=True)} {quote}"
+    reason = reasons.get(str(fill.get("client_order_id", "")))
+    return text + (f"<br>{html_escape(reason)}" if reason else "")
+
+
+def html_escape(text: str) -> str:
+    """Text for HTML (``&``, ``<``, ``>``, quotes)."""
+    import html
+
+    return html.escape(str(text), quote=True)
+
+
+def _html_table(title: str, rows: list[dict[str, Any]], limit: int = 1_000) -> str:
+    if not rows:
+        return f"<h2>{html_escape(title)}</h2><p>none</p>"
+    head = "".join(f"<th>{html_escape(k)}</th>" for k in rows[0])
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td>{html_escape('' if v is None else v)}</td>" for v in r.values())
+        + "</tr>"
+        for r in rows[:limit]
+    )
+    more = (
+        f"<p>first {limit:,} of {len(rows):,} rows (all of them: --csv)</p>"
+        if len(rows) > limit
+        else ""
+    )
+    return f"<h2>{html_escape(title)}</h2><table><tr>{head}</tr>{body}</table>{more}"
+
+
+PAGE_STYLE = (
+    "body{font-family:system-ui,sans-serif;margin:1.5em}table{border-collapse:collapse;"
+    "margin-bottom:1.5em;font-size:.85em}th,td{border:1px solid #ccc;padding:.2em .5em;"
+    "text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}"
+)
+
+
 def write_html(ledger: Ledger, run_id: str, path: Path) -> None:
-    """One self-contained HTML page: equity, drawdown, prices with buy/sell markers."""
+    """One self-contained page: charts (hover on a mark: the fill), then the report's tables.
+
+    Equity, drawdown and each symbol's price with its buys and sells; then the summary (money
+    rounded), per-symbol, per-exit-reason and per-trade tables.
+    """
     try:
         import plotly.graph_objects as go
         from plotly.subplots import make_subplots
@@ -358,17 +424,20 @@ def write_html(ledger: Ledger, run_id: str, path: Path) -> None:
     report = build_report(ledger, run_id)
     rows = ledger.equity(run_id)
     fills = ledger.fills(run_id)
+    reasons = ledger.order_reasons(run_id)
+    quote = report["quote"]
     symbols = sorted({s for _, _, marks in rows for s in marks} | {f["symbol"] for f in fills})
 
     def ts(ms: int) -> datetime:
         return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
-    times = [ts(t) for t, _, _ in rows]
-    equity = [float(e) for _, e, _ in rows]
-    peak, drawdown = 0.0, []
-    for value in equity:
+    equity_all = [float(e) for _, e, _ in rows]
+    peak, drawdown_all = 0.0, []
+    for value in equity_all:
         peak = max(peak, value)
-        drawdown.append((value - peak) / peak * 100 if peak else 0.0)
+        drawdown_all.append((value - peak) / peak * 100 if peak else 0.0)
+    keep = _thin(len(rows))
+    times = [ts(rows[i][0]) for i in keep]
     fig = make_subplots(
         rows=2 + len(symbols),
         cols=1,
@@ -376,17 +445,28 @@ def write_html(ledger: Ledger, run_id: str, path: Path) -> None:
         subplot_titles=["Equity", "Drawdown (%)", *[f"{s} price" for s in symbols]],
         vertical_spacing=0.06,
     )
-    fig.add_trace(go.Scatter(x=times, y=equity, name="equity", mode="lines"), row=1, col=1)
     fig.add_trace(
-        go.Scatter(x=times, y=drawdown, name="drawdown %", mode="lines", fill="tozeroy"),
-        row=2,
+        go.Scatter(x=times, y=[equity_all[i] for i in keep], name="equity", mode="lines"),
+        row=1,
         col=1,
     )
+    fig.add_trace(
+        go.Scatter(
+            x=times, y=[drawdown_all[i] for i in keep], name="drawdown %", mode="lines",
+            fill="tozeroy",
+        ),
+        row=2,
+        col=1,
+    )  # fmt: skip
     for index, symbol in enumerate(symbols, start=3):
-        points = [(ts(t), float(m[symbol])) for t, _, m in rows if symbol in m]
+        points = [(t, float(m[symbol])) for t, _, m in rows if symbol in m]
+        picked_points = [points[i] for i in _thin(len(points))]
         fig.add_trace(
             go.Scatter(
-                x=[p[0] for p in points], y=[p[1] for p in points], name=symbol, mode="lines"
+                x=[ts(p[0]) for p in picked_points],
+                y=[p[1] for p in picked_points],
+                name=symbol,
+                mode="lines",
             ),
             row=index,
             col=1,
@@ -403,26 +483,42 @@ def write_html(ledger: Ledger, run_id: str, path: Path) -> None:
                     name=f"{symbol} {side.lower()}",
                     mode="markers",
                     marker={"symbol": marker, "size": 10, "color": color},
+                    hovertext=[_fill_hover(f, reasons, quote) for f in picked],
+                    hoverinfo="text+x",
                 ),
                 row=index,
                 col=1,
             )
-    fig.update_layout(
-        title=(
-            f"letrade dry run {run_id} · {report['strategy']} · PnL {report['pnl']} "
-            f"{report['quote']} ({report['return_pct']}%) · {report['trades']} fills"
-        ),
-        height=500 + 250 * len(symbols),
-        template="plotly_white",
+    shown = report["display"]
+    title = (
+        f"letrade dry run {run_id} · {report['strategy']} · PnL {shown['pnl']} {quote} "
+        f"({report['return_pct']:+.2f}%) · {report['trades']} fills"
+    )
+    fig.update_layout(height=500 + 250 * len(symbols), template="plotly_white")
+    summary = [
+        {"metric": k, "value": shown.get(k, report[k])}
+        for k in (
+            "status", "strategy", "venue", "initial_equity", "final_equity", "pnl",
+            "realized_pnl", "fees", "trades", "round_trips", "win_rate", "max_drawdown",
+            "max_drawdown_pct", "sharpe",
+        )
+    ]  # fmt: skip
+    figure = fig.to_html(full_html=False, include_plotlyjs=True, config={"displaylogo": False})
+    page = (
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        f"<title>{html_escape(title)}</title><style>{PAGE_STYLE}</style></head><body>"
+        f"<h1>{html_escape(title)}</h1>{figure}"
+        + _html_table("Summary", summary)
+        + _html_table("By symbol", report["by_symbol"])
+        + _html_table("By exit reason", report["by_reason"])
+        + _html_table("Trades (round trips)", report["trade_rows"])
+        + "</body></html>"
     )
     try:
+        from letrade_cli.core.files import atomic_write_bytes
+
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.write_html(
-            str(path),
-            include_plotlyjs=True,
-            full_html=True,
-            config={"displaylogo": False},
-        )
+        atomic_write_bytes(path, page.encode("utf-8"))
     except OSError as exc:
         raise UsageError(
             f"cannot write {path}: {exc.strerror}", hint="pick a writable path"

@@ -101,6 +101,24 @@ def test_html_report_is_one_self_contained_page(
     assert "https://" not in page.replace(bundle, "")
     for name in ("Equity", "Drawdown", "BTCUSDT price", "BTCUSDT buy", "BTCUSDT sell"):
         assert name in page
+    report = build_report(Ledger(db), run_id)
+    # The title's PnL is rounded money; each mark's hover names its fill; the tables follow.
+    assert f"PnL {report['display']['pnl']} {report['quote']}" in page
+    assert re.search(r"(BUY|SELL) [0-9.]+ BTCUSDT @ [0-9.]+(<br>|\\u003cbr\\u003e)fee ", page)
+    for table in ("Summary", "By symbol", "By exit reason", "Trades (round trips)"):
+        assert f"<h2>{table}</h2>" in page
+    assert f"<td>{report['display']['final_equity']}</td>" in page
+
+
+def test_long_lines_are_thinned_but_keep_every_extreme() -> None:
+    from letrade_cli.trading.report import PLOT_POINTS, _thin
+
+    assert _thin(10) == list(range(10))
+    n = 525_600  # a year of one-minute snapshots
+    keep = _thin(n)
+    assert len(keep) <= PLOT_POINTS + 2 and keep[0] == 0 and keep[-1] == n - 1
+    stride = keep[2] - keep[0]
+    assert all(keep[i + 1] == keep[i] + stride - 1 for i in range(0, len(keep) - 2, 2))
 
 
 def test_max_drawdown_by_hand() -> None:
