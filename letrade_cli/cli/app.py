@@ -8,6 +8,7 @@ formatting (``HELP_MARKUP``): Typer's Rich help costs ~100 ms of imports per ``-
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import typer
@@ -16,6 +17,7 @@ from letrade_cli import __version__
 from letrade_cli.cli.help import hide_flag_metavars
 from letrade_cli.cli.lazy import LazyGroup
 from letrade_cli.core.errors import EXIT_INTERRUPTED, LetradeError
+from letrade_cli.core.stdio import flush_stdout
 
 hide_flag_metavars()
 
@@ -60,11 +62,16 @@ def main() -> None:
     from letrade_cli.core import interrupts
 
     try:
-        app(prog_name="letrade")  # the same name (and completion) under python -m
+        try:
+            app(prog_name="letrade")  # the same name (and completion) under python -m
+        finally:
+            flush_stdout()  # inside: output that cannot be written is an error like any other
     except LetradeError as exc:
-        from letrade_cli.ui.console import print_error
+        if exc.message:  # a reader that went away (exit 141) is told nothing
+            from letrade_cli.ui.console import print_error
 
-        print_error(exc.message, exc.hint)
+            with contextlib.suppress(OSError, ValueError):
+                print_error(exc.message, exc.hint)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         # Plain text and no import: a second Ctrl-C must not land inside a slow import here.

@@ -25,6 +25,10 @@ def _interrupted(signum: int, frame: FrameType | None) -> None:
 def main() -> None:
     """Import the app with Ctrl-C mapped to a quiet exit 130, then run it as usual."""
     signal.signal(signal.SIGINT, _interrupted)
+    from letrade_cli.core.stdio import guard_stdout, reserve_closed_streams
+
+    reserve_closed_streams()  # before anything opens a descriptor that could take 1 or 2
+    guard_stdout()
     from letrade_cli.cli.app import main as app_main
     from letrade_cli.core import interrupts
 

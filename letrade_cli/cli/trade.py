@@ -232,20 +232,50 @@ def _order(
         what = f"{side.lower()} {quantity} {intent.symbol}"
         confirm_live(spec, target, what)
 
+    if not test and intent.client_order_id is None:
+        # Named on stderr before it is sent: whatever fails after (stdout, the network), a
+        # script knows which order to look up instead of sending a second one.
+        from dataclasses import replace
+
+        from letrade_cli.trading.order_manager import new_client_order_id
+
+        intent = replace(intent, client_order_id=new_client_order_id())
     if wait_fill is not None:
         _order_and_wait(intent, wait_fill, target, spec, rest_url)
         return
 
     async def action(manager: Any) -> Any:
+        if not test:
+            _announce(intent)
         return await manager.submit(intent, test=test)
 
     def render(state: Any) -> None:
         if test:
             show_validated(state, json_output=target.json_output)
-        else:
+            return
+        from letrade_cli.core.stdio import OutputError, flush_stdout
+
+        try:
             show_order(state, json_output=target.json_output)
+            flush_stdout()
+        except OutputError as exc:
+            cid = state.client_order_id
+            raise OutputError(
+                f"{exc.message}; order {cid} was placed ({state.status.value})",
+                hint=f"`letrade trade status {state.symbol} {cid}` shows it; do not resend",
+            ) from None
 
     raise typer.Exit(run_trade(target, action, render, spec=spec, rest_url=rest_url))
+
+
+def _announce(intent: Any) -> None:
+    """``sending buy 0.001 BTCUSDT: client id lt-...`` on stderr, just before the order goes."""
+    from letrade_cli.core.stdio import write_stderr
+
+    write_stderr(
+        f"sending {intent.side.value.lower()} {intent.quantity} {intent.symbol}: "
+        f"client id {intent.client_order_id}"
+    )
 
 
 def _order_and_wait(intent: Any, wait_s: float, target: Any, spec: Any, rest_url: Any) -> None:
@@ -263,6 +293,7 @@ def _order_and_wait(intent: Any, wait_s: float, target: Any, spec: Any, rest_url
 
         recorder = FillRecorder()
         manager.add_listener(recorder)
+        _announce(intent)
         state = await manager.submit(intent)
         placed["state"] = state
         final, filled = await wait_fill(manager, recorder, state, timeout_s=wait_s)

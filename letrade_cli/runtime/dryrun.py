@@ -16,6 +16,7 @@ from typing import Any
 from letrade_cli.config.trading import NotifySettings
 from letrade_cli.connector.source import TickSource
 from letrade_cli.core.heap import settled_heap
+from letrade_cli.core.stdio import OutputError
 from letrade_cli.runtime.jsonl import JsonLineWriter
 from letrade_cli.runtime.process import EXIT_OK, RunContext, run
 from letrade_cli.trading.dryrun import DryRun, DryRunConfig, Event
@@ -196,6 +197,13 @@ async def _run_engine(
     if writer is not None:
         writer({"event": "summary", "completed": completed, **view})
         writer.flush()
+        if isinstance(writer.error, OutputError) and engine is not None:
+            raise OutputError(
+                writer.error.message,
+                hint=f"the run is kept: `letrade dryrun --resume {engine.run_id} --db "
+                f"{options.db}` with stdout somewhere writable",
+            )
+        writer.raise_error()
     for line in summary_lines(view, str(options.db), completed):
         console.print(line, soft_wrap=True, highlight=False, markup=False)
     return EXIT_OK

@@ -159,6 +159,8 @@ async def _run(
             "rows": recorder.rows,
             "files": len(recorder.files),
         }
+    if writer is not None:
+        writer.raise_error()  # the ticks did not reach their reader: say so, not a summary
     if json_output:
         sys.stderr.write(orjson.dumps(summary).decode() + "\n")
     else:

@@ -148,6 +148,7 @@ class _Watcher:
             await self._follow(deadline, None)
             if self.writer is not None:
                 self.writer.flush()
+                self.writer.raise_error()
             return
         from rich.live import Live
 

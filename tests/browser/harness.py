@@ -199,7 +199,7 @@ class BrowserWorker:
 def chromium() -> Iterator[BrowserWorker]:
     """One headless Chromium per session (skips when Debian's chromium is not installed)."""
     if not CHROMIUM.is_file():
-        pytest.skip(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
     worker = BrowserWorker(CHROMIUM)
     try:
         yield worker

@@ -175,3 +175,25 @@ def test_strategy_params_balance_and_risk_come_from_the_profile(data: Path, tmp_
     out = letrade("dryrun", "--hours", "1", "--replay", str(data / "data"), "--profile", str(bad),
                   "--db", db)  # fmt: skip
     assert out.returncode == 2 and "params.fast must be a number" in out.stderr
+
+
+def test_events_that_cannot_be_written_stop_the_run_and_keep_it_resumable(
+    data: Path, tmp_path: Path
+) -> None:
+    # Reproduction (issue 19): a broken stdout must not lose the run or hide that it failed.
+    db = str(tmp_path / "ledger.sqlite3")
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "letrade_cli", "dryrun", "--hours", "10", "--replay",
+             str(data / "data"), "--db", db, "--json"],
+            stdout=full, stderr=subprocess.PIPE, text=True, env=ENV, timeout=120,
+        )  # fmt: skip
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "cannot write to standard output" in errors[0]
+    run_id = errors[0].split("--resume ", 1)[1].split()[0]
+    listed = letrade("dryrun", "list", "--db", db)
+    assert run_id in listed.stdout
+    resumed = letrade("dryrun", "--resume", run_id, "--db", db, "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    assert orjson.loads(resumed.stdout.splitlines()[-1])["completed"] is True

@@ -148,8 +148,22 @@ def test_broken_pipe_exits_quietly() -> None:
     proc.stdout.readline()
     proc.stdout.close()  # like `| head -1`
     _, stderr = proc.communicate(timeout=30)
-    assert proc.returncode == 0
-    assert b"Traceback" not in stderr and b"BrokenPipe" not in stderr
+    assert proc.returncode == 141  # as if SIGPIPE ended it: what shells and cron expect
+    assert b"Traceback" not in stderr and b"BrokenPipe" not in stderr and b"error" not in stderr
+
+
+def test_ticks_that_cannot_be_written_stop_the_stream_with_one_line() -> None:
+    # Reproduction (issue 19): `stream --json > /dev/full` lost every tick and exited 0.
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [*LETRADE, "stream", "BTCUSDT", "--venue", "sim", "--json", "--duration", "20"],
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=60, stdin=subprocess.DEVNULL,
+            env={**os.environ, "NO_COLOR": "1"},
+        )  # fmt: skip
+    assert done.returncode == 1
+    assert "cannot write to standard output: No space left on device" in assert_one_clean_line(
+        done.stderr
+    )
 
 
 def test_json_lines_say_where_each_price_came_from_and_its_age() -> None:

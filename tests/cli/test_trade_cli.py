@@ -357,3 +357,41 @@ def test_trade_help_is_light() -> None:
         heavy = ("aiohttp", "websockets", "picows", "boto3", "letrade_cli.venues",
                  "letrade_cli.connector", "letrade_cli.sim", "letrade_cli.trading")  # fmt: skip
         assert [m for m in modules if m.startswith(heavy)] == []
+
+
+def _letrade_to(stdout: Any, sim: SimThread, *args: str) -> subprocess.CompletedProcess[str]:
+    """A subprocess whose stdout is ``stdout`` (``/dev/full``, or closed when None)."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(KEY_PREFIXES)}
+    full_env.update({"NO_COLOR": "1", **SIM_ENV})
+    argv = [*LETRADE, *args, "--profile", sim.profile, "--rest-url", sim.sim.rest_url]
+    if stdout is None:  # `>&-`: the child starts with descriptor 1 closed
+        script = "import os, sys, subprocess; os.close(1); sys.exit(subprocess.call(sys.argv[1:]))"
+        argv = [sys.executable, "-c", script, *argv]
+        stdout = subprocess.DEVNULL  # the wrapper's own stdout, closed before the child starts
+    done = subprocess.run(
+        argv, stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=90, env=full_env,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    return subprocess.CompletedProcess(argv, done.returncode, "", done.stderr)
+
+
+def test_an_order_whose_output_cannot_be_written_is_named_and_fails(sim: SimThread) -> None:
+    # Reproduction (issue 19): `trade buy ... --json > /dev/full` filled the order, then a
+    # traceback and exit 1 without its client id: a script retrying would buy twice.
+    with open("/dev/full", "w") as full:
+        done = _letrade_to(full, sim, "trade", "buy", "BTCUSDT", "0.01", "--json")
+    assert done.returncode == 1, done.stderr
+    line = one_error_line(done)
+    assert "cannot write to standard output: No space left on device" in line
+    sending = [x for x in done.stderr.splitlines() if x.startswith("sending buy 0.01 BTCUSDT")]
+    assert len(sending) == 1 and done.stderr.index(sending[0]) < done.stderr.index("error: ")
+    cid = sending[0].rsplit("client id ", 1)[1]
+    assert f"order {cid} was placed" in line and "do not resend" in line
+    assert [o.client_id for o in sim.orders(cid)] == [cid]  # placed once, and named
+
+
+def test_a_closed_stdout_is_one_line_not_an_abort(sim: SimThread) -> None:
+    # Reproduction: with stdout closed (`>&-`) every asyncio command aborted in uvloop (134).
+    done = _letrade_to(None, sim, "trade", "balance")
+    assert done.returncode == 1, done.stderr
+    assert "cannot write to standard output: it is closed" in one_error_line(done)
