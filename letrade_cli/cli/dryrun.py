@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Annotated, Any
@@ -322,8 +323,19 @@ def dryrun(
     duration_s = (hours or 0) * 3600 + (minutes or 0) * 60
     if hours is None and minutes is None:
         duration_s = 100 * 365 * 86_400  # a store replay runs to --to or the data's end
+    for flag, value in (("--hours", hours), ("--minutes", minutes)):
+        if value is not None and not (math.isfinite(value) and value >= 0):
+            raise UsageError(
+                f"{flag} must be a finite number of 0 or more, got {value:g}",
+                hint="e.g. --hours 24; a replay with no --hours runs to its data's end",
+            )
     if duration_s <= 0:
         raise UsageError("--hours/--minutes must add up to more than 0")
+    if fee_bps is not None and not (math.isfinite(fee_bps) and 0 <= fee_bps <= 10_000):
+        raise UsageError(
+            f"--fee-bps must be between 0 and 10000 basis points, got {fee_bps:g}",
+            hint="e.g. --fee-bps 10 (0.1 %)",
+        )
     name = strategy or trading.strategy.name
     profile_params = trading.strategy.params if name == trading.strategy.name else {}
     params = merge_params(name, profile_params, param)

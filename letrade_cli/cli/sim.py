@@ -22,7 +22,10 @@ def register(app: typer.Typer) -> None:
 
 def sim(
     port: Annotated[
-        int, typer.Option(help="TCP port; 0 picks a free one.", envvar="LETRADE_SIM_PORT")
+        int,
+        typer.Option(
+            help="TCP port; 0 picks a free one.", envvar="LETRADE_SIM_PORT", min=0, max=65535
+        ),
     ] = 0,
     rate: Annotated[
         float, typer.Option(help="Aggregate market messages per second (1 to 100000+).", min=1.0)

@@ -65,7 +65,7 @@ def reserve_closed_streams() -> None:
 def guard_stdout() -> None:
     """Wrap ``sys.stdout`` (text and ``.buffer``) so that write failures become ``OutputError``."""
     if sys.stdout is not None and not isinstance(sys.stdout, _GuardedText):
-        sys.stdout = _GuardedText(sys.stdout)  # type: ignore[assignment]
+        sys.stdout = _GuardedText(sys.stdout)
 
 
 def output_failed(exc: OSError) -> LetradeError:

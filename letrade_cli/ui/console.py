@@ -22,9 +22,12 @@ def out_console() -> Console:
 
 def print_error(message: str, hint: str | None = None) -> None:
     """One line: what is wrong and, where we know it, how to fix it."""
+    from letrade_cli.core.redact import redact
+
     text = f"error: {message}"
     if hint:
         text += f" — {hint}"
+    text = redact(text)  # error text quotes URLs and values: never a secret in it
     console = err_console()
     if console.is_terminal:
         console.print(f"[bold red]{_escape(text)}[/]", soft_wrap=True)

@@ -84,6 +84,13 @@ def test_run_list_and_report(data: Path) -> None:
         (["dryrun", "--hours", "1", "--replay", "/nonexistent/dir"], "no such file"),
         (["dryrun", "--hours", "1", "--replay", "x", "--strategy", "nope"], "unknown strategy"),
         (["dryrun", "report", "r1", "--db", "/nonexistent/l.sqlite3"], "no ledger at"),
+        # Reproductions (issue 19): a traceback, or "finished: 0 ticks" and exit 0.
+        (["dryrun", "--hours", "nan", "--replay", "x"], "--hours must be a finite number"),
+        (["dryrun", "--hours", "inf", "--replay", "x"], "--hours must be a finite number"),
+        (["dryrun", "--hours", "1e400", "--replay", "x"], "--hours must be a finite number"),
+        (["dryrun", "--minutes", "-5", "--replay", "x"], "--minutes must be a finite number"),
+        (["dryrun", "--hours", "1", "--replay", "x", "--fee-bps", "nan"], "--fee-bps must be"),
+        (["dryrun", "--hours", "1", "--replay", "x", "--fee-bps", "-10"], "--fee-bps must be"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str, tmp_path: Path) -> None:
