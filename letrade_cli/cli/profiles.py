@@ -76,15 +76,12 @@ def show_command(
     ],
 ) -> None:
     """Print a profile's file as it is on disk (its path goes to stderr)."""
+    from letrade_cli.config.loader import read_profile_text
     from letrade_cli.config.profiles import find_profile
-    from letrade_cli.core.errors import ConfigError
     from letrade_cli.ui.console import err_console
 
     path = find_profile(name)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read profile: {exc.strerror}") from exc
+    text = read_profile_text(path)
     err_console().print(f"# {path}", style="dim", markup=False, highlight=False, soft_wrap=True)
     typer.echo(text, nl=not text.endswith("\n"))
 

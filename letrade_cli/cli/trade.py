@@ -480,6 +480,13 @@ def _by_client_id(what: str, symbol: str, client_id: str, target: Any) -> None:
     from letrade_cli.runtime.trade import confirm_live, resolve_venue, run_trade
     from letrade_cli.ui.trade import show_order
 
+    if not client_id.strip():
+        from letrade_cli.core.errors import UsageError
+
+        raise UsageError(
+            f"trade {what}: the client order id is empty",
+            hint="give the id `trade buy/sell` printed, or see `letrade trade open`",
+        )
     spec, url = resolve_venue(target)
     sym = _normalize(symbol, spec.dialect)
     if what == "cancel":  # only a cancel changes anything on a real-money venue

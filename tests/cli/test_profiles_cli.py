@@ -92,3 +92,14 @@ def test_python_dash_m_is_the_same_tool(run) -> None:  # type: ignore[no-untyped
     assert done.returncode == 0
     assert done.stdout.strip() == f"letrade {__version__}"
     assert "Usage: letrade " in run("profiles", "--help").stdout
+
+
+def test_a_profile_that_is_not_utf8_is_one_line(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Reproduction (issue 19): a non-UTF-8 profile was a UnicodeDecodeError traceback.
+    bad = tmp_path / "latin1.yaml"
+    bad.write_bytes(b"venue: sim\nsymbols: [BTCUSDT]\n# caf\xe9\n")
+    done = run("profiles", "show", str(bad))
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "not UTF-8 text (byte 0xe9 on line 3)" in done.stderr
+    assert bad.read_bytes().endswith(b"\xe9\n")  # nothing rewritten

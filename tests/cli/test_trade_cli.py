@@ -395,3 +395,10 @@ def test_a_closed_stdout_is_one_line_not_an_abort(sim: SimThread) -> None:
     done = _letrade_to(None, sim, "trade", "balance")
     assert done.returncode == 1, done.stderr
     assert "cannot write to standard output: it is closed" in one_error_line(done)
+
+
+def test_an_empty_client_id_is_a_usage_error_never_sent(sim: SimThread) -> None:
+    # Reproduction (issue 19): `trade status BTCUSDT ''` was sent to the venue (exit 3).
+    done = on_sim(sim, "trade", "status", "BTCUSDT", "", in_process=False)
+    assert done.returncode == 2
+    assert "the client order id is empty" in one_error_line(done)
