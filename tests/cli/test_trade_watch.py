@@ -182,7 +182,10 @@ def test_limit_not_filled_in_time_exits_5_and_stays_open(sim: SimThread) -> None
     assert done.returncode == 5, done.stderr
     assert json.loads(done.stdout)["status"] == "NEW"
     lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert lines == ["not filled within 1s (still open: client id wf-limit-1, 0/0.1 filled)"]
+    assert lines == [
+        "sending buy 0.1 ETHUSDT: client id wf-limit-1",  # named before it is sent
+        "not filled within 1s (still open: client id wf-limit-1, 0/0.1 filled)",
+    ]
     assert [o.status for o in sim.orders("wf-limit-1")] == ["NEW"]
     assert on_sim(sim, "trade", "cancel", "ETHUSDT", "wf-limit-1").returncode == 0
 
