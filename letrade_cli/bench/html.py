@@ -170,4 +170,6 @@ def write_html(doc: dict[str, Any], path: Path) -> None:
         import plotly  # noqa: F401
     except ImportError as exc:
         raise ImportError("plotly is not installed (pip install 'letrade-cli[bench]')") from exc
-    path.write_text(page(doc), encoding="utf-8")
+    from letrade_cli.core.files import atomic_write_text
+
+    atomic_write_text(path, page(doc))

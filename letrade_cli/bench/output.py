@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from letrade_cli.bench.compare import Comparison, compare, load_saved
+from letrade_cli.core.files import atomic_write_text, write_failed
 
 
 @dataclass(slots=True)
@@ -31,6 +32,11 @@ class OutputOptions:
             raise ValueError("--fail-over needs --compare FILE (the saved run to compare with)")
         if self.fail_over is not None and self.fail_over < 0:
             raise ValueError("--fail-over must be a percentage of 0 or more")
+        from letrade_cli.core.files import check_writable
+
+        for flag, path in (("--out", self.out), ("--html", self.html)):
+            if path is not None:
+                check_writable(path, flag)  # before the run, not after it: nothing measured lost
         if self.html is not None:
             try:
                 import plotly  # noqa: F401
@@ -58,14 +64,23 @@ def publish(
         doc["comparison"] = comparison.as_dict()
         render_comparison(comparison, console)
     text = json.dumps(doc, indent=2)
+    failed: list[Exception] = []  # a file that cannot be written must not cost the other outputs
     if options.out is not None:
-        options.out.write_text(text + "\n", encoding="utf-8")
+        try:
+            atomic_write_text(options.out, text + "\n")
+        except OSError as exc:
+            failed.append(write_failed(options.out, exc, "the results"))
     if options.html is not None:
         from letrade_cli.bench.html import write_html
 
-        write_html(doc, options.html)
-        console.print(f"wrote {options.html}", style="dim", highlight=False)
+        try:
+            write_html(doc, options.html)
+            console.print(f"wrote {options.html}", style="dim", highlight=False)
+        except OSError as exc:
+            failed.append(write_failed(options.html, exc, "the page"))
     if options.json_output:
         sys.stdout.write(text + "\n")
         sys.stdout.flush()
+    if failed:
+        raise failed[0]
     return comparison

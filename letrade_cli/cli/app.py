@@ -14,12 +14,16 @@ import sys
 import typer
 
 from letrade_cli import __version__
-from letrade_cli.cli.help import hide_flag_metavars
+from letrade_cli.cli.help import hide_flag_metavars, plain_metavars
 from letrade_cli.cli.lazy import LazyGroup
+from letrade_cli.cli.usage import finite_floats, one_line_usage_errors
 from letrade_cli.core.errors import EXIT_INTERRUPTED, LetradeError
 from letrade_cli.core.stdio import flush_stdout
 
 hide_flag_metavars()
+plain_metavars()
+one_line_usage_errors()
+finite_floats()
 
 # The root's own help is Click's plain text (Rich's panels would cost ~100 ms on every
 # `letrade --help`); each command, built lazily, renders its help with Rich (cli.lazy).

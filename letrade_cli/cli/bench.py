@@ -66,6 +66,23 @@ def _options(
     return OutputOptions(json_output, out, compare, fail_over, html)
 
 
+def check_writable(path: Path, flag: str) -> None:
+    """Refuse an output that cannot be written before the run (see ``core.files``)."""
+    from letrade_cli.core.files import check_writable as check
+
+    check(path, flag)
+
+
+def _write(path: Path, text: str, what: str) -> None:
+    """Write an output atomically; a failure is one line naming the file (exit 1)."""
+    from letrade_cli.core.files import atomic_write_text, write_failed
+
+    try:
+        atomic_write_text(path, text)
+    except OSError as exc:
+        raise write_failed(path, exc, what) from exc
+
+
 def _publish(
     run: Callable[[Callable[[str], None]], dict[str, Any]], options: OutputOptions
 ) -> dict[str, Any]:
@@ -154,11 +171,13 @@ def ingest(
         messages=messages, symbols=symbols, repeat=repeat, clients=chosen, loop=loop, pin=pin
     )
     options = _options(json_output, out, compare, fail_over, html)
+    if markdown is not None:
+        check_writable(markdown, "--markdown")
     doc = _publish(lambda say: run_ingest_benchmark(config, progress=say), options)
     if markdown is not None:
         from letrade_cli.bench.ingest.report import markdown as to_markdown
 
-        markdown.write_text(to_markdown(doc), encoding="utf-8")
+        _write(markdown, to_markdown(doc), "the table")
 
 
 @bench_app.command(
@@ -462,6 +481,8 @@ def soak(
     from letrade_cli.runtime.process import RunContext, run
     from letrade_cli.ui.console import err_console
 
+    if out is not None:
+        check_writable(out, "--out")
     if math.isnan(sample_every) or sample_every <= 0:
         raise UsageError(f"--sample-every must be greater than 0, got {sample_every:g}")
     if ws_backend not in ("auto", "picows", "websockets"):
@@ -501,10 +522,10 @@ def soak(
     from letrade_cli.bench.soak import render_soak
 
     render_soak(report, console)
-    if out is not None:
-        out.write_text(text + "\n", encoding="utf-8")
     if json_output:
         typer.echo(text)
+    if out is not None:
+        _write(out, text + "\n", "the results")
     raise typer.Exit(code)
 
 

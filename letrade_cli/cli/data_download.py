@@ -34,7 +34,7 @@ def download(
         typer.Option("--symbols", help="Symbols to download (repeat the flag, or list them)."),
     ] = None,
     kind: Annotated[
-        str, typer.Option("--kind", help="candles:<interval> (candles:1m), aggTrades or trades.")
+        str, typer.Option("--kind", help="candles:INTERVAL (candles:1m), aggTrades or trades.")
     ] = "candles:1m",
     start: Annotated[str, typer.Option("--from", help="First UTC day, YYYY-MM-DD.")] = "",
     end: Annotated[str, typer.Option("--to", help="End UTC day (exclusive), YYYY-MM-DD.")] = "",

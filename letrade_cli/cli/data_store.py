@@ -140,7 +140,7 @@ def ls_command(
         (
             'letrade data query "SELECT symbol, count(*), sum(volume) FROM candles_1m '
             "WHERE venue = 'sim' GROUP BY symbol\"",
-            "views: quotes, trades, aggtrades, depth, candles_<interval>; + venue, symbol, date",
+            "views: quotes, trades, aggtrades, depth, candles_INTERVAL; + venue, symbol, date",
         ),
         (
             'letrade data query "SELECT * FROM trades LIMIT 5" --store s3://bucket/data --csv',

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from letrade_cli.cli.help import complete_profile, examples
+from letrade_cli.cli.help import complete_profile, complete_run_ids, examples
 
 dryrun_app = typer.Typer(
     help="Paper-trade a strategy on live or replayed prices, with a SQLite ledger and reports.",
@@ -232,7 +233,7 @@ def dryrun(
         typer.Option(
             "--kind",
             metavar="KIND",
-            help="With --data: quotes, trades, aggtrades or candles_<interval> "
+            help="With --data: quotes, trades, aggtrades or candles_INTERVAL "
             "(default: the finest the store holds).",
         ),
     ] = None,
@@ -299,6 +300,15 @@ def dryrun(
         finally:
             ledger.close()
         config = DryRunConfig.from_dict(run["config"])
+        _check_resume_flags(
+            resume,
+            config,
+            replay=replay,
+            data=data,
+            venue=venue,
+            symbols=[s.upper() for s in wanted],
+            strategy=strategy,
+        )
         if speed is not None:
             config.speed = parse_speed(speed)
         if not config.replay and config.data is None:
@@ -397,15 +407,34 @@ def _quote_of(symbols: list[str], venue: str | None) -> str | None:
     return quote
 
 
+def _check_resume_flags(run_id: str, config: Any, **given: Any) -> None:
+    """A resumed run keeps its data, venue, symbols and strategy: a different one is refused.
+
+    ``--resume R --replay FILE`` used to run on with the stored feed and end "0 ticks".
+    """
+    from letrade_cli.core.errors import UsageError
+
+    for name, value in given.items():
+        stored = getattr(config, name)
+        if value is None or value == [] or value == stored:
+            continue
+        shown = ",".join(stored) if isinstance(stored, list) else stored
+        raise UsageError(
+            f"--{name} is for a new run: run {run_id} keeps its own "
+            f"({name}: {shown if shown not in (None, '') else 'none'})",
+            hint=f"drop --{name} to resume it, or start a new run",
+        )
+
+
 def _stream_settings(profile: str | None, venue: str | None, symbols: list[str]) -> Any:
     from dataclasses import replace
 
     from letrade_cli.config.stream import apply_environment, apply_flags, load_stream_settings
 
+    if venue is None and profile is None and not os.environ.get("LETRADE_VENUE"):
+        profile = "sim"  # the offline default: the sim profile's symbols, rate and seed
     settings = load_stream_settings(profile).validate()
     settings = apply_environment(settings)
-    if venue is None and profile is None:
-        venue = "sim"
     settings = apply_flags(settings, venue=venue, symbols=symbols or None)
     return replace(settings, source="command line or LETRADE_* environment").validate()
 
@@ -418,7 +447,12 @@ def _stream_settings(profile: str | None, venue: str | None, symbols: list[str])
     ),
 )
 def report(
-    run_id: Annotated[str, typer.Argument(help="The run (see `letrade dryrun list`).")],
+    run_id: Annotated[
+        str,
+        typer.Argument(
+            help="The run (see `letrade dryrun list`).", autocompletion=complete_run_ids
+        ),
+    ],
     json_output: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
     csv_output: Annotated[
         bool,
@@ -451,12 +485,13 @@ def report(
     """PnL, return, win rate, drawdown, Sharpe, fees, trades and latency of a run."""
     import orjson
 
+    from letrade_cli.core.errors import UsageError
     from letrade_cli.trading.report import TABLES, build_report, table_csv, to_csv, write_html
     from letrade_cli.ui.console import err_console
 
+    if json_output and csv_output:
+        raise UsageError("--json and --csv exclude each other", hint="pick one output format")
     if table != "summary" and table not in TABLES:
-        from letrade_cli.core.errors import UsageError
-
         raise UsageError(
             f"unknown --table {table!r}", hint="use summary, trades, symbols or reasons"
         )
@@ -497,8 +532,18 @@ def report(
     ),
 )
 def compare(
-    run_id: Annotated[str, typer.Argument(help="The run measured (e.g. the live one).")],
-    other: Annotated[str, typer.Argument(help="The run it is measured against (e.g. paper).")],
+    run_id: Annotated[
+        str,
+        typer.Argument(
+            help="The run measured (e.g. the live one).", autocompletion=complete_run_ids
+        ),
+    ],
+    other: Annotated[
+        str,
+        typer.Argument(
+            help="The run it is measured against (e.g. paper).", autocompletion=complete_run_ids
+        ),
+    ],
     json_output: Annotated[bool, typer.Option("--json", help="The comparison as JSON.")] = False,
     db: DbOption = None,
 ) -> None:

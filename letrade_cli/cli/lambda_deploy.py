@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from letrade_cli.cli.help import complete_functions
 from letrade_cli.cli.lambda_common import (
     ROLE_ENV,
     AwsProfileOpt,
@@ -29,7 +30,10 @@ if TYPE_CHECKING:
 
 def lambda_deploy(
     function: Annotated[
-        str | None, typer.Argument(help="Function name (a key under `functions:`).")
+        str | None,
+        typer.Argument(
+            help="Function name (a key under `functions:`).", autocompletion=complete_functions
+        ),
     ] = None,
     all_functions: Annotated[
         bool, typer.Option("--all", help="Every function in the profile, layers first.")

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from letrade_cli.cli.help import complete_functions
 from letrade_cli.cli.lambda_common import (
     AwsProfileOpt,
     EndpointOpt,
@@ -21,7 +22,10 @@ from letrade_cli.cli.lambda_common import (
 
 
 def lambda_destroy(
-    function: Annotated[str | None, typer.Argument(help="Function name in the profile.")] = None,
+    function: Annotated[
+        str | None,
+        typer.Argument(help="Function name in the profile.", autocompletion=complete_functions),
+    ] = None,
     all_functions: Annotated[
         bool, typer.Option("--all", help="Every function in the profile.")
     ] = False,

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from letrade_cli.cli.help import complete_functions
 from letrade_cli.cli.lambda_common import (
     JsonOpt,
     LayerDirOpt,
@@ -19,7 +20,9 @@ from letrade_cli.cli.lambda_common import (
 
 
 def lambda_invoke(
-    function: Annotated[str, typer.Argument(help="Function name in the profile.")],
+    function: Annotated[
+        str, typer.Argument(help="Function name in the profile.", autocompletion=complete_functions)
+    ],
     local: Annotated[
         bool, typer.Option("--local", help="Run here, in a clean interpreter.")
     ] = False,

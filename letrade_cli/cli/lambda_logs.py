@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from letrade_cli.cli.help import complete_functions
 from letrade_cli.cli.lambda_common import (
     AwsProfileOpt,
     EndpointOpt,
@@ -24,7 +25,9 @@ POLL_SECONDS = 2.0
 
 
 def lambda_logs(
-    function: Annotated[str, typer.Argument(help="Function name in the profile.")],
+    function: Annotated[
+        str, typer.Argument(help="Function name in the profile.", autocompletion=complete_functions)
+    ],
     since: Annotated[str, typer.Option("--since", help="How far back: 30s, 10m, 2h, 1d.")] = "10m",
     follow: Annotated[
         bool, typer.Option("--follow", "-f", help="Keep polling for new events (Ctrl-C stops).")

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from letrade_cli.cli.help import complete_functions
 from letrade_cli.cli.lambda_common import (
     JsonOpt,
     LayerDirOpt,
@@ -19,7 +20,9 @@ from letrade_cli.cli.lambda_common import (
 
 
 def lambda_package(
-    function: Annotated[str, typer.Argument(help="Function name in the profile.")],
+    function: Annotated[
+        str, typer.Argument(help="Function name in the profile.", autocompletion=complete_functions)
+    ],
     profile: ProfileOpt = "lambda",
     out: OutOpt = Path("build/lambda"),
     layer_dir: LayerDirOpt = None,

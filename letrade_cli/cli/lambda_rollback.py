@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from letrade_cli.cli.help import complete_functions
 from letrade_cli.cli.lambda_common import (
     AwsProfileOpt,
     EndpointOpt,
@@ -20,7 +21,9 @@ from letrade_cli.cli.lambda_common import (
 
 
 def lambda_rollback(
-    function: Annotated[str, typer.Argument(help="Function name in the profile.")],
+    function: Annotated[
+        str, typer.Argument(help="Function name in the profile.", autocompletion=complete_functions)
+    ],
     alias: Annotated[str, typer.Option("--alias", help="The alias to move (e.g. live).")],
     to: Annotated[
         str | None, typer.Option("--to", help="Version to point at (default: the previous).")

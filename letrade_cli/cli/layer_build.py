@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from letrade_cli.cli.help import complete_choices
+from letrade_cli.cli.help import complete_choices, complete_layers
 from letrade_cli.cli.lambda_common import (
     AwsProfileOpt,
     EndpointOpt,
@@ -25,7 +25,10 @@ if TYPE_CHECKING:
 
 
 def layer_build(
-    name: Annotated[str, typer.Argument(help="Layer name (a key under `layers:`).")],
+    name: Annotated[
+        str,
+        typer.Argument(help="Layer name (a key under `layers:`).", autocompletion=complete_layers),
+    ],
     profile: ProfileOpt = "lambda",
     runtime: Annotated[
         str | None, typer.Option(help="Lambda runtime, e.g. python3.12 (default: profile).")

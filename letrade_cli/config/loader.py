@@ -39,13 +39,54 @@ def read_profile_text(path: Path) -> str:
         ) from None
 
 
+class DuplicateKeyError(Exception):
+    """A mapping names the same key twice (YAML itself would keep the last one silently)."""
+
+    def __init__(self, key: str, line: int, first: int) -> None:
+        super().__init__(key)
+        self.key, self.line, self.first = key, line, first
+
+
+_LOADER: Any = None
+
+
+def _unique_keys_loader() -> Any:
+    """PyYAML's SafeLoader (C when available) refusing duplicate keys in any mapping."""
+    global _LOADER
+    if _LOADER is not None:
+        return _LOADER
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class UniqueKeyLoader(base):  # type: ignore[misc,valid-type]
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                line = key_node.start_mark.line + 1
+                if isinstance(key, str | int | float | bool) and key in seen:
+                    raise DuplicateKeyError(str(key), line, seen[key])
+                if isinstance(key, str | int | float | bool):
+                    seen[key] = line
+            return super().construct_mapping(node, deep=deep)
+
+    _LOADER = UniqueKeyLoader
+    return _LOADER
+
+
 def load_yaml_mapping(path: Path) -> dict[str, Any]:
     """Read a YAML file whose top level must be a mapping."""
     import yaml  # lazy: keeps `letrade --help` light
 
     text = read_profile_text(path)
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_unique_keys_loader())  # a SafeLoader underneath
+    except DuplicateKeyError as exc:
+        raise ConfigError(
+            f"{path}: line {exc.line}: '{exc.key}' is given twice (first at line {exc.first})",
+            hint="keep one: YAML would silently use the last",
+        ) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

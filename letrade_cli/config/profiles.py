@@ -15,11 +15,11 @@ shell completion of profile names stays fast.
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from letrade_cli.core.errors import ConfigError, UsageError
+from letrade_cli.core.files import atomic_write_bytes, write_failed
 
 PROFILE_DIR_ENV = "LETRADE_PROFILES_DIR"
 SUFFIXES = (".yaml", ".yml")
@@ -55,7 +55,13 @@ def profile_dirs() -> list[ProfileDir]:
     """Where ``--profile NAME`` is looked up, in order; first match wins."""
     dirs: list[ProfileDir] = []
     if env_dir := os.environ.get(PROFILE_DIR_ENV):
-        dirs.append(ProfileDir(f"${PROFILE_DIR_ENV}", Path(env_dir).expanduser()))
+        path = Path(env_dir).expanduser()
+        if path.exists() and not path.is_dir():
+            raise ConfigError(
+                f"{PROFILE_DIR_ENV}={env_dir} is a file, not a directory of profiles",
+                hint=f"point it at the directory that holds NAME.yaml, or unset {PROFILE_DIR_ENV}",
+            )
+        dirs.append(ProfileDir(f"${PROFILE_DIR_ENV}", path))
     dirs.append(ProfileDir("./profiles", Path.cwd() / "profiles"))
     dirs.append(ProfileDir("user config", user_config_dir()))
     dirs.append(ProfileDir(BUILTIN, BUILTIN_DIR))
@@ -134,10 +140,10 @@ def init_profile(name: str, to_dir: Path | None = None, *, force: bool = False) 
         )
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        atomic_write_bytes(target, source.read_bytes())  # --force never leaves half a profile
     except OSError as exc:
-        raise UsageError(
-            f"cannot write {target}: {exc.strerror}", hint="choose another directory with --to"
+        raise write_failed(
+            target, exc, "the profile", "choose another directory with --to"
         ) from exc
     return target
 
@@ -146,7 +152,7 @@ def complete_profile_name(incomplete: str) -> list[str]:
     """Complete ``--profile``: the visible profile names that start with ``incomplete``."""
     try:
         return [e.name for e in list_profiles() if e.name.startswith(incomplete)]
-    except OSError:
+    except (OSError, ConfigError):
         return []
 
 

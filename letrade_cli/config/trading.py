@@ -5,6 +5,7 @@ A profile holds the *names* of the environment variables with the keys, never th
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -107,4 +108,44 @@ def load_trading_settings(profile: str | None) -> TradingSettings:
     section = load_yaml_mapping(path).get("trading")
     if section is None:
         return TradingSettings()
-    return from_mapping(TradingSettings, section, source=str(path), prefix="trading")
+    settings = from_mapping(TradingSettings, section, source=str(path), prefix="trading")
+    check_trading_settings(settings, str(path))
+    return settings
+
+
+# (dotted key, lowest, highest, lowest allowed itself): values a venue or the engine cannot use.
+_BOUNDS: tuple[tuple[str, float, float, bool], ...] = (
+    ("orders.recv_window_ms", 1, 60_000, True),  # the widest window a venue accepts
+    ("orders.timeout_s", 0, math.inf, False),
+    ("orders.lookup_attempts", 1, math.inf, True),
+    ("paper.fee_bps", 0, 10_000, True),
+    ("paper.slippage_bps", 0, 10_000, True),
+    ("risk.order_notional", 0, math.inf, True),
+    ("risk.max_position_notional", 0, math.inf, True),
+    ("risk.max_total_notional", 0, math.inf, True),
+    ("risk.max_daily_loss", 0, math.inf, True),
+    ("risk.stop_loss_pct", 0, 100, True),
+    ("risk.take_profit_pct", 0, math.inf, True),
+    ("risk.cooldown_s", 0, math.inf, True),
+)
+
+
+def check_trading_settings(settings: TradingSettings, source: str) -> None:
+    """Refuse numbers no order can be sent with (``timeout_s: -1``, ``recv_window_ms: 0``).
+
+    Raises:
+        ConfigError: naming the file, the dotted key, its bounds and the value given.
+    """
+    from letrade_cli.core.errors import ConfigError
+
+    for key, low, high, low_ok in _BOUNDS:
+        section, name = key.split(".")
+        value = getattr(getattr(settings, section), name)
+        above = value >= low if low_ok else value > low
+        if not (math.isfinite(value) and above and value <= high):
+            least = f">= {low:g}" if low_ok else f"> {low:g}"
+            most = f" and <= {high:g}" if math.isfinite(high) else ""
+            raise ConfigError(
+                f"{source}: trading.{key}: must be {least}{most}, got {value:g}",
+                hint="fix the value in the profile",
+            )

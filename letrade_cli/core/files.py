@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from letrade_cli.core.errors import LetradeError
+
 
 def _fsync_dir(directory: Path) -> None:
     try:
@@ -62,3 +64,51 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that it appears only complete."""
     with atomic_path(path) as temp, temp.open("wb") as handle:
         handle.write(data)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` so that it appears only complete."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+class FileWriteError(LetradeError):
+    """A file letrade produces could not be written; the previous version, if any, is intact."""
+
+
+def describe_os_error(exc: OSError) -> str:
+    """``No space left on device`` rather than ``[Errno 28] No space left on device: '/x'``."""
+    return exc.strerror or str(exc)
+
+
+def write_failed(
+    path: Path, exc: OSError, what: str = "file", hint: str | None = None
+) -> FileWriteError:
+    """The one line for a write that failed: which file, why, and that nothing was replaced."""
+    kept = "the previous one is unchanged" if path.exists() else "nothing was written"
+    return FileWriteError(
+        f"cannot write {what} {path}: {describe_os_error(exc)} ({kept})",
+        hint=hint or "free space or choose another path, then run the command again",
+    )
+
+
+def check_writable(path: Path, flag: str) -> None:
+    """Refuse, before a long run starts, an output ``path`` that cannot be written.
+
+    Raises:
+        UsageError: ``path`` is a directory, its parent is a file, or the parent is not writable.
+    """
+    from letrade_cli.core.errors import UsageError
+
+    if path.is_dir():
+        raise UsageError(
+            f"{flag} {path} is a directory", hint=f"give a file name: {flag} {path}/out"
+        )
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent  # the first existing ancestor: the one mkdir would write into
+    if not parent.is_dir():
+        raise UsageError(f"{flag} {path}: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag} {path}: {parent} is not writable", hint="choose another path")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise UsageError(f"{flag} {path} is not writable", hint="choose another path")

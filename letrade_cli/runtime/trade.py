@@ -68,7 +68,14 @@ def resolve_venue(
         settings = load_stream_settings(target.profile)
         profile_venue, profile_url = settings.venue, settings.endpoints.rest_url
     venue = venue or env.get("LETRADE_VENUE") or profile_venue or "sim"
+    where = "--rest-url" if rest_url else "LETRADE_REST_URL"
+    if not rest_url and not env.get("LETRADE_REST_URL"):
+        where = f"profile {target.profile}: endpoints.rest_url"
     rest_url = rest_url or env.get("LETRADE_REST_URL") or profile_url
+    if rest_url:
+        from letrade_cli.config.stream import check_url
+
+        check_url(rest_url, ("http", "https"), where)  # before any request: one line, exit 2
     return venue_spec(venue), rest_url
 
 

@@ -8,6 +8,8 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from letrade_cli.core.files import atomic_path
+
 # 1980-01-01 is the earliest date a zip can hold; fixed so builds are reproducible.
 FIXED_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o644
@@ -19,9 +21,12 @@ def write_deterministic_zip(entries: Iterable[tuple[str, Path]], target: Path) -
 
     Timestamps are fixed, modes normalised (0644, or 0755 for executables), compression fixed.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
     ordered = sorted(entries, key=lambda pair: pair[0])
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+    # A zip appears only complete: a full disk leaves the previous zip, never a truncated one.
+    with (
+        atomic_path(target) as temp,
+        zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf,
+    ):
         for arcname, source in ordered:
             info = zipfile.ZipInfo(arcname, date_time=FIXED_DATE_TIME)
             mode = EXEC_MODE if source.stat().st_mode & 0o111 else FILE_MODE

@@ -156,6 +156,15 @@ def test_live_on_the_embedded_exchange(tmp_path: Path) -> None:
     assert summary["source"]["venue"] == "sim"
 
 
+def test_the_cards_own_command_runs_on_the_sim_with_its_profiles_symbols(tmp_path: Path) -> None:
+    # issue 19: `letrade dryrun --hours 24` (no venue, no symbols, no profile) said "no symbols"
+    out = letrade("dryrun", "--minutes", "0.05", "--db", str(tmp_path / "l.sqlite3"), "--json")
+    assert out.returncode == 0, out.stderr
+    summary = orjson.loads(out.stdout.splitlines()[-1])
+    assert summary["source"]["venue"] == "sim"
+    assert summary["source"]["symbols_requested"] == ["BTCUSDT", "ETHUSDT"]
+
+
 def test_strategy_params_balance_and_risk_come_from_the_profile(data: Path, tmp_path: Path) -> None:
     profile = tmp_path / "paper.yaml"
     profile.write_text(

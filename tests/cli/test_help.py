@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -60,6 +61,8 @@ def test_help_has_examples_and_plain_flags(path: tuple[str, ...]) -> None:
     text = help_text(*path)
     assert "<bool>" not in text
     assert "--no-no-" not in text
+    # one plain style (issue 19): FLOAT, PATH, SYMBOLS..., never <list[str]> or {run_id}
+    assert not re.search(r"<[a-z][a-z\[\] ]*>|\{[a-z_]+\}", text), text
     if path:
         examples = text.split("Examples:", 1)[1].split()
         assert examples.count("letrade") >= 1, "every command shows a runnable example"
@@ -73,7 +76,7 @@ def words(text: str) -> str:
 
 def test_environment_variables_are_shown_with_their_options() -> None:
     stream = words(help_text("stream"))
-    assert "--profile -p <str> Profile name" in stream
+    assert "--profile -p TEXT Profile name" in stream
     assert "[env var: LETRADE_PROFILE]" in stream
     assert "[env var: LETRADE_VENUE]" in stream
     assert "[default: the first one listed]" in stream  # `letrade venues` names it
@@ -99,3 +102,11 @@ def test_bash_completes_commands_profiles_and_venues() -> None:
     venues = complete("letrade stream --venue ")
     assert sorted(venues) == ["binance", "binance-testnet", "sim", "upbit"]
     assert complete("letrade lambda-package x --profile l") == ["lambda"]
+
+
+def test_metavars_are_plain_names() -> None:
+    stream = words(help_text("stream"))
+    assert "Usage: letrade stream [OPTIONS] [SYMBOLS]..." in stream
+    assert "SYMBOLS... Symbols:" in stream and "--duration FLOAT Stop" in stream
+    assert "Usage: letrade dryrun report [OPTIONS] RUN_ID" in words(help_text("dryrun", "report"))
+    assert "--port INTEGER [0<=x<=65535]" in words(help_text("sim"))

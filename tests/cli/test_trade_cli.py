@@ -402,3 +402,22 @@ def test_an_empty_client_id_is_a_usage_error_never_sent(sim: SimThread) -> None:
     done = on_sim(sim, "trade", "status", "BTCUSDT", "", in_process=False)
     assert done.returncode == 2
     assert "the client order id is empty" in one_error_line(done)
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "named"),
+    [
+        ((), {"LETRADE_REST_URL": "notaurl"}, "LETRADE_REST_URL: 'notaurl'"),
+        (("--rest-url", "ftp://u:pw@host"), {}, "--rest-url: 'ftp://***@host'"),
+        (("--rest-url", "http://host:99999"), {}, "--rest-url: 'http://host:99999'"),
+    ],
+)
+def test_a_rest_url_that_is_not_one_is_a_usage_error(
+    args: tuple[str, ...], env: dict[str, str], named: str
+) -> None:
+    # Reproduction (issue 19): `LETRADE_REST_URL=notaurl letrade trade balance` was a traceback.
+    done = letrade("trade", "balance", *args, env=env)
+    assert done.returncode == 2
+    line = one_error_line(done)
+    assert named in line and "not a valid http:// or https:// URL" in line
+    assert "pw" not in done.stderr

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from letrade_cli.core.errors import UsageError
+from letrade_cli.core.errors import ConfigError, UsageError
 from letrade_cli.serverless.layer.files import package_sizes, strip_tree, tree_entries
 from letrade_cli.serverless.layer.pip import (
     PipRunner,
@@ -61,6 +61,11 @@ def cache_root() -> Path:
     """``$LETRADE_CACHE_DIR/layers`` or ``~/.cache/letrade/layers``."""
     base = os.environ.get(CACHE_ENV)
     root = Path(base).expanduser() if base else Path.home() / ".cache" / "letrade"
+    if root.exists() and not root.is_dir():
+        raise ConfigError(
+            f"{CACHE_ENV}={base} is a file, not a directory" if base else f"{root} is a file",
+            hint=f"point {CACHE_ENV} at a directory (it is created if missing)",
+        )
     return root / "layers"
 
 
@@ -208,9 +213,14 @@ def _cache_store(work: _Work, handle: StepHandle) -> None:
 
 
 def _copy_out(work: _Work, handle: StepHandle) -> None:
+    from letrade_cli.core.files import atomic_path, write_failed
+
     target = work.build.zip_path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(work.built_zip, target)
+    try:
+        with atomic_path(target) as temp:  # the previous layer.zip survives a full disk
+            shutil.copyfile(work.built_zip, temp)
+    except OSError as exc:
+        raise write_failed(target, exc, "the layer") from exc
     handle.detail = str(target)
 
 

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from letrade_cli.core.errors import ConfigError, UsageError
+from letrade_cli.core.files import write_failed
 from letrade_cli.serverless.artifact import find_layer_artifact
 from letrade_cli.serverless.local.abi import check_layer_abi
 from letrade_cli.serverless.local.imports import (
@@ -96,7 +97,10 @@ def package_function(
         for n in unbuilt
     ]
     zip_path = out_dir / f"{name}.zip"
-    digest = write_deterministic_zip(files, zip_path)
+    try:
+        digest = write_deterministic_zip(files, zip_path)
+    except OSError as exc:
+        raise write_failed(zip_path, exc, "the package") from exc
     size = zip_path.stat().st_size
     budget = spec.package_budget_bytes or LAMBDA_ZIP_LIMIT
     by_source: dict[str, set[str]] = {}
