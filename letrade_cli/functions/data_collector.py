@@ -3,7 +3,8 @@
 Runs alone in Lambda: stdlib + the runtime's boto3, no letrade_cli imports. Config from env:
 VENUE (upbit|binance), MARKETS (comma list; an event ``{"markets": [...]}`` overrides it),
 UPBIT_BASE_URL / BINANCE_BASE_URL, BUCKET, PREFIX, CANDLE_UNIT (minutes, or ``day``),
-CANDLE_COUNT, COLLECT_TICKERS (1/0), AWS_ENDPOINT_URL_S3.
+CANDLE_COUNT, COLLECT_TICKERS (1/0), MAX_FAILED_PCT (fail the invocation when more than this
+percent of the markets failed; it always fails when every market did), AWS_ENDPOINT_URL_S3.
 
 Layout: one object per market, kind and UTC day (minute candles) or month (day candles)::
 
@@ -48,9 +49,36 @@ class VenueError(Exception):
         self.status = status
 
 
+class CollectionFailed(RuntimeError):
+    """Too many markets failed: the invocation fails, so Lambda's retries and on_failure fire."""
+
+
 def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
-    """Collect candles (and tickers) for the configured markets; return a summary."""
-    return collect(event or {}, dict(os.environ), context, s3=_s3())
+    """Collect candles (and tickers) for the configured markets; return a summary.
+
+    Raises CollectionFailed when no market succeeded, or more than ``MAX_FAILED_PCT`` percent
+    failed: what was collected is stored, and the error names every failed market.
+    """
+    env = dict(os.environ)
+    summary = collect(event or {}, env, context, s3=_s3())
+    check_failures(summary, env.get("MAX_FAILED_PCT", ""))
+    return summary
+
+
+def check_failures(summary: dict[str, Any], max_failed_pct: str) -> None:
+    """Raise CollectionFailed when every market failed or more than ``max_failed_pct`` did."""
+    markets = summary["markets"]
+    failed = [f for f in summary["failures"] if f["market"] != "*tickers*"]
+    if not markets or not failed:
+        return
+    pct = 100.0 * len(failed) / markets
+    limit = float(max_failed_pct) if max_failed_pct else 100.0
+    if len(failed) < markets and pct <= limit:
+        return  # a partial failure: reported in the summary, the invocation succeeds
+    why = "every market failed" if len(failed) == markets else f"over MAX_FAILED_PCT {limit:g}"
+    detail = "; ".join(f"{f['market']}: {f['error']}" for f in failed[:5])
+    more = f"; and {len(failed) - 5} more" if len(failed) > 5 else ""
+    raise CollectionFailed(f"{len(failed)} of {markets} markets failed ({why}): {detail}{more}")
 
 
 def collect(

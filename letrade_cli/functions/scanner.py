@@ -10,7 +10,11 @@ each turned into a percentile rank across markets and averaged:
 
 Writes ``PREFIX/candidates/venue=V/candidates-<newest candle ms>.json`` (same candles, same
 bytes) and returns the top TOP_N. If NOTIFY_URL is set, POSTs the document there with
-``Authorization: Bearer NOTIFY_TOKEN`` (the token comes from SSM via the deploy).
+``Authorization: Bearer NOTIFY_TOKEN``.
+
+Secrets are never in the function's configuration: a variable whose value is ``ssm:/path`` or
+``secretsmanager:ID`` (as ``lambda-deploy`` writes it) is read here, through the function's
+role, once per cold start (``resolved_environment``), and kept in memory only.
 """
 
 from __future__ import annotations
@@ -21,11 +25,34 @@ import urllib.request
 from typing import Any
 
 _s3_client: Any = None
+_environment: dict[str, str] | None = None  # os.environ with its references read, per cold start
 
 
 def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
     """Rank the collected markets; return the top N and where the file was written."""
-    return scan(event or {}, dict(os.environ), s3=_s3())
+    return scan(event or {}, resolved_environment(), s3=_s3())
+
+
+def resolved_environment() -> dict[str, str]:
+    """``os.environ`` with ``ssm:/path`` and ``secretsmanager:ID`` values read (cached)."""
+    global _environment
+    if _environment is None:
+        env = dict(os.environ)
+        for key, value in env.items():
+            if value.startswith("ssm:/"):
+                answer = _client("ssm").get_parameter(Name=value[4:], WithDecryption=True)
+                env[key] = answer["Parameter"]["Value"]
+            elif value.startswith("secretsmanager:"):
+                answer = _client("secretsmanager").get_secret_value(SecretId=value[15:])
+                env[key] = answer["SecretString"]
+        _environment = env
+    return _environment
+
+
+def _client(service: str) -> Any:
+    import boto3  # provided by the Lambda runtime; AWS_ENDPOINT_URL_<SERVICE> is honoured
+
+    return boto3.client(service)  # type: ignore[call-overload]
 
 
 def scan(event: dict[str, Any], env: dict[str, str], *, s3: Any) -> dict[str, Any]:

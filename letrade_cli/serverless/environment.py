@@ -1,14 +1,21 @@
-"""Resolve a function's environment (deploy and local invoke), and mask secrets we print.
+"""A function's environment for deploy and local invoke, and masking of secrets we print.
 
-A value may be a reference, resolved here and never written back into any output::
+A value may be a reference::
 
-    env:NAME            the deployer's environment variable NAME
-    ssm:/path/to/param  SSM Parameter Store, decrypted (GetParameter WithDecryption)
+    env:NAME            the deployer's environment variable NAME, resolved here (a literal
+                        in the function's configuration: for settings, not for secrets)
+    ssm:/path/to/param  SSM Parameter Store (a SecureString for a secret)
     secretsmanager:ID   Secrets Manager's SecretString for ID
 
-A key is secret by ``secrets.is_secret`` (its name or its value's shape) or when its value came
-from SSM or Secrets Manager; secret values print as ``****``. ``Redactor`` is the last line of
-defence: it replaces any resolved secret value found in a text before the CLI prints it.
+``ssm:`` and ``secretsmanager:`` references are **never resolved here**: deploy checks that the
+parameter or secret exists (without reading its value) and writes the reference itself into the
+function's environment; the function reads the value at run time, once per cold start
+(``functions/scanner.py``: ``resolved_environment``), through its role, which ``--create-role``
+allows exactly those parameters. So ``GetFunctionConfiguration`` shows a name, never a secret.
+
+A key is secret by ``secrets.is_secret`` (its name or its value's shape); secret values print as
+``****``. ``Redactor`` is the last line of defence: it replaces any known secret value found in
+a text before the CLI prints it.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from typing import Any
 
 from letrade_cli.core.errors import ConfigError
 from letrade_cli.serverless.aws import error_code
-from letrade_cli.serverless.secrets import is_secret
+from letrade_cli.serverless.secrets import is_reference, is_secret
 
 MASK = "****"
 MIN_REDACT_LENGTH = 4
@@ -91,45 +98,50 @@ def resolve_environment(
                 )
             values[key] = environ[name]
         elif raw.startswith("ssm:"):
-            values[key] = _ssm(client_for, key, raw.removeprefix("ssm:"))
-            secret.add(key)
+            _check_parameter(client_for, key, raw.removeprefix("ssm:"))
+            values[key] = raw  # the name: the function reads the value at run time
         elif raw.startswith("secretsmanager:"):
-            values[key] = _secretsmanager(client_for, key, raw.removeprefix("secretsmanager:"))
-            secret.add(key)
+            _check_secret(client_for, key, raw.removeprefix("secretsmanager:"))
+            values[key] = raw
         else:
             values[key] = raw
-        if is_secret_key(key, values[key]):
+        if not is_reference(values[key]) and is_secret_key(key, values[key]):
             secret.add(key)
     return ResolvedEnvironment(values, frozenset(secret))
 
 
-def _ssm(client_for: Callable[[str], Any], key: str, path: str) -> str:
+def run_time_references(environment: Mapping[str, str]) -> dict[str, str]:
+    """``{key: reference}`` for the values the function resolves itself (ssm:, secretsmanager:)."""
+    return {
+        key: value
+        for key, value in environment.items()
+        if value.startswith(("ssm:", "secretsmanager:")) and is_reference(value)
+    }
+
+
+def _check_parameter(client_for: Callable[[str], Any], key: str, path: str) -> None:
+    """The parameter exists (DescribeParameters: its value is never read at deploy)."""
+    found = client_for("ssm").describe_parameters(
+        ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [path]}]
+    )
+    if not found.get("Parameters"):
+        raise ConfigError(
+            f"environment.{key}: cannot read ssm:{path}: ParameterNotFound",
+            hint="create it with `aws ssm put-parameter --type SecureString`",
+        )
+
+
+def _check_secret(client_for: Callable[[str], Any], key: str, secret_id: str) -> None:
+    """The secret exists (DescribeSecret: its value is never read at deploy)."""
     from botocore.exceptions import ClientError
 
     try:
-        response = client_for("ssm").get_parameter(Name=path, WithDecryption=True)
-    except ClientError as exc:
-        if error_code(exc) == "ParameterNotFound":
-            raise ConfigError(
-                f"environment.{key}: cannot read ssm:{path}: ParameterNotFound",
-                hint="create it with `aws ssm put-parameter --type SecureString`",
-            ) from exc
-        raise
-    return str(response["Parameter"]["Value"])
-
-
-def _secretsmanager(client_for: Callable[[str], Any], key: str, secret_id: str) -> str:
-    from botocore.exceptions import ClientError
-
-    try:
-        response = client_for("secretsmanager").get_secret_value(SecretId=secret_id)
+        client_for("secretsmanager").describe_secret(SecretId=secret_id)
     except ClientError as exc:
         if error_code(exc) == "ResourceNotFoundException":
             raise ConfigError(
                 f"environment.{key}: cannot read secretsmanager:{secret_id}: "
-                "ResourceNotFoundException"
+                "ResourceNotFoundException",
+                hint="create it with `aws secretsmanager create-secret`",
             ) from exc
         raise
-    if "SecretString" not in response:
-        raise ConfigError(f"environment.{key}: secret {secret_id} is binary; use a string")
-    return str(response["SecretString"])

@@ -185,3 +185,29 @@ def test_binance_klines(venue: FakeVenue, s3: Any) -> None:
     assert keys(s3) == [
         "raw/venue=binance/market=BTCUSDT/date=2026-11-22/candles-1m-20261122T0000.jsonl"
     ]
+
+
+def test_the_invocation_fails_when_every_market_failed(
+    venue: FakeVenue, s3: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reproduction (issue 19): the collector returned success when every market failed, so
+    # Lambda's retries, on_failure and DLQ never fired.
+    venue.route("/v1/candles/minutes/1", (500, {}, {}))
+    monkeypatch.setattr(dc, "_s3", lambda: s3)
+    for key, value in env(venue, MARKETS="KRW-BTC,KRW-ETH").items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(dc.CollectionFailed, match=r"2 of 2 markets failed \(every market failed\)"):
+        dc.handler({}, None)
+
+
+@pytest.mark.parametrize(("limit", "fails"), [("", False), ("40", False), ("30", True)])
+def test_a_partial_failure_fails_only_over_the_profiles_threshold(limit: str, fails: bool) -> None:
+    summary = {"markets": 5, "failures": [{"market": m, "error": "HTTP 500"} for m in "AB"]}
+    summary["failures"].append({"market": "*tickers*", "error": "HTTP 500"})  # not a market
+    if fails:
+        with pytest.raises(
+            dc.CollectionFailed, match="2 of 5 markets failed .over MAX_FAILED_PCT 30"
+        ):
+            dc.check_failures(summary, limit)
+    else:
+        dc.check_failures(summary, limit)  # reported in the summary, the invocation succeeds

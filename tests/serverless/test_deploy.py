@@ -95,7 +95,10 @@ def test_create_update_skip_publish_alias(tmp_path: Path, moto_server: str, role
     config = lam(moto_server).get_function_configuration(FunctionName="letrade-collector")
     assert config["CodeSha256"] == lambda_code_sha256(zip1)
     assert config["Environment"]["Variables"]["API_KEY"] == SECRET_ENV_VALUE  # resolved
-    assert config["Environment"]["Variables"]["NOTIFY_TOKEN"] == SECRET_SSM_VALUE
+    # Reproduction (issue 19): the SecureString was resolved at deploy and stored in the
+    # configuration, readable by anyone with GetFunctionConfiguration. Now only its name is.
+    assert config["Environment"]["Variables"]["NOTIFY_TOKEN"] == "ssm:/letrade/notify/token"
+    assert SECRET_SSM_VALUE not in json.dumps(config)
 
     code, data, text = deploy(profile, moto_server, zip2)
     assert changes(data) == {

@@ -116,7 +116,14 @@ def test_create_role_is_least_privilege_and_idempotent(
         RoleName="letrade-collector-role", PolicyName="letrade-least-privilege"
     )
     statements = {s["Sid"]: s for s in doc["PolicyDocument"]["Statement"]}
-    assert set(statements) == {"OwnLogs", "DataPrefix", "ListDataPrefix", "InvokeCollector"}
+    assert set(statements) == {
+        "OwnLogs", "DataPrefix", "ListDataPrefix", "InvokeCollector", "ReadParameters"
+    }  # fmt: skip
+    # the profile's NOTIFY_TOKEN: ssm:/letrade/notify/token, read at run time: that one only
+    assert statements["ReadParameters"]["Action"] == "ssm:GetParameter"
+    assert statements["ReadParameters"]["Resource"] == [
+        "arn:aws:ssm:us-east-1:123456789012:parameter/letrade/notify/token"
+    ]
     assert statements["DataPrefix"]["Resource"] == "arn:aws:s3:::data-bucket/raw/*"
     assert statements["DataPrefix"]["Action"] == ["s3:GetObject", "s3:PutObject"]
     assert all(s["Resource"] != "*" for s in statements.values())

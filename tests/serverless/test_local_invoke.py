@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import boto3
@@ -133,7 +135,9 @@ def test_references_need_a_source() -> None:
     assert overridden == {"API_TOKEN": "given"}
 
 
-def test_ssm_reference_resolved_through_the_moto_endpoint(moto_server: str, aws_env: None) -> None:
+def test_ssm_reference_is_checked_and_passed_on_not_resolved(
+    moto_server: str, aws_env: None
+) -> None:
     ssm = boto3.client("ssm", endpoint_url=moto_server, region_name="us-east-1")
     ssm.put_parameter(Name="/letrade/notify/token", Value="tok", Type="SecureString")
     env = resolve_environment(
@@ -142,8 +146,56 @@ def test_ssm_reference_resolved_through_the_moto_endpoint(moto_server: str, aws_
         {},
         region="us-east-1",
     )
-    assert env == {"NOTIFY_TOKEN": "tok", "PLAIN": "x"}
+    assert env == {"NOTIFY_TOKEN": "ssm:/letrade/notify/token", "PLAIN": "x"}  # as in Lambda
     with pytest.raises(ConfigError, match="cannot read ssm:/letrade/none: ParameterNotFound"):
         resolve_environment(
             {"T": "ssm:/letrade/none"}, {"AWS_ENDPOINT_URL": moto_server}, {}, region="us-east-1"
         )
+
+
+def test_the_scanner_reads_its_token_at_run_time_through_its_endpoint(
+    tmp_path: Path, moto_server: str, aws_env: None
+) -> None:
+    """The shipped scanner, run as Lambda would: its token is read from SSM by the function."""
+    ssm = boto3.client("ssm", endpoint_url=moto_server, region_name="us-east-1")
+    ssm.put_parameter(Name="/letrade/notify/token", Value="tok-91ab-secret", Type="SecureString")
+    s3 = boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1")
+    s3.create_bucket(Bucket="data")
+    received: list[str] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 -- http.server's name
+            received.append(self.headers.get("Authorization", ""))
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        environment = {
+            "BUCKET": "data",
+            "PREFIX": "raw",
+            "NOTIFY_URL": f"http://127.0.0.1:{server.server_port}/hook",
+            "NOTIFY_TOKEN": "ssm:/letrade/notify/token",
+        }
+        spec = {"source": "scanner", "handler": "scanner.handler", "runtime": HOST_RUNTIME,
+                "timeout": 30, "environment": environment}  # fmt: skip
+        profile = write_profile(tmp_path, {"scanner": spec})
+        caller = {
+            "AWS_ENDPOINT_URL": moto_server,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "PATH": "/usr/bin:/bin",
+        }
+        result = invoke_local(
+            profile, "scanner", event={}, warm=1, out_dir=tmp_path / "out", caller_env=caller
+        )
+    finally:
+        server.shutdown()
+    assert received == ["Bearer tok-91ab-secret"] * 2  # the cold call and the warm one
+    assert result.result["markets"] == 0

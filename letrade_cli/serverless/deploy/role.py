@@ -6,7 +6,14 @@ with one inline policy ``letrade-least-privilege`` allowing only:
 - its own log group ``/aws/lambda/<function>`` (create group/stream, put events);
 - with ``BUCKET`` in the environment: get/put objects under ``BUCKET/PREFIX/`` and list that
   prefix (the collector's idempotent merge reads before it writes);
-- with ``COLLECTOR_FUNCTION`` (the orchestrator): ``lambda:InvokeFunction`` on that function.
+- with ``COLLECTOR_FUNCTION`` (the orchestrator): ``lambda:InvokeFunction`` on that function;
+- for each ``ssm:/path`` / ``secretsmanager:ID`` value: ``ssm:GetParameter`` /
+  ``secretsmanager:GetSecretValue`` on exactly that parameter or secret (the function reads its
+  secrets at run time; a SecureString under the account's default ``aws/ssm`` key needs no
+  ``kms:Decrypt``);
+- for ``on_failure`` and ``dead_letter_arn``: what Lambda needs to deliver there (SQS
+  ``sqs:SendMessage``, SNS ``sns:Publish``, a function ``lambda:InvokeFunction``, an event bus
+  ``events:PutEvents``).
 
 The role and the policy are read first (GetRole, GetRolePolicy) and written only when missing
 or different, so ``--plan`` predicts them and a re-run writes nothing.
@@ -19,6 +26,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from letrade_cli.serverless.aws import AwsClients, error_code
+from letrade_cli.serverless.environment import run_time_references
 from letrade_cli.serverless.model import Action, DeployRequest, PlannedStep
 
 POLICY_NAME = "letrade-least-privilege"
@@ -39,8 +47,17 @@ def role_name(function_name: str) -> str:
     return f"{function_name}-role"[:64]
 
 
+_DELIVERY = {"sqs": "sqs:SendMessage", "sns": "sns:Publish", "lambda": "lambda:InvokeFunction",
+             "events": "events:PutEvents"}  # fmt: skip
+
+
 def role_policy(
-    function_name: str, environment: dict[str, str], *, region: str, account: str
+    function_name: str,
+    environment: dict[str, str],
+    *,
+    region: str,
+    account: str,
+    destinations: tuple[str | None, ...] = (),
 ) -> dict[str, Any]:
     """The inline policy document for the function's role."""
     group = f"arn:aws:logs:{region}:{account}:log-group:/aws/lambda/{function_name}"
@@ -84,7 +101,40 @@ def role_policy(
                 "Resource": [arn, f"{arn}:*"],
             }
         )
+    statements += _secret_statements(environment, region=region, account=account)
+    for sid, target in zip(("OnFailure", "DeadLetter"), destinations, strict=False):
+        service = target.split(":")[2] if target and target.count(":") >= 5 else ""
+        if target and service in _DELIVERY:
+            statements.append(
+                {"Sid": sid, "Effect": "Allow", "Action": _DELIVERY[service], "Resource": target}
+            )
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _secret_statements(
+    environment: dict[str, str], *, region: str, account: str
+) -> list[dict[str, Any]]:
+    """Read access to exactly the parameters and secrets the environment names."""
+    parameters, secrets = [], []
+    for value in sorted(run_time_references(environment).values()):
+        if value.startswith("ssm:"):
+            parameters.append(f"arn:aws:ssm:{region}:{account}:parameter/{value[4:].lstrip('/')}")
+        else:
+            name = value.removeprefix("secretsmanager:")
+            # a name's ARN ends in -XXXXXX (six random characters AWS adds)
+            arn = (
+                name
+                if name.startswith("arn:")
+                else (f"arn:aws:secretsmanager:{region}:{account}:secret:{name}-??????")
+            )
+            secrets.append(arn)
+    wanted = (("ReadParameters", "ssm:GetParameter", parameters),
+              ("ReadSecrets", "secretsmanager:GetSecretValue", secrets))  # fmt: skip
+    return [
+        {"Sid": sid, "Effect": "Allow", "Action": action, "Resource": arns}
+        for sid, action, arns in wanted
+        if arns
+    ]
 
 
 def plan_role(clients: AwsClients, request: DeployRequest) -> tuple[list[PlannedStep], str]:
@@ -95,7 +145,11 @@ def plan_role(clients: AwsClients, request: DeployRequest) -> tuple[list[Planned
     existing = _get_role(iam, name)
     arn = str(existing["Arn"]) if existing else f"arn:aws:iam::{account}:role/{name}"
     document = role_policy(
-        request.function_name, request.spec.environment, region=clients.region, account=account
+        request.function_name,
+        request.spec.environment,
+        region=clients.region,
+        account=account,
+        destinations=(request.spec.on_failure, request.spec.dead_letter_arn),
     )
     steps: list[PlannedStep] = []
     if existing is None:

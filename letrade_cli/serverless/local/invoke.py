@@ -135,10 +135,12 @@ def resolve_environment(
     *,
     region: str,
 ) -> dict[str, str]:
-    """The function's environment: references resolved as a deploy would, ``--env`` winning.
+    """The function's environment as a deploy writes it, ``--env`` winning.
 
-    Unlike a deploy, a local invoke reads ``ssm:``/``secretsmanager:`` references only through
-    an explicitly configured endpoint (a local moto server), never the real AWS by accident.
+    ``env:`` references are resolved; ``ssm:``/``secretsmanager:`` ones are checked to exist and
+    passed on as references, for the function to read at run time as it does in Lambda. A local
+    invoke reaches them only through an explicitly configured endpoint (a local moto server),
+    never the real AWS by accident.
     """
     wanted = {k: v for k, v in spec_env.items() if k not in overrides}
     endpoints: dict[str, str] = {}
