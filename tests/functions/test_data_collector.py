@@ -206,7 +206,7 @@ def test_a_partial_failure_fails_only_over_the_profiles_threshold(limit: str, fa
     summary["failures"].append({"market": "*tickers*", "error": "HTTP 500"})  # not a market
     if fails:
         with pytest.raises(
-            dc.CollectionFailed, match="2 of 5 markets failed .over MAX_FAILED_PCT 30"
+            dc.CollectionFailed, match=r"2 of 5 markets failed \(over MAX_FAILED_PCT 30"
         ):
             dc.check_failures(summary, limit)
     else:

@@ -164,7 +164,7 @@ def test_the_scanner_reads_its_token_at_run_time_through_its_endpoint(
     received: list[str] = []
 
     class Hook(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 -- http.server's name
+        def do_POST(self) -> None:
             received.append(self.headers.get("Authorization", ""))
             self.rfile.read(int(self.headers.get("Content-Length", "0")))
             self.send_response(204)
