@@ -66,11 +66,22 @@ SYMBOLS = {"done": "[green]✓[/]", "skip": "[dim]=[/]", "fail": "[red]✗[/]"}
 
 @contextmanager
 def lambda_errors(redact: Callable[[str], str] | None = None) -> Iterator[None]:
-    """Turn a LetradeError into one red line and its class's exit code (also under CliRunner)."""
+    """Turn a LetradeError into one red line and its class's exit code (also under CliRunner).
+
+    A botocore error that escaped a command's own handling (a read in logs, rollback, destroy)
+    is translated by the same rule as deploy's steps (``serverless.aws.translate_aws_error``).
+    """
     from letrade_cli.core.errors import LetradeError
 
     try:
-        yield
+        try:
+            yield
+        except Exception as exc:
+            from letrade_cli.serverless.aws import is_aws_error, translate_aws_error
+
+            if is_aws_error(exc):
+                raise translate_aws_error(exc) from exc
+            raise
     except LetradeError as exc:
         from letrade_cli.ui.console import print_error
 
@@ -85,8 +96,11 @@ def aws_clients(
     prof: LambdaProfile | None, region: str | None, endpoint_url: str | None, aws: str | None
 ) -> AwsClients:
     """boto3 clients for the command's target; the profile's region is the last fallback."""
+    from letrade_cli.config.stream import check_url
     from letrade_cli.serverless.aws import AwsClients, AwsTarget
 
+    if endpoint_url is not None:
+        check_url(endpoint_url, ("http", "https"), "--endpoint-url")  # botocore: a ValueError
     fallback = prof.defaults.region if prof else "us-east-1"
     return AwsClients(AwsTarget(region, endpoint_url, aws), fallback)
 

@@ -116,6 +116,16 @@ def lambda_deploy(
         data["aws_calls"] = clients.calls
         data["aws_writes"] = clients.writes()
         _emit_deploy(data, as_json, redact)
+        samples = deployed.invoke.samples if deployed.invoke else []
+        failed = [sample for sample in samples if sample.error_text]
+        if failed:
+            from letrade_cli.core.errors import LetradeError
+
+            raise LetradeError(
+                f"{deployed.result.function_name} is deployed, but {len(failed)} of "
+                f"{len(samples)} invoke(s) failed: {failed[0].error_text}",
+                hint=f"letrade lambda-logs {function} for its logs",
+            )
 
 
 def _summary_table(outcome: DeployAllResult) -> None:

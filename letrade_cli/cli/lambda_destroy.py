@@ -32,6 +32,9 @@ def lambda_destroy(
     layers: Annotated[
         bool, typer.Option("--layers", help="Also delete the layer versions letrade published.")
     ] = False,
+    keep_logs: Annotated[
+        bool, typer.Option("--keep-logs", help="Keep the functions' log groups.")
+    ] = False,
     plan: PlanOpt = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     profile: ProfileOpt = "lambda",
@@ -40,7 +43,7 @@ def lambda_destroy(
     aws_profile: AwsProfileOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Delete function, aliases, schedule rule/target/permission letrade made (and --layers)."""
+    """Delete what letrade made: function, aliases, schedule, role, log group (and --layers)."""
     with lambda_errors():
         import sys
 
@@ -63,7 +66,7 @@ def lambda_destroy(
                 if layers
                 else []
             )
-            planned += plan_destroy(clients, prof.aws_name(name), layer_names)
+            planned += plan_destroy(clients, prof.aws_name(name), layer_names, keep_logs=keep_logs)
         planned = _unique(planned)
         changes = [p for p in planned if p.action.change != "skip"]
         if changes and not plan and not yes:

@@ -87,6 +87,9 @@ def _follow(logs: Any, name: str, start: int, text_filter: str | None, as_json: 
             typer.echo(json.dumps(event.to_dict()) if as_json else _line(event))
     except KeyboardInterrupt:
         stopped.set()
+        from letrade_cli.core.errors import EXIT_INTERRUPTED
+
+        raise typer.Exit(EXIT_INTERRUPTED) from None  # Ctrl-C is not success (cron, scripts)
 
 
 def _line(event: LogEvent) -> str:

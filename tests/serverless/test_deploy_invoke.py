@@ -76,3 +76,27 @@ def test_percentiles_nearest_rank() -> None:
         90.0,
         99.0,
     )
+
+
+class FailingLambda(FakeLambda):
+    """Answers as Lambda does when the handler raised: FunctionError and the error document."""
+
+    def invoke(self, **kwargs: Any) -> dict[str, Any]:
+        response = super().invoke(**kwargs)
+        response["FunctionError"] = "Unhandled"
+        response["Payload"] = io.BytesIO(
+            b'{"errorMessage": "2 of 2 markets failed (every market failed): KRW-BTC: HTTP 500",'
+            b' "errorType": "CollectionFailed", "stackTrace": ["  File ..."]}'
+        )
+        return response
+
+
+def test_an_invoke_that_failed_carries_the_functions_error() -> None:
+    # Reproduction (issue 19): `--invoke` whose invocation errored exited 0 with no error text.
+    summary = invoke_many(FailingLambda([COLD]), "fn", None)
+    sample = summary.to_dict()["samples"][0]
+    assert sample["function_error"] == "Unhandled"
+    assert sample["error"] == (
+        "CollectionFailed: 2 of 2 markets failed (every market failed): KRW-BTC: HTTP 500"
+    )
+    assert summary.to_dict()["errors"] == 1

@@ -291,3 +291,64 @@ def test_deploy_all_in_dependency_order(tmp_path: Path, moto_server: str, role: 
     }
     code, out, err = cli(*base, "--publish", "--json")
     assert code == 0 and json.loads(out)["aws_writes"] == []
+
+
+def test_destroy_all_names_every_function_and_removes_roles_and_logs(
+    tmp_path: Path, moto_server: str, aws_env: None
+) -> None:
+    # Reproduction (issue 19): destroy left the roles it created and the log groups, and
+    # `--all --plan` merged identical lines across functions ("delete alias live" once).
+    src = tmp_path / "src"
+    src.mkdir()
+    functions: dict[str, Any] = {}
+    for name in ("alpha", "beta"):
+        (src / f"{name}.py").write_text("def handler(event, context):\n    return 1\n")
+        functions[name] = {"source": f"src/{name}.py", "handler": f"{name}.handler",
+                           "log_retention_days": 7}  # fmt: skip
+    profile = tmp_path / "lambda.yaml"
+    profile.write_text(json.dumps({"defaults": {"region": "us-east-1"}, "functions": functions}))
+    base = ["--profile", str(profile), "--endpoint-url", moto_server]
+    code, out, err = cli("lambda-deploy", "--all", *base, "--create-role", "--publish",
+                         "--alias", "live", "--json")  # fmt: skip
+    assert code == 0, err
+    iam = boto3.client("iam", endpoint_url=moto_server)
+    logs = boto3.client("logs", endpoint_url=moto_server)
+    assert {r["RoleName"] for r in iam.list_roles()["Roles"]} >= {
+        "letrade-alpha-role", "letrade-beta-role"
+    }  # fmt: skip
+    code, out, err = cli("lambda-destroy", "--all", *base, "--plan", "--json")
+    assert code == 0, err
+    planned = [
+        (a["step"], a["detail"]) for a in json.loads(out)["actions"] if a["change"] != "skip"
+    ]
+    for name in ("letrade-alpha", "letrade-beta"):
+        assert ("alias", f"delete alias {name}:live") in planned
+        assert ("role", f"delete role {name}-role ({name})") in planned
+        assert ("log-group", f"delete log group /aws/lambda/{name}") in planned
+    code, out, err = cli("lambda-destroy", "--all", *base, "--yes", "--json")
+    assert code == 0, err
+    assert not [r for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("letrade-")]
+    assert logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/letrade-")["logGroups"] == []
+    assert lam(moto_server).list_functions()["Functions"] == []
+
+
+def test_deploy_all_writes_nothing_when_one_function_is_refused(
+    tmp_path: Path, moto_server: str, role: str
+) -> None:
+    # Reproduction (issue 19): `--all` updated and published one function, then stopped with
+    # exit 2 on a later one.
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("alpha", "beta"):
+        (src / f"{name}.py").write_text("def handler(event, context):\n    return 1\n")
+    functions: dict[str, Any] = {
+        "alpha": {"source": "src/alpha.py", "handler": "alpha.handler", "role_arn": role},
+        "beta": {"source": "src/beta.py", "handler": "beta.handler"},  # no role: refused
+    }
+    profile = tmp_path / "lambda.yaml"
+    profile.write_text(json.dumps({"defaults": {"region": "us-east-1"}, "functions": functions}))
+    code, _, err = cli("lambda-deploy", "--all", "--profile", str(profile), "--endpoint-url",
+                       moto_server, "--publish")  # fmt: skip
+    assert code == 2, err
+    assert "letrade-beta" in err and "role" in err
+    assert lam(moto_server).list_functions()["Functions"] == []  # alpha was not written either

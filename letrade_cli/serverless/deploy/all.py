@@ -137,10 +137,16 @@ def deploy_all(
 ) -> DeployAllResult:
     """Publish the built layers the functions use, then deploy every function in order.
 
+    Not a plan: every function is planned first, so one that would be refused stops the run
+    before anything is written (``--all`` is all or nothing up to AWS's own failures).
     ``on_summary`` is called once the functions were tried, also when one of them failed (the
     exception then propagates after it), so the caller can show what was done.
     """
     hooks = hooks or DeployHooks()
+    if not options.plan:
+        # Every function's plan first, quietly: a refusal (no role, a missing layer, a bad
+        # zip) stops the run here, before the first write, never halfway through.
+        deploy_all(profile, clients, replace(options, plan=True), DeployHooks())
     runner = StepRunner(on_event=hooks.on_event)
     jobs = layer_jobs(profile)
     bucket = profile.defaults.artifact_bucket

@@ -4,8 +4,11 @@ Decided from reads first (so ``--plan`` lists exactly the deletions), refused wh
 does not carry the ``managed-by: letrade`` tag. Removed, in order: the schedule target
 ``letrade-function`` and the letrade-tagged rule ``<function>-schedule`` (kept if other targets
 remain), the ``letrade-events-*`` permission statements, the aliases, the function; with
-``layers`` the versions of those layers that letrade published (description ``letrade sha256=``).
-Log groups and roles are kept (logs outlive the function; a role may be shared).
+``layers`` the versions of those layers that letrade published (description ``letrade sha256=``);
+the role ``--create-role`` made for it (``<function>-role``, tagged ``managed-by: letrade``, and
+only when the function uses it: a role passed with ``--role-arn`` is the user's) with its inline
+policy; and the function's log group ``/aws/lambda/<function>`` (kept with ``keep_logs``).
+Every detail names its function, so ``--all --plan`` lists each deletion once per function.
 """
 
 from __future__ import annotations
@@ -13,13 +16,15 @@ from __future__ import annotations
 from typing import Any
 
 from letrade_cli.core.errors import ConfigError
-from letrade_cli.serverless.aws import AwsClients
+from letrade_cli.serverless.aws import AwsClients, error_code
+from letrade_cli.serverless.deploy.extras import log_group_name
 from letrade_cli.serverless.deploy.reads import (
     describe_rule,
     list_aliases,
     policy_statements,
     read_function,
 )
+from letrade_cli.serverless.deploy.role import role_name
 from letrade_cli.serverless.deploy.schedule import SID_PREFIX, TARGET_ID, rule_name
 from letrade_cli.serverless.layer.publish import DESCRIPTION_PREFIX, list_versions
 from letrade_cli.serverless.model import Action, PlannedStep
@@ -28,9 +33,13 @@ MANAGED = ("managed-by", "letrade")
 
 
 def plan_destroy(
-    clients: AwsClients, function_name: str, layers: list[str] | None = None
+    clients: AwsClients,
+    function_name: str,
+    layers: list[str] | None = None,
+    *,
+    keep_logs: bool = False,
 ) -> list[PlannedStep]:
-    """Every deletion for ``function_name`` (and its letrade layer versions), from reads."""
+    """Every deletion for ``function_name`` (its role, logs, letrade layer versions), from reads."""
     lam, events = clients.client("lambda"), clients.client("events")
     steps: list[PlannedStep] = []
     config = read_function(lam, function_name)
@@ -62,6 +71,9 @@ def plan_destroy(
                 lambda: lam.delete_function(FunctionName=function_name),
             )
         )
+        steps += _role_steps(clients.client("iam"), function_name, str(config.get("Role", "")))
+    if not keep_logs:
+        steps += _log_group_steps(clients.client("logs"), function_name)
     for layer in layers or []:
         steps += _layer_steps(lam, layer)
     return steps
@@ -122,7 +134,7 @@ def _layer_steps(lam: Any, layer_name: str) -> list[PlannedStep]:
 
 def _delete_alias(lam: Any, function_name: str, alias: str) -> PlannedStep:
     return PlannedStep(
-        Action("alias", "delete", f"delete alias {alias}"),
+        Action("alias", "delete", f"delete alias {function_name}:{alias}"),
         lambda: lam.delete_alias(FunctionName=function_name, Name=alias),
     )
 
@@ -132,3 +144,39 @@ def _delete_layer_version(lam: Any, layer_name: str, number: int) -> PlannedStep
         Action("layer-version", "delete", f"delete {layer_name}:{number}"),
         lambda: lam.delete_layer_version(LayerName=layer_name, VersionNumber=number),
     )
+
+
+def _role_steps(iam: Any, function_name: str, role_arn: str) -> list[PlannedStep]:
+    """The role letrade created for this function, if the function still uses it."""
+    name = role_name(function_name)
+    if not role_arn.endswith(f":role/{name}"):
+        return []  # the user's own role (--role-arn): never ours to delete
+    try:
+        tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=name).get("Tags", [])}
+    except Exception as exc:
+        if error_code(exc) == "NoSuchEntity":
+            return []
+        raise
+    if tags.get(MANAGED[0]) != MANAGED[1]:
+        return [PlannedStep(Action("role", "skip", f"keep {name}: not created by letrade"))]
+    policies = iam.list_role_policies(RoleName=name).get("PolicyNames", [])
+
+    def delete() -> None:
+        for policy in policies:
+            iam.delete_role_policy(RoleName=name, PolicyName=policy)
+        iam.delete_role(RoleName=name)
+
+    return [PlannedStep(Action("role", "delete", f"delete role {name} ({function_name})"), delete)]
+
+
+def _log_group_steps(logs: Any, function_name: str) -> list[PlannedStep]:
+    group = log_group_name(function_name)
+    found = logs.describe_log_groups(logGroupNamePrefix=group).get("logGroups", [])
+    if not any(g.get("logGroupName") == group for g in found):
+        return []
+    return [
+        PlannedStep(
+            Action("log-group", "delete", f"delete log group {group}"),
+            lambda: logs.delete_log_group(logGroupName=group),
+        )
+    ]

@@ -36,6 +36,7 @@ class InvokeSample:
     status_code: int
     function_error: str | None
     report: LambdaReport | None
+    error_text: str | None = None  # "errorType: errorMessage" from the payload, on an error
 
     @property
     def cold(self) -> bool | None:
@@ -49,6 +50,7 @@ class InvokeSample:
             "round_trip_ms": round(self.round_trip_ms, 3),
             "status_code": self.status_code,
             "function_error": self.function_error,
+            "error": self.error_text,
             "cold": self.cold,
             "duration_ms": report.duration_ms if report else None,
             "billed_ms": report.billed_duration_ms if report else None,
@@ -128,12 +130,30 @@ def invoke_once(lam: Any, name: str, qualifier: str | None, payload: bytes) -> I
         kwargs["Qualifier"] = qualifier
     started = time.perf_counter_ns()
     response = lam.invoke(**kwargs)
-    response["Payload"].read()
+    body = response["Payload"].read()
     round_trip = (time.perf_counter_ns() - started) / 1e6
     report = parse_report_line(decode_log_tail(response.get("LogResult")))
+    error = response.get("FunctionError")
     return InvokeSample(
-        round_trip, int(response.get("StatusCode", 0)), response.get("FunctionError"), report
+        round_trip,
+        int(response.get("StatusCode", 0)),
+        error,
+        report,
+        error_text(body) if error else None,
     )
+
+
+def error_text(payload: bytes) -> str:
+    """``errorType: errorMessage`` from a failed invoke's payload (Lambda's error document)."""
+    try:
+        document = json.loads(payload or b"{}")
+    except ValueError:
+        return payload.decode("utf-8", "replace").strip()[:500] or "no error text"
+    if not isinstance(document, dict):
+        return str(document)[:500]
+    kind, message = document.get("errorType"), document.get("errorMessage")
+    text = ": ".join(str(part) for part in (kind, message) if part)
+    return " ".join(text.split())[:500] or "no error text"
 
 
 def invoke_many(

@@ -64,7 +64,12 @@ def parse_since(text: str, now_ms: int | None = None) -> int:
     if match is None:
         raise UsageError(f"--since {text!r}: expected a number and s, m, h or d", hint="e.g. 10m")
     now = int(time.time() * 1000) if now_ms is None else now_ms
-    return now - int(match.group(1)) * _UNIT_MS[match.group(2)]
+    start = now - int(match.group(1)) * _UNIT_MS[match.group(2)]
+    if start < 0:
+        raise UsageError(
+            f"--since {text!r} reaches back before 1970", hint="CloudWatch keeps at most years: 30d"
+        )
+    return start
 
 
 def fetch_events(
