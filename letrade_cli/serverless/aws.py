@@ -159,6 +159,7 @@ def translate_aws_error(exc: Exception, step: str | None = None) -> LetradeError
     if isinstance(exc, bx.ClientError):
         code = error_code(exc)
         message = str(exc.response.get("Error", {}).get("Message", "")) or str(exc)
+        message = _one_line(message)  # a proxy's HTML error page is not a message
         if code in CREDENTIAL_CODES:
             return ConfigError(
                 f"{where}AWS refused the credentials: {code}: {message}",
@@ -173,6 +174,14 @@ def translate_aws_error(exc: Exception, step: str | None = None) -> LetradeError
             hint="the function did not become ready; see its state in the console",
         )
     return LetradeError(f"{where}{type(exc).__name__}: {exc}")
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """Whitespace collapsed, markup dropped, at most ``limit`` characters."""
+    import re
+
+    flat = " ".join(re.sub(r"<[^>]+>", " ", text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _hint_for(code: str) -> str | None:
