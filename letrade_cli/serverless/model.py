@@ -218,11 +218,13 @@ class PackageResult:
     layers: list[LayerSource] = field(default_factory=list)
     stdlib_from: str = ""
     warnings: list[str] = field(default_factory=list)
+    unused_layers: list[str] = field(default_factory=list)  # attached in the profile, not imported
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready view."""
         return {
             "function": self.function,
+            "unused_layers": self.unused_layers,
             "handler": self.handler,
             "runtime": self.runtime,
             "zip": str(self.zip_path),

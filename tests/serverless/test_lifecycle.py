@@ -251,11 +251,13 @@ def test_large_zip_goes_through_the_artifact_bucket(
 def test_deploy_all_in_dependency_order(tmp_path: Path, moto_server: str, role: str) -> None:
     src = tmp_path / "src"
     src.mkdir()
-    for name in ("orch", "collector"):
-        (src / f"{name}.py").write_text("def handler(event, context):\n    return 1\n")
+    (src / "orch.py").write_text("def handler(event, context):\n    return 1\n")
+    (src / "collector.py").write_text(
+        "import tinyutil\n\ndef handler(event, context):\n    return 1\n"
+    )
     profile = tmp_path / "lambda.yaml"
     functions: dict[str, Any] = {
-        "orch": {"source": "src/orch.py", "handler": "orch.handler",
+        "orch": {"source": "src/orch.py", "handler": "orch.handler", "layers": ["deps"],
                  "environment": {"COLLECTOR_FUNCTION": "letrade-collector"}},
         "collector": {"source": "src/collector.py", "handler": "collector.handler",
                       "layers": ["deps"]},
@@ -283,6 +285,10 @@ def test_deploy_all_in_dependency_order(tmp_path: Path, moto_server: str, role: 
     ]
     config = lam(moto_server).get_function_configuration(FunctionName="letrade-collector")
     assert config["Layers"][0]["Arn"].endswith(":layer:letrade-deps:1")
+    # orch lists the layer but imports nothing from it: not attached (issue 19), and said so
+    orch = lam(moto_server).get_function_configuration(FunctionName="letrade-orch")
+    assert orch.get("Layers", []) == []
+    assert "layer deps: orch imports none of its modules" in err
     assert [f["version"] for f in run["functions"]] == ["1", "1"]
     assert "lambda-deploy --all" in err and "letrade-orch" in err  # the summary table
     assert {f["FunctionName"] for f in lam(moto_server).list_functions()["Functions"]} == {

@@ -105,7 +105,12 @@ def deploy_one(
     spec = replace(spec, tags=dict(profile.defaults.tags) | dict(spec.tags))
     runner = StepRunner(on_event=hooks.on_event)
     with runner.step("package") as step:
-        zip_file = zip_path or _package(profile, name, hooks.on_warning)
+        if zip_path is None:
+            zip_file, unused = _package(profile, name, hooks.on_warning)
+            # a layer none of the function's imports needs is not attached (cold start, size)
+            spec = replace(spec, layers=[r for r in spec.layers if r not in unused])
+        else:
+            zip_file = zip_path
         step.detail = str(zip_file)
     request = DeployRequest(
         spec=spec,
@@ -216,10 +221,13 @@ def _publish_job(
     return row
 
 
-def _package(profile: LambdaProfile, name: str, warn: Callable[[str], None] | None) -> Path:
+def _package(
+    profile: LambdaProfile, name: str, warn: Callable[[str], None] | None
+) -> tuple[Path, list[str]]:
+    """The packaged zip and the profile layers it does not import."""
     packaged = package_function(profile, name)
     for line in packaged.warnings:
         if warn is not None:
             warn(line)
     zip_file: Path = packaged.zip_path
-    return zip_file
+    return zip_file, list(packaged.unused_layers)

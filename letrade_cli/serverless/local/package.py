@@ -106,6 +106,15 @@ def package_function(
     by_source: dict[str, set[str]] = {}
     for use, source in resolution.resolved.items():
         by_source.setdefault(source, set()).add(use.module.rstrip("?"))
+    unused = [
+        layer.name
+        for layer in layers
+        if layer.modules and f"layer:{layer.name}" not in by_source and layer.name in spec.layers
+    ]
+    warnings += [
+        f"layer {n}: {name} imports none of its modules, so a deploy does not attach it"
+        for n in unused
+    ]
     result = PackageResult(
         function=name,
         handler=spec.handler,
@@ -121,6 +130,7 @@ def package_function(
         layers=layers,
         stdlib_from=resolution.stdlib_from,
         warnings=warnings,
+        unused_layers=unused,
     )
     if size > budget:
         raise PackageTooLargeError(
