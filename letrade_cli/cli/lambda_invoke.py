@@ -95,7 +95,8 @@ def _render_invoke(data: dict[str, Any], logs: str, as_json: bool) -> None:
         + f", max memory {data['max_memory_mb']} MB",
         markup=False,
     )
-    typer.echo(json.dumps(data["result"], indent=2, default=str))
+    if data["result"] is not None or data["invocations"][-1].get("error") is None:
+        typer.echo(json.dumps(data["result"], indent=2, default=str))  # a raise is no "null"
 
 
 def _read_event(path: Path | None) -> Any:
