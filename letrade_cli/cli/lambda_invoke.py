@@ -107,7 +107,9 @@ def _read_event(path: Path | None) -> Any:
     import sys
 
     try:
-        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+        from letrade_cli.core.files import read_utf8
+
+        text = sys.stdin.read() if str(path) == "-" else read_utf8(path, "--event file")
         return json.loads(text)
     except OSError as exc:
         raise UsageError(f"--event {path}: {exc.strerror}") from exc

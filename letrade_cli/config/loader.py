@@ -27,16 +27,9 @@ T = TypeVar("T")
 
 def read_profile_text(path: Path) -> str:
     """A profile's text (``ConfigError`` naming the file when unreadable or not UTF-8)."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read profile: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise ConfigError(
-            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on line {line})",
-            hint="save the profile as UTF-8",
-        ) from None
+    from letrade_cli.core.files import read_utf8
+
+    return read_utf8(path, "profile")
 
 
 class DuplicateKeyError(Exception):

@@ -112,3 +112,23 @@ def check_writable(path: Path, flag: str) -> None:
         raise UsageError(f"{flag} {path}: {parent} is not writable", hint="choose another path")
     if path.exists() and not os.access(path, os.W_OK):
         raise UsageError(f"{flag} {path} is not writable", hint="choose another path")
+
+
+def read_utf8(path: Path, what: str, hint: str | None = None) -> str:
+    """A text file's contents; a missing, unreadable or non-UTF-8 file is one ``ConfigError``.
+
+    The message names the file, what it is for (``what``) and, for bad bytes, the first one and
+    its line, so the user can find it.
+    """
+    from letrade_cli.core.errors import ConfigError
+
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read {what}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}: {what} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on line {line})",
+            hint=hint or f"save the {what} as UTF-8",
+        ) from None

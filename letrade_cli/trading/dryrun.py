@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import math
 import os
 import time
 from collections import deque
@@ -62,6 +64,7 @@ from letrade_cli.trading.risk import DAY_MS, RiskManager
 from letrade_cli.trading.strategies import Strategy, load_strategy
 from letrade_cli.trading.venue import TradingVenue
 
+log = logging.getLogger("letrade.dryrun")
 RECENT = 20
 CANCEL_READBACKS = 10  # reads of a cancel that has not completed yet, 0.2 s apart
 RESOLVE_EVERY_MS = 1000  # how often orders sent without an answer are looked up again
@@ -198,6 +201,7 @@ class DryRun:
         self.start_ms = 0
         self.end_ms = 0
         self.cursor = 0  # frames already committed (a resumed replay warms up to here)
+        self.bad_prices = 0  # ticks skipped: a NaN, zero, negative or infinite price
         self.order_seq = 0
         self.last_snapshot_ms = 0
         self.ticks = 0
@@ -392,6 +396,13 @@ class DryRun:
             return
         price = tick.price
         if price is None:
+            return
+        if not (price > 0 and price != math.inf):  # NaN, 0, negative or inf: never a mark
+            self.bad_prices += 1
+            if self.bad_prices == 1:
+                log.warning(
+                    "%s: skipping a tick with price %r (counted as bad_prices)", symbol, price
+                )
             return
         now_ms = tick.recv_ns // 1_000_000
         if not self.start_ms:
@@ -1136,6 +1147,7 @@ class DryRun:
             "mode": "live" if self.live else "paper",
             "clock_ms": self.now_ms,
             "ticks": self.ticks,
+            "bad_prices": self.bad_prices,
             "ticks_per_s": round(self.ticks / elapsed, 1),
             "equity": str(equity),
             "cash": str(portfolio.cash),

@@ -353,7 +353,8 @@ def _dialect_name(venue: str) -> str:
 def _recorded_venue(path: Path) -> str:
     from letrade_cli.venues.registry import venue_for_url, venue_spec, venues
 
-    with path.open(encoding="utf-8") as handle:
+    # A bad byte is a bad frame (counted by the decoder), never a UnicodeDecodeError traceback.
+    with path.open(encoding="utf-8", errors="replace") as handle:
         for line in handle:
             if " <-> " in line:
                 url = line.split(" <-> ")[0]
@@ -380,7 +381,7 @@ def _seconds_to_ns(text: str) -> int | None:
 
 
 def _recorded_frames(path: Path) -> Iterator[Frame]:
-    with path.open(encoding="utf-8") as handle:
+    with path.open(encoding="utf-8", errors="replace") as handle:
         for raw in handle:
             line = raw.rstrip("\n")
             if not line or " <-> " in line:

@@ -14,10 +14,18 @@ def err_console() -> Console:
     return Console(stderr=True, highlight=False)
 
 
+PIPE_WIDTH = 1000  # a table on a pipe is as wide as its content: no id is ever cut
+
+
 @cache
 def out_console() -> Console:
-    """Data: stdout."""
-    return Console(highlight=False)
+    """Data: stdout. Not a terminal (a pipe, a file, cron) and no COLUMNS: no truncation."""
+    import os
+
+    console = Console(highlight=False)
+    if not console.is_terminal and not os.environ.get("COLUMNS"):
+        console = Console(highlight=False, width=PIPE_WIDTH)
+    return console
 
 
 def print_error(message: str, hint: str | None = None) -> None:

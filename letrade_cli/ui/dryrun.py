@@ -11,6 +11,8 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from letrade_cli.core.money import fmt_money
+
 HEARTBEAT_S = 60.0
 
 
@@ -81,7 +83,8 @@ def summary_lines(view: dict[str, Any], db: str, completed: bool) -> list[str]:
     return [
         f"{'live run' if view.get('mode') == 'live' else 'dry run'} {view['run_id']} {status}: "
         f"{view['ticks']:,} ticks "
-        f"({view['ticks_per_s']:,.0f}/s), equity {float(view['equity']):,.2f}, "
+        + (f"(+{bad:,} with a bad price, skipped) " if (bad := view.get("bad_prices")) else "")
+        + f"({view['ticks_per_s']:,.0f}/s), equity {float(view['equity']):,.2f}, "
         f"PnL {float(view['pnl']):+,.4f}, fees {float(view['fees']):,.4f}, "
         f"cache hit rate {view['cache']['hit_rate'] * 100:.1f}%",
         *(
@@ -170,7 +173,7 @@ def runs_table(runs: list[dict[str, Any]]) -> Table:
             run["run_id"], _clock(run["created_ms"]), run["strategy"], run.get("mode", "paper"),
             run["venue"],
             " ".join(run["symbols"]), run["status"], str(run["fills"]),
-            f"{run['equity'] or run['initial_cash']} {run['quote']}",
+            fmt_money(run["equity"] or run["initial_cash"], run["quote"], unit=True),
         )  # fmt: skip
     return table
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -107,3 +109,57 @@ def test_resume_refuses_another_feed_and_leaves_the_run_as_it_was(
     done = letrade("dryrun", "--resume", run_id, "-s", "KRW-BTC", "--db", str(db))
     assert "(symbols: KRW-LAMB)" in one_error(done)
     assert db.read_bytes() == before
+
+
+def test_files_that_are_not_utf8_are_one_line_naming_byte_and_line(tmp_path: Path) -> None:
+    # Reproduction (issue 19): non-UTF-8 function sources, --event, --requirements and --replay
+    # files were UnicodeDecodeError tracebacks.
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "h.py").write_bytes(b'def handler(e, c):\n    return "\xe9"\n')
+    profile = tmp_path / "lambda.yaml"
+    profile.write_text("functions:\n  f:\n    source: src\n    handler: h.handler\n")
+    bad = tmp_path / "bad.bin"
+    bad.write_bytes(b"\xff\xfe{}\n")
+    cases = [
+        (("lambda-package", "f", "--profile", str(profile), "--out", str(tmp_path / "out")),
+         "function source is not UTF-8 text (byte 0xe9 on line 2)"),
+        (("lambda-invoke", "f", "--local", "--profile", str(profile), "--event", str(bad)),
+         "--event file is not UTF-8 text (byte 0xff on line 1)"),
+        (("layer-build", "letrade-deps", "--requirements", str(bad)),
+         "requirements file is not UTF-8 text (byte 0xff on line 1)"),
+        (("dryrun", "--hours", "1", "--replay", str(bad), "-s", "BTCUSDT",
+          "--db", str(tmp_path / "l.sqlite3")), "not a recorded frame file"),
+    ]  # fmt: skip
+    for args, says in cases:
+        assert says in one_error(letrade(*args)), args
+
+
+def test_ticks_with_a_negative_price_are_skipped_and_counted(tmp_path: Path) -> None:
+    # Reproduction (issue 19): negative prices in replay data were marks and fills.
+    lines = RECORDING.read_text(encoding="utf-8").splitlines()
+    negative = [re.sub(r'"tp":([0-9.]+)', r'"tp":-\1', line, count=1) for line in lines]
+    data = tmp_path / "negative.txt"
+    data.write_text("\n".join(negative) + "\n", encoding="utf-8")
+    db = str(tmp_path / "l.sqlite3")
+    done = letrade("dryrun", "--hours", "1", "--replay", str(data), "-s", "KRW-LAMB",
+                   "--balance", "1000000KRW", "--db", db, "--json")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    summary = events[-1]
+    assert summary["event"] == "summary" and summary["bad_prices"] > 0
+    assert not [e for e in events if e["event"] == "fill"] and summary["pnl"] == "0"
+    assert "with a bad price, skipped" in done.stderr
+
+
+def test_a_piped_run_list_shows_whole_ids_and_rounded_money(replayed: tuple[Path, str]) -> None:
+    # Reproduction (issue 19): ids were cut ("rf44c…") and equity had 21 decimals when piped.
+    db, run_id = replayed
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"} | {"NO_COLOR": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "letrade_cli", "dryrun", "list", "--db", str(db)],
+        capture_output=True, text=True, timeout=60, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    row = next(line for line in done.stdout.splitlines() if run_id in line)
+    assert "…" not in row
+    assert re.search(r"│ \d+ KRW │", row), row  # KRW has no decimals

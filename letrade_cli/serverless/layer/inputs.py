@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from letrade_cli.core.errors import ConfigError, UsageError
+from letrade_cli.core.files import read_utf8
 from letrade_cli.serverless.profile import RUNTIMES, LambdaProfile, load_lambda_profile
 
 
@@ -25,10 +26,7 @@ def layer_inputs(
         prof = None
     spec = prof.layers.get(name) if prof else None
     if requirements is not None:
-        try:
-            lines = requirements.read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise UsageError(f"cannot read {requirements}: {exc.strerror}") from exc
+        lines = read_utf8(requirements, "requirements file").splitlines()
     else:
         assert prof is not None
         spec = prof.layer(name)
@@ -37,6 +35,8 @@ def layer_inputs(
             path = prof.base_dir / spec.requirements_file
             try:
                 lines += path.read_text(encoding="utf-8").splitlines()
+            except UnicodeDecodeError:
+                lines += read_utf8(path, "requirements file").splitlines()  # names the byte
             except OSError as exc:
                 raise ConfigError(
                     f"{prof.path}: layers.{name}.requirements_file: cannot read {path}: "

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from letrade_cli.core.errors import ConfigError
+from letrade_cli.core.files import read_utf8
 
 RUNTIME_PROVIDED = frozenset(
     {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six", "awslambdaric"}
@@ -252,7 +253,7 @@ def resolve_imports(
         if not name.endswith(".py"):
             continue
         try:
-            uses = collect_imports(name, path.read_text(encoding="utf-8"))
+            uses = collect_imports(name, read_utf8(path, "function source"))
         except SyntaxError as exc:
             raise ConfigError(f"{name}:{exc.lineno}: syntax error: {exc.msg}") from exc
         for use in uses:

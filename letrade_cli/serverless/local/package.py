@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from letrade_cli.core.errors import ConfigError, UsageError
-from letrade_cli.core.files import write_failed
+from letrade_cli.core.files import read_utf8, write_failed
 from letrade_cli.serverless.artifact import find_layer_artifact
 from letrade_cli.serverless.local.abi import check_layer_abi
 from letrade_cli.serverless.local.imports import (
@@ -151,7 +151,7 @@ def check_handler(handler: str, files: list[tuple[str, Path]]) -> None:
             f"handler '{handler}': no module '{module}' among the function's files",
             hint=f"files: {', '.join(sorted(paths)) or 'none'}",
         )
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = ast.parse(read_utf8(path, "function source"))
     defined = {
         node.name
         for node in tree.body
