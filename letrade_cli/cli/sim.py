@@ -126,12 +126,9 @@ def sim(
         finally:
             await exchange.stop()
         logging.getLogger("letrade.sim").info("sim stopped")
-        # A signal ended it: SIGINT exits 130 like every command; SIGTERM (a service manager
-        # stopping it) is a normal end for a server.
-        return 0
+        return 0  # a signal ended it: run() answers 130 (SIGINT) or 143 (SIGTERM), as for
+        # every command, so a script can tell "stopped" from "finished"
 
     code = run(serve)
-    if code == 143:
-        code = 0
     if code:
         raise typer.Exit(code)

@@ -245,9 +245,10 @@ def _order(
         return
 
     async def action(manager: Any) -> Any:
+        reference = await _reference_price(manager, intent)
         if not test:
             _announce(intent)
-        return await manager.submit(intent, test=test)
+        return await manager.submit(intent, test=test, reference_price=reference)
 
     def render(state: Any) -> None:
         if test:
@@ -266,6 +267,25 @@ def _order(
             ) from None
 
     raise typer.Exit(run_trade(target, action, render, spec=spec, rest_url=rest_url))
+
+
+async def _reference_price(manager: Any, intent: Any) -> Any:
+    """For a market order: a current price, so its minimum notional is checked before sending."""
+    from letrade_cli.core.errors import ExchangeRejectedError, NetworkUnavailableError
+    from letrade_cli.trading.filters import check_intent
+
+    if intent.type.has_limit_price or not hasattr(manager.venue, "reference_price"):
+        return None
+    rules = await manager.rules(intent.symbol)
+    check_intent(intent, rules)  # a bad quantity: said before any price is fetched
+    try:
+        price = await manager.venue.reference_price(intent.symbol)
+    except (ExchangeRejectedError, NetworkUnavailableError):
+        return None  # the venue's own check still applies
+    if price is not None and rules.tick_size > 0:
+        price = price.quantize(rules.tick_size)  # a mid of two floats: back on the price grid
+    check_intent(intent, rules, reference_price=price)  # refused here: "sending" is never said
+    return price
 
 
 def _announce(intent: Any) -> None:
@@ -293,8 +313,9 @@ def _order_and_wait(intent: Any, wait_s: float, target: Any, spec: Any, rest_url
 
         recorder = FillRecorder()
         manager.add_listener(recorder)
+        reference = await _reference_price(manager, intent)
         _announce(intent)
-        state = await manager.submit(intent)
+        state = await manager.submit(intent, reference_price=reference)
         placed["state"] = state
         final, filled = await wait_fill(manager, recorder, state, timeout_s=wait_s)
         return final, filled, recorder.of(final.client_order_id)

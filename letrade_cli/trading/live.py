@@ -136,7 +136,7 @@ class LiveVenue:
         self.api: OrderApi = package.order_api(spec.name)
         self._signer = _signer(package, spec, keys, self.settings.recv_window_ms)
         rest = rest_settings or RestSettings(timeout_s=self.settings.timeout_s)
-        dialect = package.dialect()
+        dialect = self._market = package.dialect()
         self.pacer = Pacer(
             package.capabilities.rate_limits, max_wait_s=rest.max_pace_wait_s, name=spec.name
         )
@@ -340,6 +340,19 @@ class LiveVenue:
             f"{self.name} does not list {', '.join(symbols)}",
             hint=f"check the symbol's spelling ({self.example_symbol})",
         )
+
+    async def reference_price(self, symbol: str) -> Decimal | None:
+        """A current price of ``symbol`` (the mid, else the last trade), or None.
+
+        For a market order's minimum-notional check before it is sent.
+        """
+        import time
+
+        payload = await self._request(self._market.price_request([symbol]))
+        for tick in self._market.parse_prices(payload, self.name, time.time_ns()):
+            if tick.symbol == symbol and tick.price:
+                return Decimal(repr(tick.price))
+        return None
 
     async def _last_prices(self, symbols: Sequence[str]) -> dict[str, Decimal]:
         api = cast(LastPrices, self.api)

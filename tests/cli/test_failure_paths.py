@@ -163,3 +163,21 @@ def test_a_piped_run_list_shows_whole_ids_and_rounded_money(replayed: tuple[Path
     row = next(line for line in done.stdout.splitlines() if run_id in line)
     assert "…" not in row
     assert re.search(r"│ \d+ KRW │", row), row  # KRW has no decimals
+
+
+def test_sim_stopped_by_sigterm_exits_143_like_every_command() -> None:
+    # Reproduction (issue 19): `sim` on SIGTERM exited 0, as if it had finished.
+    import signal
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "letrade_cli", "sim", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        assert json.loads(proc.stdout.readline())["port"] > 0  # listening
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 143
+    finally:
+        proc.kill()
+        proc.communicate()

@@ -421,3 +421,16 @@ def test_a_rest_url_that_is_not_one_is_a_usage_error(
     line = one_error_line(done)
     assert named in line and "not a valid http:// or https:// URL" in line
     assert "pw" not in done.stderr
+
+
+def test_a_market_order_below_the_minimum_notional_is_refused_before_sending(
+    sim: SimThread,
+) -> None:
+    # Reproduction (issue 19): exit 3 after sending (the venue's -1013); the filters are ours.
+    done = on_sim(sim, "trade", "buy", "BTCUSDT", "0.00001", "--client-id", "tiny-1",
+                  in_process=False)  # fmt: skip
+    assert done.returncode == 2
+    line = one_error_line(done)
+    assert "order value" in line and "is below BTCUSDT's minimum" in line
+    assert "sending" not in done.stderr  # nothing was sent, and it does not say it was
+    assert sim.orders("tiny-1") == []

@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 from letrade_cli.sim.server import SimExchange
+from letrade_cli.venues.binance.sim.signing import REJECTED_KEY_MESSAGE
 from tests.sim.conftest import BinanceAccount
 
 LIMIT = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC",
@@ -40,10 +41,10 @@ async def test_api_key_header_is_required_and_must_match(
     missing = BinanceAccount(http, sim.rest_url, key="")
     await expect(missing, -2014, "API-key format invalid.", "GET", "/api/v3/account", {})
     wrong = BinanceAccount(http, sim.rest_url, key="someone-else")
-    await expect(
-        wrong, -2015, "Invalid API-key, IP, or permissions for action.", "GET",
-        "/api/v3/account", {},
-    )  # fmt: skip
+    await expect(wrong, -2015, REJECTED_KEY_MESSAGE, "GET", "/api/v3/account", {})
+    # Binance's words first; then the sim says which variables must match its --api-key
+    assert REJECTED_KEY_MESSAGE.startswith("Invalid API-key, IP, or permissions for action.")
+    assert "LETRADE_SIM_API_KEY" in REJECTED_KEY_MESSAGE
 
 
 async def test_signature_is_hmac_over_the_exact_query_and_body(

@@ -42,7 +42,15 @@ def bad_key_format() -> BinanceApiError:
 
 def rejected_key() -> BinanceApiError:
     """-2015 (status 401): a key the sim does not know."""
-    return BinanceApiError(-2015, "Invalid API-key, IP, or permissions for action.", 401)
+    return BinanceApiError(-2015, REJECTED_KEY_MESSAGE, 401)
+
+
+# Binance's text, then what only the sim can say: which key it expects and where it comes from.
+REJECTED_KEY_MESSAGE = (
+    "Invalid API-key, IP, or permissions for action. (letrade sim: the key is not one it was "
+    "started with; set LETRADE_SIM_API_KEY and LETRADE_SIM_API_SECRET to its --api-key and "
+    "--api-secret)"
+)
 
 
 def bad_signature() -> BinanceApiError:
