@@ -90,7 +90,18 @@ def load_keys(
             f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set",
             hint=f"export the {spec.name} API key and secret as {key_var} and {secret_var}",
         )
+    for name in (key_var, secret_var):
+        _check_printable(name, env[name])
     return ApiKeys(env[key_var], env[secret_var], source=f"${key_var}, ${secret_var}")
+
+
+def _check_printable(name: str, value: str) -> None:
+    """A key with a newline, a space or a control character (a bad paste) is named, not sent."""
+    if any(ch.isspace() or not ch.isprintable() for ch in value):
+        raise ConfigError(
+            f"{name} contains a space, newline or control character",
+            hint=f"paste the key again without them: export {name}='...'",
+        )
 
 
 def _ed25519_keys(spec: VenueSpec, key_var: str, ed_var: str, env: Mapping[str, str]) -> ApiKeys:

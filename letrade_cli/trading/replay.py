@@ -36,7 +36,7 @@ from letrade_cli.connector.source import Step
 from letrade_cli.connector.stats import NS_PER_MS, StreamStats
 from letrade_cli.core.bus import Bus
 from letrade_cli.core.cache import PriceCache
-from letrade_cli.core.errors import ConfigError, DecodeError, UsageError
+from letrade_cli.core.errors import ConfigError, DecodeError, NetworkUnavailableError, UsageError
 from letrade_cli.core.orders import SymbolRules
 from letrade_cli.core.tick import Tick
 from letrade_cli.core.waits import wait_event
@@ -123,7 +123,12 @@ class _Objects:
             for path in sorted(self.root.rglob("*.jsonl")):
                 yield path.relative_to(self.root).as_posix()
             return
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import (
+            BotoCoreError,
+            ClientError,
+            ConnectTimeoutError,
+            EndpointConnectionError,
+        )
 
         try:
             pages = self.s3.get_paginator("list_objects_v2").paginate(
@@ -132,6 +137,11 @@ class _Objects:
             for page in pages:
                 for item in page.get("Contents", []):
                     yield item["Key"]
+        except (EndpointConnectionError, ConnectTimeoutError) as exc:
+            raise NetworkUnavailableError(
+                f"cannot list {self.source}: {exc}",
+                hint="check the network and AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL",
+            ) from None
         except (BotoCoreError, ClientError) as exc:
             raise ConfigError(
                 f"cannot list {self.source}: {exc}",

@@ -85,11 +85,11 @@ def test_run_list_and_report(data: Path) -> None:
         (["dryrun", "--hours", "1", "--replay", "x", "--strategy", "nope"], "unknown strategy"),
         (["dryrun", "report", "r1", "--db", "/nonexistent/l.sqlite3"], "no ledger at"),
         # Reproductions (issue 19): a traceback, or "finished: 0 ticks" and exit 0.
-        (["dryrun", "--hours", "nan", "--replay", "x"], "--hours must be a finite number"),
-        (["dryrun", "--hours", "inf", "--replay", "x"], "--hours must be a finite number"),
-        (["dryrun", "--hours", "1e400", "--replay", "x"], "--hours must be a finite number"),
+        (["dryrun", "--hours", "nan", "--replay", "x"], "'--hours': nan is not a finite number"),
+        (["dryrun", "--hours", "inf", "--replay", "x"], "'--hours': inf is not a finite number"),
+        (["dryrun", "--hours", "1e400", "--replay", "x"], "'--hours': inf is not a finite"),
         (["dryrun", "--minutes", "-5", "--replay", "x"], "--minutes must be a finite number"),
-        (["dryrun", "--hours", "1", "--replay", "x", "--fee-bps", "nan"], "--fee-bps must be"),
+        (["dryrun", "--hours", "1", "--replay", "x", "--fee-bps", "nan"], "'--fee-bps': nan is"),
         (["dryrun", "--hours", "1", "--replay", "x", "--fee-bps", "-10"], "--fee-bps must be"),
     ],
 )

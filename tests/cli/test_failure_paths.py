@@ -181,3 +181,27 @@ def test_sim_stopped_by_sigterm_exits_143_like_every_command() -> None:
     finally:
         proc.kill()
         proc.communicate()
+
+
+def test_a_replay_from_an_unreachable_s3_endpoint_is_a_network_error(tmp_path: Path) -> None:
+    # Reproduction (issue 19): `--replay s3://…` with the endpoint down exited 2, not 4.
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    done = letrade("dryrun", "--hours", "1", "--replay", "s3://bucket/run.txt", "-s", "BTCUSDT",
+                   "--db", str(tmp_path / "l.sqlite3"), AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}",
+                   AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                   AWS_MAX_ATTEMPTS="1")  # fmt: skip
+    assert done.returncode == 4, done.stderr
+    assert "cannot list s3://bucket/run.txt" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_key_with_a_newline_is_named_never_sent() -> None:
+    # Reproduction (issue 19): a key containing a newline was a traceback from the HTTP library.
+    done = letrade("trade", "balance", "--venue", "sim", LETRADE_SIM_API_KEY="abc\ndef",
+                   LETRADE_SIM_API_SECRET="s3cr3t-value")  # fmt: skip
+    assert done.returncode == 2
+    assert "LETRADE_SIM_API_KEY contains a space, newline or control character" in one_error(done)
+    assert "abc" not in done.stderr and "s3cr3t-value" not in done.stderr

@@ -176,14 +176,18 @@ def test_json_lines_say_where_each_price_came_from_and_its_age() -> None:
         assert 0 <= tick["age_ms"] < 60_000
 
 
-def test_bad_durations_are_usage_errors_and_inf_runs_until_stopped() -> None:
-    done = run("stream", "BTCUSDT", "--venue", "sim", "--duration", "nan")
+def test_bad_durations_are_usage_errors_and_no_duration_runs_until_stopped() -> None:
+    for bad in ("nan", "inf"):  # one rule for every float option: finite (no --duration: forever)
+        done = run("stream", "BTCUSDT", "--venue", "sim", "--duration", bad)
+        assert done.returncode == 2
+        assert f"{bad} is not a finite number" in assert_one_clean_line(done.stderr)
+    done = run("stream", "BTCUSDT", "--venue", "sim", "--duration", "-1")
     assert done.returncode == 2
     assert "--duration must be greater than 0" in assert_one_clean_line(done.stderr)
     short = run("stream", "BTCUSDT", "--venue", "sim", "--json", "--duration", "0.001")
     assert short.returncode == 0, short.stderr  # the clock starts once the stream answered
     proc = subprocess.Popen(
-        [*LETRADE, "stream", "BTCUSDT", "--venue", "sim", "--json", "--duration", "inf"],
+        [*LETRADE, "stream", "BTCUSDT", "--venue", "sim", "--json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, "NO_COLOR": "1"},
