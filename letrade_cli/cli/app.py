@@ -68,8 +68,12 @@ def main() -> None:
     try:
         try:
             app(prog_name="letrade")  # the same name (and completion) under python -m
-        finally:
-            flush_stdout()  # inside: output that cannot be written is an error like any other
+        except SystemExit:
+            # Inside: output that cannot be written is an error like any other, also one a
+            # library swallowed. An error already on its way (LetradeError) is the one told.
+            flush_stdout()
+            raise
+        flush_stdout()
     except LetradeError as exc:
         if exc.message:  # a reader that went away (exit 141) is told nothing
             from letrade_cli.ui.console import print_error

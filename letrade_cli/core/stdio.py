@@ -24,6 +24,8 @@ from letrade_cli.core.errors import LetradeError
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 _closed_at_start: set[int] = set()
+_failure: LetradeError | None = None  # the first failed write of this process, kept
+_reported = False  # whether its line was printed (by ui.console.print_error)
 
 
 class OutputError(LetradeError):
@@ -69,26 +71,35 @@ def guard_stdout() -> None:
 
 
 def output_failed(exc: OSError) -> LetradeError:
-    """The error a failed stdout write becomes; stdout now goes to /dev/null."""
+    """The error a failed stdout write becomes; stdout now goes to /dev/null.
+
+    The error is kept: a library that swallows it (Click probes a stream with empty writes and
+    ignores what they raise) cannot make the loss silent, because ``flush_stdout`` at the end of
+    the command raises it again.
+    """
+    global _failure
     with contextlib.suppress(OSError, ValueError):
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 1)
         os.close(null)
     if isinstance(exc, BrokenPipeError):
-        return OutputClosedError()
-    if 1 in _closed_at_start:
-        return OutputError(
+        error: LetradeError = OutputClosedError()
+    elif 1 in _closed_at_start:
+        error = OutputError(
             "cannot write to standard output: it is closed",
             hint="give the command a stdout (a file, a pipe or /dev/null)",
         )
-    return OutputError(
-        f"cannot write to standard output: {exc.strerror or exc}",
-        hint="redirect it to a file on a disk with room, or to /dev/null",
-    )
+    else:
+        error = OutputError(
+            f"cannot write to standard output: {exc.strerror or exc}",
+            hint="redirect it to a file on a disk with room, or to /dev/null",
+        )
+    _failure = _failure or error
+    return _failure
 
 
 def flush_stdout() -> None:
-    """Flush ``sys.stdout`` (``OutputError`` when it cannot be written)."""
+    """Flush ``sys.stdout``; ``OutputError`` when it cannot be written or a write already failed."""
     stream = sys.stdout
     if stream is None:
         return
@@ -98,6 +109,15 @@ def flush_stdout() -> None:
         raise output_failed(exc) from None
     except ValueError:  # closed by the command itself
         pass
+    if _failure is not None and not _reported:
+        raise _failure
+
+
+def note_reported(message: str) -> None:
+    """An error line was printed: when it is the output failure's, do not raise it again."""
+    global _reported
+    if _failure is not None and message == _failure.message:
+        _reported = True
 
 
 def write_stderr(line: str) -> None:
@@ -114,6 +134,8 @@ class _Guarded:
         self._inner = inner
 
     def write(self, data: Any) -> int:
+        if _failure is not None and data:
+            raise _failure  # the output is already incomplete: never a silent partial result
         try:
             return int(self._inner.write(data))
         except OSError as exc:

@@ -31,7 +31,9 @@ def out_console() -> Console:
 def print_error(message: str, hint: str | None = None) -> None:
     """One line: what is wrong and, where we know it, how to fix it."""
     from letrade_cli.core.redact import redact
+    from letrade_cli.core.stdio import note_reported
 
+    note_reported(message)
     text = f"error: {message}"
     if hint:
         text += f" — {hint}"
