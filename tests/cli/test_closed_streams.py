@@ -26,13 +26,11 @@ COMMANDS = {
 def run(args: tuple[str, ...], tmp: Path, *, closed: bool) -> subprocess.CompletedProcess[str]:
     argv = [sys.executable, "-m", "letrade_cli", *(a.format(tmp=tmp) for a in args)]
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
+    sink = os.devnull if closed else "/dev/full"  # closed: the wrapper's own stdout, unused
     if closed:
         argv = [sys.executable, "-c", CLOSE_STDOUT, *argv]
-        with open(os.devnull, "w") as sink:
-            return subprocess.run(argv, stdout=sink, stderr=subprocess.PIPE, text=True,
-                                  timeout=120, env=env, cwd=tmp, stdin=subprocess.DEVNULL)  # fmt: skip
-    with open("/dev/full", "w") as full:
-        return subprocess.run(argv, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120,
+    with open(sink, "w") as out:
+        return subprocess.run(argv, stdout=out, stderr=subprocess.PIPE, text=True, timeout=120,
                               env=env, cwd=tmp, stdin=subprocess.DEVNULL)  # fmt: skip
 
 
