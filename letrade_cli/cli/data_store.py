@@ -92,7 +92,7 @@ def ls_command(
     from letrade_cli.data.store import Store
 
     if kind is not None:
-        check_kind(kind)
+        kind = check_kind(kind)
     target = Store(store)
     held = [
         h

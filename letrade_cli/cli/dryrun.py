@@ -327,7 +327,7 @@ def dryrun(
     if kind is not None:
         from letrade_cli.data.schema import check_kind
 
-        check_kind(kind)
+        kind = check_kind(kind)  # candles:1m and candles_1m both name the 1m candles
     if hours is None and minutes is None and data is None:
         raise UsageError("how long? give --hours and/or --minutes", hint="e.g. --hours 24")
     duration_s = (hours or 0) * 3600 + (minutes or 0) * 60

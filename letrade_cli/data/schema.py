@@ -86,7 +86,12 @@ def interval_ms(interval: str) -> int:
 
 
 def check_kind(kind: str) -> str:
-    """Validate a store kind (``quotes``, ``trades``, ``aggtrades``, ``depth``, ``candles_1m``)."""
+    """Validate a store kind (``quotes``, ``trades``, ``aggtrades``, ``depth``, ``candles_1m``).
+
+    ``candles:1m`` (``data download``'s spelling) and ``aggTrades`` are the same kinds.
+    """
+    kind = kind.replace("candles:", "candles_", 1) if kind.startswith("candles:") else kind
+    kind = "aggtrades" if kind == "aggTrades" else kind
     if kind in BASE_KINDS:
         return kind
     if kind.startswith("candles_"):
