@@ -267,3 +267,22 @@ def test_unreachable_index_with_retries_off_is_a_network_error(
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "cannot reach the package index" in errors[0]
     assert "no wheel" not in result.stderr
+
+
+def test_a_layer_is_built_for_the_function_that_uses_it(tmp_path: Path) -> None:
+    # Issue 19: the shipped layer was arm64 whatever the functions were; build for the user.
+    from letrade_cli.serverless.layer.inputs import layer_inputs
+
+    profile = tmp_path / "lambda.yaml"
+    profile.write_text(
+        "layers:\n  deps:\n    requirements: [orjson]\n    runtimes: [python3.12]\n"
+        "    architectures: [arm64]\n"
+        "functions:\n  f:\n    source: f.py\n    handler: f.handler\n    runtime: python3.13\n"
+        "    architecture: x86_64\n    layers: [deps]\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "f.py").write_text("import orjson\n\ndef handler(e, c):\n    return 1\n")
+    _, lines, runtime, arch = layer_inputs("deps", str(profile), None, None, None)
+    assert (lines, runtime, arch) == (["orjson"], "python3.13", "x86_64")
+    _, _, runtime, arch = layer_inputs("deps", str(profile), None, "python3.12", "arm64")
+    assert (runtime, arch) == ("python3.12", "arm64")  # the flags still win

@@ -1,7 +1,9 @@
 """What a ``layer-build`` builds: the profile (if any), requirement lines, runtime and architecture.
 
-A layer named in the profile takes its requirements (and ``requirements_file``) and its first
-runtime and architecture from there; ``--requirements FILE`` works without a profile.
+A layer named in the profile takes its requirements (and ``requirements_file``) from there, and
+the runtime and architecture of the first function that lists it (else the layer's first ones):
+a layer is built for the machine that imports it. ``--requirements FILE`` works without a
+profile.
 """
 
 from __future__ import annotations
@@ -43,8 +45,16 @@ def layer_inputs(
                     f"{exc.strerror}",
                     hint="fix the path (relative to the project directory) or create the file",
                 ) from exc
-    runtime = runtime or (spec.runtimes[0] if spec else "python3.12")
-    arch = arch or (spec.architectures[0] if spec else "x86_64")
+    # Built for the function that uses it: its runtime and architecture, else the layer's own.
+    user = next((f for f in prof.functions.values() if name in f.layers), None) if prof else None
+    runtime = (
+        runtime or (user.runtime if user else None) or (spec.runtimes[0] if spec else "python3.12")
+    )
+    arch = (
+        arch
+        or (user.architecture if user else None)
+        or (spec.architectures[0] if spec else "x86_64")
+    )
     if runtime not in RUNTIMES:
         raise UsageError(f"unsupported runtime '{runtime}'", hint=f"use {', '.join(RUNTIMES)}")
     if arch not in ("x86_64", "arm64"):
