@@ -20,7 +20,7 @@ from letrade_cli.core.stdio import OutputError
 from letrade_cli.runtime.jsonl import JsonLineWriter
 from letrade_cli.runtime.process import EXIT_OK, RunContext, run
 from letrade_cli.trading.dryrun import DryRun, DryRunConfig, Event
-from letrade_cli.trading.ledger import Ledger
+from letrade_cli.trading.ledger import Ledger, LedgerWriteError
 from letrade_cli.ui.console import err_console
 
 REFRESH_PER_S = 4
@@ -172,6 +172,12 @@ async def _run_engine(
             try:
                 with settled_heap():  # start-up objects out of the collector's full passes
                     completed = await engine.run(context.stop)
+            except LedgerWriteError as exc:
+                raise LedgerWriteError(  # name the run: it is resumable from its last commit
+                    exc.message,
+                    hint=f"free space, then `letrade dryrun --resume {engine.run_id} "
+                    f"--db {options.db}`",
+                ) from None
             finally:
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from letrade_cli.core.errors import ConfigError, UsageError
+from letrade_cli.core.errors import ConfigError, LetradeError, UsageError
 from letrade_cli.core.orders import (
     Fill,
     OrderState,
@@ -145,15 +145,39 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
     return version
 
 
+class LedgerWriteError(LetradeError):
+    """The ledger file could not be written (full disk, I/O error, read-only).
+
+    What was committed before is kept, and a run stays resumable.
+    """
+
+
 @contextlib.contextmanager
 def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    conn.execute("BEGIN IMMEDIATE")
     try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):  # a failed write may have ended it
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError as exc:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise LedgerWriteError(
+            f"cannot write the ledger {_file_of(conn)}: {exc} (every earlier commit is kept)",
+            hint="free space or fix the file's permissions, then `letrade dryrun --resume RUN`"
+            " (`letrade dryrun list` shows it)",
+        ) from None
+
+
+def _file_of(conn: sqlite3.Connection) -> str:
+    try:
+        return str(conn.execute("PRAGMA database_list").fetchone()[2])
+    except sqlite3.Error:
+        return "file"
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -167,7 +191,13 @@ def connect(path: Path) -> sqlite3.Connection:
         raise ConfigError(
             f"cannot open the ledger {path}: {exc}", hint="pass a writable --db PATH"
         ) from None
-    migrate(conn)
+    try:
+        migrate(conn)
+    except sqlite3.DatabaseError as exc:  # not a database, or corrupt
+        conn.close()
+        raise ConfigError(
+            f"cannot open the ledger {path}: {exc}", hint="pass a writable --db PATH"
+        ) from None
     return conn
 
 

@@ -105,3 +105,29 @@ def test_bench_results_reach_stdout_when_the_out_file_cannot_be_written(tmp_path
     with redirect_stdout(stdout), pytest.raises(FileWriteError, match="cannot write the results"):
         publish(saved, options, None)
     assert json.loads(stdout.getvalue()) == saved  # the figures still reach stdout
+
+
+RECORDING = REPO / "tests" / "data" / "upbit.ws.full.txt"
+REPLAY = ("dryrun", "--hours", "1", "--replay", str(RECORDING), "-s", "KRW-LAMB",
+          "--balance", "1000000KRW", "--json")  # fmt: skip
+
+
+def test_a_full_disk_under_the_ledger_is_one_line_and_the_run_resumes(tmp_path: Path) -> None:
+    # Reproduction (issue 19): a full or failing SQLite ledger was a traceback.
+    reference = letrade(*REPLAY, "--db", str(tmp_path / "ref.sqlite3"))
+    assert reference.returncode == 0, reference.stderr
+    expected = json.loads(reference.stdout.splitlines()[-1])["equity"]
+    for cap in (150_000, 200_000, 300_000, 500_000):  # the first cap the run outgrows midway
+        db = tmp_path / f"capped-{cap}.sqlite3"
+        done = letrade(*REPLAY, "--db", str(db), cap_bytes=cap)
+        if done.returncode != 0 and "--resume" in done.stderr:
+            break
+    else:
+        pytest.skip("no cap made the ledger fail after the run started")
+    assert done.returncode == 1
+    line = one_error_line(done)
+    assert f"cannot write the ledger {db}" in line and "every earlier commit is kept" in line
+    run_id = line.split("--resume ", 1)[1].split()[0]
+    resumed = letrade("dryrun", "--resume", run_id, "--db", str(db), "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout.splitlines()[-1])["equity"] == expected  # nothing lost
