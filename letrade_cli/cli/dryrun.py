@@ -275,7 +275,6 @@ def dryrun(
     from letrade_cli.core.errors import UsageError
     from letrade_cli.runtime.dryrun import DryRunOptions, run_dryrun
     from letrade_cli.trading.dryrun import DryRunConfig
-    from letrade_cli.trading.ledger import Ledger
     from letrade_cli.trading.strategies import load_strategy, merge_params, parse_params
 
     path = _db(db)
@@ -294,7 +293,7 @@ def dryrun(
             raise UsageError(
                 "--param is for a new run", hint="a resumed run keeps its stored parameters"
             )
-        ledger = Ledger(path)
+        ledger = _open_existing(path)  # a mistyped --db must not leave an empty ledger behind
         try:
             run = ledger.run(resume)
         finally:

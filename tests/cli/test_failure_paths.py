@@ -205,3 +205,11 @@ def test_a_key_with_a_newline_is_named_never_sent() -> None:
     assert done.returncode == 2
     assert "LETRADE_SIM_API_KEY contains a space, newline or control character" in one_error(done)
     assert "abc" not in done.stderr and "s3cr3t-value" not in done.stderr
+
+
+def test_a_failed_resume_creates_no_ledger(tmp_path: Path) -> None:
+    # Reproduction (issue 19): `--resume R --db NEW` created an empty ledger at NEW.
+    db = tmp_path / "typo.sqlite3"
+    done = letrade("dryrun", "--resume", "rdeadbeef", "--db", str(db))
+    assert f"no ledger at {db}" in one_error(done)
+    assert list(tmp_path.iterdir()) == []
