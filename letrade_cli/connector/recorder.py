@@ -58,6 +58,16 @@ def format_frame(frame: bytes | str, recv_ns: int) -> bytes:
     return f"{seconds}.{ns:09d}: {text}\n".encode()
 
 
+def is_recording(path: Path) -> bool:
+    """Whether ``path`` starts like a recorded frame file (its ``URL <-> T`` line)."""
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline(4096)
+    except OSError:
+        return False
+    return b" <-> " in first and b"://" in first.split(b" <-> ", 1)[0]
+
+
 class FrameRecorder:
     """Appends received frames to ``path`` (created or truncated on ``open``)."""
 
@@ -72,7 +82,17 @@ class FrameRecorder:
         self._handle: IO[bytes] | None = None
 
     def open(self, url: str) -> None:
-        """Create the file with its ``URL <-> T`` line."""
+        """Create the file with its ``URL <-> T`` line.
+
+        An existing file is replaced only when it is itself a recording: ``--record`` pointed at
+        any other file (a typo, a config file) is refused, never truncated.
+        """
+        if self.path.is_file() and self.path.stat().st_size and not is_recording(self.path):
+            raise ConfigError(
+                f"--record {self.path}: the file exists and is not a recorded frame file; "
+                "refusing to overwrite it",
+                hint="give a new file name (or a directory for the data store)",
+            )
         try:
             self._handle = self.path.open("wb", buffering=BUFFER_BYTES)
         except OSError as exc:

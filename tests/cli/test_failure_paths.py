@@ -213,3 +213,19 @@ def test_a_failed_resume_creates_no_ledger(tmp_path: Path) -> None:
     done = letrade("dryrun", "--resume", "rdeadbeef", "--db", str(db))
     assert f"no ledger at {db}" in one_error(done)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_record_never_truncates_a_file_that_is_not_a_recording(tmp_path: Path) -> None:
+    # Found by the issue-19 sweep: `stream --record /etc/passwd` (as root) replaced the file.
+    precious = tmp_path / "config.txt"
+    precious.write_text("keep me\n", encoding="utf-8")
+    done = letrade("stream", "BTCUSDT", "--venue", "sim", "--duration", "1", "--json",
+                   "--record", str(precious))  # fmt: skip
+    assert "the file exists and is not a recorded frame file" in one_error(done)
+    assert precious.read_text(encoding="utf-8") == "keep me\n"
+    frames = tmp_path / "run.frames"
+    for _ in range(2):  # a recording may be recorded over
+        done = letrade("stream", "BTCUSDT", "--venue", "sim", "--duration", "0.5", "--json",
+                       "--record", str(frames))  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    assert " <-> " in frames.read_text(encoding="utf-8").splitlines()[0]
