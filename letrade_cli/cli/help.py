@@ -4,7 +4,8 @@ r"""Help-text conventions every command follows (reuse these for new commands).
 - A boolean option is a flag named for what it does (``--json``, ``--no-index``), declared with
   one name (``typer.Option("--json")``) so help shows no ``--no-...`` twin and no metavar; a pair
   (``--pin/--no-pin``) only when both spellings mean something.
-- Square brackets in help text are Rich markup: write ``\\[default: x]`` in the string.
+- Help is plain Click text everywhere (one style, no Rich import for ``--help``): write
+  ``[default: x]`` as it should read.
 - An option fed by an environment variable declares it with ``envvar=`` so help prints
   ``[env var: NAME]`` next to it; when the variable is read elsewhere (a settings resolver),
   end the help text with :func:`env_note`.
@@ -21,7 +22,7 @@ import typer
 
 def examples(*items: tuple[str, str]) -> str:
     """An epilog listing ``(command, what it does)`` pairs under "Examples"."""
-    lines = ["Examples:"]
+    lines = ["\b", "Examples:"]  # \b: Click prints the paragraph as written (no rewrapping)
     for command, what in items:
         lines.append(f"  {command}" + (f"\n      {what}" if what else ""))
     return "\n".join(lines)
@@ -29,7 +30,7 @@ def examples(*items: tuple[str, str]) -> str:
 
 def env_note(*names: str) -> str:
     """The ``[env var: NAME]`` suffix Typer prints, for variables a resolver reads itself."""
-    return f" \\[env var: {', '.join(names)}]"  # escaped: Rich would read [..] as markup
+    return f" [env var: {', '.join(names)}]"
 
 
 def complete_profile(incomplete: str) -> list[str]:

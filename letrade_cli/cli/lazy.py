@@ -41,9 +41,9 @@ LAZY_COMMANDS: dict[str, str] = {
     "lambda-rollback": "serverless",
     "lambda-destroy": "serverless",
 }
-# Commands render their own help with Rich's panels (built only when run or asked for help);
-# the root's plain help stays fast.
-COMMAND_MARKUP = "rich"
+# One help style (issue 19): every command's help is plain Click text, like the root's, which
+# also keeps Rich out of every `--help`.
+COMMAND_MARKUP = None
 
 
 def _value(value: Any) -> Any:

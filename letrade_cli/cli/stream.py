@@ -41,7 +41,7 @@ def stream(
     venue: Annotated[
         str | None,
         typer.Option(
-            help="Venue (`letrade venues` lists them). \\[default: the first one listed]"
+            help="Venue (`letrade venues` lists them). [default: the first one listed]"
             + env_note("LETRADE_VENUE"),
             autocompletion=complete_venues,
         ),
@@ -52,7 +52,7 @@ def stream(
             "--channel",
             "-c",
             help="Channel(s), repeatable, as the venue's dialect names them (bookTicker, trade, "
-            "...; an unknown name lists them). \\[default: bookTicker + trade]",
+            "...; an unknown name lists them). [default: bookTicker + trade]",
             autocompletion=complete_channels,
         ),
     ] = None,
