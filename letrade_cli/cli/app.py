@@ -35,7 +35,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish
     pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    # Click wraps help at 80 columns and cuts command summaries there; up to 120 on a wide
+    # terminal (every command inherits it).
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 120},
     cls=LazyGroup,
     rich_markup_mode=HELP_MARKUP,
 )

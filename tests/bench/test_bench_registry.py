@@ -16,13 +16,16 @@ COMMANDS_NOT_MODES = {"all", "soak"}  # `all` runs every mode; `soak` is a comma
 
 
 def listed_bench_commands() -> dict[str, str]:
-    """``letrade bench --help``'s Commands panel: name -> the start of its help line."""
+    """``letrade bench --help``'s Commands section: name -> its help line."""
     result = CliRunner().invoke(
-        app, ["bench", "--help"], env={"NO_COLOR": "1", "COLUMNS": "200", "TERM": "dumb"}
+        app,
+        ["bench", "--help"],
+        env={"NO_COLOR": "1", "COLUMNS": "200", "TERM": "dumb"},
+        terminal_width=200,  # the runner's own terminal is 80 wide
     )
     assert result.exit_code == 0, result.output
-    panel = result.stdout.split("Commands")[1]
-    rows = (re.match(r"│ (\S+)\s+(.+?)\s*│$", line) for line in panel.splitlines())
+    section = result.stdout.split("Commands:")[1]
+    rows = (re.match(r"^  (\S+)\s+(.+?)\s*$", line) for line in section.splitlines())
     return {m.group(1): m.group(2) for m in rows if m}
 
 
