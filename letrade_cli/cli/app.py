@@ -88,6 +88,12 @@ def main() -> None:
         sys.stderr.write("error: interrupted\n")
         sys.stderr.flush()
         sys.exit(EXIT_INTERRUPTED)
+    except Exception:
+        if not interrupts.signalled():
+            raise
+        sys.stderr.write("error: interrupted\n")  # a Ctrl-C that came out as another error
+        sys.stderr.flush()
+        sys.exit(EXIT_INTERRUPTED)
     finally:
         if interrupts.take():  # a Ctrl-C swallowed by a callback while the command ran
             sys.stderr.write("error: interrupted\n")

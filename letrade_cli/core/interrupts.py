@@ -17,6 +17,7 @@ import threading
 from typing import Any
 
 _pending = False
+_signalled = False
 
 
 def _hook(previous: Any) -> Any:
@@ -31,11 +32,28 @@ def _hook(previous: Any) -> Any:
     return unraisable
 
 
+def _on_sigint(signum: int, frame: Any) -> None:
+    """Python's own handler (KeyboardInterrupt), remembering that Ctrl-C was pressed."""
+    global _signalled
+    _signalled = True
+    signal.default_int_handler(signum, frame)
+
+
+def signalled() -> bool:
+    """Whether Ctrl-C was pressed since ``install``.
+
+    A KeyboardInterrupt raised while CPython builds another exception (an ``ImportError`` inside
+    ``from _ssl import ...``) can come out as a different error (``TypeError: expected a message
+    argument``); ``cli.app.main`` then still ends with the interrupt's one line and 130.
+    """
+    return _signalled
+
+
 def install() -> None:
     """Python's own SIGINT handler, plus a hook that keeps a swallowed Ctrl-C (main thread)."""
     if threading.current_thread() is not threading.main_thread():
         return
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGINT, _on_sigint)
     if not getattr(sys.unraisablehook, "letrade_keeps_interrupts", False):
         sys.unraisablehook = _hook(sys.unraisablehook)
 
