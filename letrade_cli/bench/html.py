@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import json
-from pathlib import Path
 from typing import Any
 
 from letrade_cli.bench.claims import claims
@@ -162,14 +161,3 @@ def page(doc: dict[str, Any]) -> str:
         f"<h2>Published claims beside ours</h2>{_table(rows, columns)}"
         f"<h2>Machine</h2><pre>{html.escape(machine)}</pre></body></html>\n"
     )
-
-
-def write_html(doc: dict[str, Any], path: Path) -> None:
-    """Write ``page(doc)`` to ``path``; ``ImportError`` when plotly is missing."""
-    try:
-        import plotly  # noqa: F401
-    except ImportError as exc:
-        raise ImportError("plotly is not installed (pip install 'letrade-cli[bench]')") from exc
-    from letrade_cli.core.files import atomic_write_text
-
-    atomic_write_text(path, page(doc))

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from letrade_cli.bench.compare import Comparison, compare, load_saved
-from letrade_cli.core.files import atomic_write_text, write_failed
+from letrade_cli.core.errors import LetradeError
+from letrade_cli.core.files import check_writable, write_output
 
 
 @dataclass(slots=True)
@@ -32,8 +33,6 @@ class OutputOptions:
             raise ValueError("--fail-over needs --compare FILE (the saved run to compare with)")
         if self.fail_over is not None and self.fail_over < 0:
             raise ValueError("--fail-over must be a percentage of 0 or more")
-        from letrade_cli.core.files import check_writable
-
         for flag, path in (("--out", self.out), ("--html", self.html)):
             if path is not None:
                 check_writable(path, flag)  # before the run, not after it: nothing measured lost
@@ -64,20 +63,20 @@ def publish(
         doc["comparison"] = comparison.as_dict()
         render_comparison(comparison, console)
     text = json.dumps(doc, indent=2)
-    failed: list[Exception] = []  # a file that cannot be written must not cost the other outputs
+    failed: list[LetradeError] = []  # a file that cannot be written must not cost the others
     if options.out is not None:
         try:
-            atomic_write_text(options.out, text + "\n")
-        except OSError as exc:
-            failed.append(write_failed(options.out, exc, "the results"))
+            write_output(options.out, text + "\n", "the results")
+        except LetradeError as exc:
+            failed.append(exc)
     if options.html is not None:
-        from letrade_cli.bench.html import write_html
+        from letrade_cli.bench.html import page
 
         try:
-            write_html(doc, options.html)
+            write_output(options.html, page(doc), "the page")
             console.print(f"wrote {options.html}", style="dim", highlight=False)
-        except OSError as exc:
-            failed.append(write_failed(options.html, exc, "the page"))
+        except LetradeError as exc:
+            failed.append(exc)
     if options.json_output:
         sys.stdout.write(text + "\n")
         sys.stdout.flush()

@@ -66,23 +66,6 @@ def _options(
     return OutputOptions(json_output, out, compare, fail_over, html)
 
 
-def check_writable(path: Path, flag: str) -> None:
-    """Refuse an output that cannot be written before the run (see ``core.files``)."""
-    from letrade_cli.core.files import check_writable as check
-
-    check(path, flag)
-
-
-def _write(path: Path, text: str, what: str) -> None:
-    """Write an output atomically; a failure is one line naming the file (exit 1)."""
-    from letrade_cli.core.files import atomic_write_text, write_failed
-
-    try:
-        atomic_write_text(path, text)
-    except OSError as exc:
-        raise write_failed(path, exc, what) from exc
-
-
 def _publish(
     run: Callable[[Callable[[str], None]], dict[str, Any]], options: OutputOptions
 ) -> dict[str, Any]:
@@ -172,12 +155,15 @@ def ingest(
     )
     options = _options(json_output, out, compare, fail_over, html)
     if markdown is not None:
+        from letrade_cli.core.files import check_writable
+
         check_writable(markdown, "--markdown")
     doc = _publish(lambda say: run_ingest_benchmark(config, progress=say), options)
     if markdown is not None:
         from letrade_cli.bench.ingest.report import markdown as to_markdown
+        from letrade_cli.core.files import write_output
 
-        _write(markdown, to_markdown(doc), "the table")
+        write_output(markdown, to_markdown(doc), "the table")
 
 
 @bench_app.command(
@@ -478,6 +464,7 @@ def soak(
 
     from letrade_cli.bench.soak import SoakConfig, run_soak
     from letrade_cli.core.errors import LetradeError, UsageError
+    from letrade_cli.core.files import check_writable, write_output
     from letrade_cli.runtime.process import RunContext, run
     from letrade_cli.ui.console import err_console
 
@@ -525,7 +512,7 @@ def soak(
     if json_output:
         typer.echo(text)
     if out is not None:
-        _write(out, text + "\n", "the results")
+        write_output(out, text + "\n", "the results")
     raise typer.Exit(code)
 
 

@@ -169,9 +169,11 @@ def complete_run_ids(ctx: typer.Context, incomplete: str) -> list[str]:
 def _lambda_profile(ctx: typer.Context) -> Any:
     import os
 
+    from letrade_cli.cli.lambda_common import PROFILE_ENV
     from letrade_cli.serverless.profile import load_lambda_profile
 
-    name = ctx.params.get("profile") or os.environ.get("LETRADE_LAMBDA_PROFILE") or "lambda"
+    # --profile after FUNCTION on the command line is not parsed yet: its variable, its default
+    name = ctx.params.get("profile") or os.environ.get(PROFILE_ENV) or "lambda"
     return load_lambda_profile(name)
 
 

@@ -277,7 +277,6 @@ async def _reference_price(manager: Any, intent: Any) -> Any:
     if intent.type.has_limit_price or not hasattr(manager.venue, "reference_price"):
         return None
     rules = await manager.rules(intent.symbol)
-    check_intent(intent, rules)  # a bad quantity: said before any price is fetched
     try:
         price = await manager.venue.reference_price(intent.symbol)
     except (ExchangeRejectedError, NetworkUnavailableError):

@@ -32,10 +32,12 @@ def _choices(param: Any, ctx: Any) -> list[str]:
 
 def usage_line(exc: Any) -> tuple[str, str | None]:
     """``(message, hint)`` for a Click usage error, the hint naming the choices or ``-h``."""
+    from typer._click.exceptions import MissingParameter
+
     ctx, param = getattr(exc, "ctx", None), getattr(exc, "param", None)
     message = exc.format_message().rstrip(".")
     help_hint = f"see '{ctx.command_path} -h'" if ctx is not None else None
-    if type(exc).__name__ == "MissingParameter" and param is not None and ctx is not None:
+    if isinstance(exc, MissingParameter) and param is not None and ctx is not None:
         choices = _choices(param, ctx)
         if choices:
             shown = ", ".join(choices[:CHOICES_SHOWN])

@@ -40,14 +40,9 @@ class DuplicateKeyError(Exception):
         self.key, self.line, self.first = key, line, first
 
 
-_LOADER: Any = None
-
-
+@functools.cache
 def _unique_keys_loader() -> Any:
     """PyYAML's SafeLoader (C when available) refusing duplicate keys in any mapping."""
-    global _LOADER
-    if _LOADER is not None:
-        return _LOADER
     import yaml
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -57,15 +52,15 @@ def _unique_keys_loader() -> Any:
             seen: dict[Any, int] = {}
             for key_node, _ in node.value:
                 key = self.construct_object(key_node, deep=deep)
+                if not isinstance(key, str | int | float | bool):
+                    continue  # an unhashable key: PyYAML's own error says so
                 line = key_node.start_mark.line + 1
-                if isinstance(key, str | int | float | bool) and key in seen:
+                if key in seen:
                     raise DuplicateKeyError(str(key), line, seen[key])
-                if isinstance(key, str | int | float | bool):
-                    seen[key] = line
+                seen[key] = line
             return super().construct_mapping(node, deep=deep)
 
-    _LOADER = UniqueKeyLoader
-    return _LOADER
+    return UniqueKeyLoader
 
 
 def load_yaml_mapping(path: Path) -> dict[str, Any]:

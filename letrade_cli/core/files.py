@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from letrade_cli.core.errors import LetradeError
+from letrade_cli.core.errors import ConfigError, LetradeError, UsageError
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -75,20 +75,23 @@ class FileWriteError(LetradeError):
     """A file letrade produces could not be written; the previous version, if any, is intact."""
 
 
-def describe_os_error(exc: OSError) -> str:
-    """``No space left on device`` rather than ``[Errno 28] No space left on device: '/x'``."""
-    return exc.strerror or str(exc)
-
-
 def write_failed(
     path: Path, exc: OSError, what: str = "file", hint: str | None = None
 ) -> FileWriteError:
     """The one line for a write that failed: which file, why, and that nothing was replaced."""
     kept = "the previous one is unchanged" if path.exists() else "nothing was written"
     return FileWriteError(
-        f"cannot write {what} {path}: {describe_os_error(exc)} ({kept})",
+        f"cannot write {what} {path}: {exc.strerror or exc} ({kept})",
         hint=hint or "free space or choose another path, then run the command again",
     )
+
+
+def write_output(path: Path, text: str, what: str) -> None:
+    """Write a command's output file atomically; a failure is ``FileWriteError`` naming it."""
+    try:
+        atomic_write_text(path, text)
+    except OSError as exc:
+        raise write_failed(path, exc, what) from exc
 
 
 def check_writable(path: Path, flag: str) -> None:
@@ -97,8 +100,6 @@ def check_writable(path: Path, flag: str) -> None:
     Raises:
         UsageError: ``path`` is a directory, its parent is a file, or the parent is not writable.
     """
-    from letrade_cli.core.errors import UsageError
-
     if path.is_dir():
         raise UsageError(
             f"{flag} {path} is a directory", hint=f"give a file name: {flag} {path}/out"
@@ -120,8 +121,6 @@ def read_utf8(path: Path, what: str, hint: str | None = None) -> str:
     The message names the file, what it is for (``what``) and, for bad bytes, the first one and
     its line, so the user can find it.
     """
-    from letrade_cli.core.errors import ConfigError
-
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:

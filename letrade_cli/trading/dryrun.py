@@ -397,7 +397,7 @@ class DryRun:
         price = tick.price
         if price is None:
             return
-        if not (price > 0 and price != math.inf):  # NaN, 0, negative or inf: never a mark
+        if not 0 < price < math.inf:  # NaN, 0, negative or inf: never a mark
             self.bad_prices += 1
             if self.bad_prices == 1:
                 log.warning(

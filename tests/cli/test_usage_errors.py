@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -15,18 +12,8 @@ from hypothesis import strategies as st
 from typer._click.exceptions import UsageError
 
 from letrade_cli.cli.app import app
+from tests.cli.test_failure_paths import letrade
 from tests.cli.test_help import ALL
-
-
-def letrade(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "letrade_cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
-    )
 
 
 @pytest.mark.parametrize(

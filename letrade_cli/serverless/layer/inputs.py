@@ -35,16 +35,7 @@ def layer_inputs(
         lines = list(spec.requirements)
         if spec.requirements_file:
             path = prof.base_dir / spec.requirements_file
-            try:
-                lines += path.read_text(encoding="utf-8").splitlines()
-            except UnicodeDecodeError:
-                lines += read_utf8(path, "requirements file").splitlines()  # names the byte
-            except OSError as exc:
-                raise ConfigError(
-                    f"{prof.path}: layers.{name}.requirements_file: cannot read {path}: "
-                    f"{exc.strerror}",
-                    hint="fix the path (relative to the project directory) or create the file",
-                ) from exc
+            lines += read_utf8(path, f"layers.{name}.requirements_file").splitlines()
     # Built for the function that uses it: its runtime and architecture, else the layer's own.
     user = next((f for f in prof.functions.values() if name in f.layers), None) if prof else None
     runtime = (
