@@ -19,7 +19,9 @@ from letrade_cli.core.cache import PriceCache
 from letrade_cli.core.orders import SymbolRules
 from letrade_cli.core.tick import Tick
 
-Step = Callable[[], Awaitable[None]]
+# What a source calls after each tick: an awaitable when the engine has work that awaits
+# (sending orders), None when the tick was handled in place (no coroutine per tick).
+Step = Callable[[], Awaitable[None] | None]
 
 
 class TickSource(Protocol):
@@ -124,7 +126,8 @@ class LiveSource:
                 self._arrived.clear()
                 if recorder is not None:
                     recorder.mark()
-                await step()
+                if (work := step()) is not None:
+                    await work
         finally:
             stopper.cancel()
             if recorder is not None:

@@ -140,6 +140,13 @@ class OrderIntent:
     trailing_delta: int | None = None  # conditional types: trail the price by this many BIPS
     quote_quantity: Decimal | None = None  # a MARKET order by quote amount (quantity is then 0)
 
+    def with_client_id(self, client_order_id: str) -> OrderIntent:
+        """The same intent under ``client_order_id`` (``dataclasses.replace``, 5x cheaper)."""
+        return OrderIntent(
+            self.symbol, self.side, self.quantity, self.type, self.price, self.time_in_force,
+            client_order_id, self.stop_price, self.trailing_delta, self.quote_quantity,
+        )  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class OcoIntent:
@@ -179,8 +186,13 @@ class OrderLatency:
             "signal_to_send_ms": span(self.signal_ns, self.send_ns),
             "send_to_ack_ms": span(self.send_ns, self.ack_ns),
             "ack_to_fill_ms": span(self.ack_ns, self.fill_ns),
-            "signal_to_ack_ms": span(self.signal_ns or self.send_ns, self.ack_ns),
+            "signal_to_ack_ms": self.signal_to_ack_ms(),
         }
+
+    def signal_to_ack_ms(self) -> float | None:
+        """Signal (or send, without a signal) to the venue's ack, in ms; None when unknown."""
+        start, ack = self.signal_ns or self.send_ns, self.ack_ns
+        return (ack - start) / 1e6 if start and ack else None
 
 
 @dataclass(slots=True)
@@ -207,6 +219,15 @@ class OrderState:
     created_ms: int = 0
     updated_ms: int = 0
     latency: OrderLatency = field(default_factory=OrderLatency)
+
+    def copy(self) -> OrderState:
+        """A copy sharing the latency (``dataclasses.replace(self)``, 5x cheaper: per order)."""
+        return OrderState(
+            self.venue, self.symbol, self.client_order_id, self.side, self.type, self.quantity,
+            self.status, self.price, self.time_in_force, self.venue_order_id, self.stop_price,
+            self.trailing_delta, self.order_list_id, self.filled_qty, self.quote_qty, self.fee,
+            self.fee_asset, self.created_ms, self.updated_ms, self.latency,
+        )  # fmt: skip
 
     @classmethod
     def of_intent(

@@ -28,7 +28,7 @@ import math
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -57,11 +57,13 @@ from letrade_cli.trading.conditional import ConditionalBook, HeldOrder
 from letrade_cli.trading.context import FillView, OrderRequest, RunContext
 from letrade_cli.trading.filters import floor_to_step
 from letrade_cli.trading.ledger import Ledger
+from letrade_cli.trading.marks import Marks
 from letrade_cli.trading.order_manager import OrderManager
-from letrade_cli.trading.paper import PaperBroker, to_decimal
+from letrade_cli.trading.paper import PaperBroker
 from letrade_cli.trading.portfolio import Portfolio, Position
 from letrade_cli.trading.risk import DAY_MS, RiskManager
 from letrade_cli.trading.strategies import Strategy, load_strategy
+from letrade_cli.trading.strategies.api import Strategy as StrategyBase
 from letrade_cli.trading.venue import TradingVenue
 
 log = logging.getLogger("letrade.dryrun")
@@ -71,6 +73,10 @@ RESOLVE_EVERY_MS = 1000  # how often orders sent without an answer are looked up
 # A paper replay commits once per this many frames (with the cursor, in one transaction): a run
 # killed mid-batch resumes from the last commit and replays the rest identically.
 REPLAY_BATCH = 20_000
+# Seconds of event time between equity rows: a minute when watched as it happens; a quarter
+# hour at full speed (a year of 1-minute candles is 35,040 rows, not 525,600).
+SNAPSHOT_S = 60.0
+REPLAY_SNAPSHOT_S = 900.0
 
 
 @dataclass(slots=True)
@@ -92,7 +98,7 @@ class DryRunConfig:
     fee_bps: str = "10"
     slippage_bps: str = "1"
     duration_s: float = 86_400.0
-    snapshot_s: float = 60.0
+    snapshot_s: float = 0.0  # seconds of event time between equity rows (0: the default)
     risk: dict[str, Any] = field(default_factory=lambda: asdict(RiskSettings()))
     max_loss: float = 0.0  # halt when equity falls this far below the start (0: no limit)
     max_orders_per_minute: int = 0  # signals beyond it are refused (0: no limit)
@@ -188,13 +194,16 @@ class DryRun:
         self._started = False
         self._symbol = ""
         # Bound once: a hook is looked up per tick otherwise (a missing one is never called).
+        # The base class's no-op hooks are left out: nothing is built to call them.
         self._hooks: dict[str, Callable[..., Any]] = {
             name: method
             for name in ("on_start", "on_tick", "on_bar", "on_order", "on_fill")
             if (method := getattr(self.strategy, name, None)) is not None
+            and getattr(type(self.strategy), name, None) is not getattr(StrategyBase, name)
         }
+        self._on_tick = self._hooks.get("on_tick")
         self.wanted = {s.upper() for s in config.symbols}
-        self.marks: dict[str, Decimal] = {}
+        self.marks = Marks()
         self._traded: dict[str, bool] = {}
         self.rules: dict[str, SymbolRules] = {}  # symbol -> whether this run trades it
         self.now_ms = 0
@@ -228,6 +237,8 @@ class DryRun:
         # Only at full speed: a paced replay is watched as it goes, so it commits per tick.
         at_full_speed = getattr(source, "replay", False) and getattr(source, "speed", None) is None
         self._batch = REPLAY_BATCH if at_full_speed and not self.live else 0
+        default_snapshot_s = REPLAY_SNAPSHOT_S if self._batch else SNAPSHOT_S
+        self._snapshot_ms = int((config.snapshot_s or default_snapshot_s) * 1000)
         self._daily_limit = bool(self.risk.settings.max_daily_loss)
 
     # -- setup -------------------------------------------------------------------------------
@@ -415,15 +426,28 @@ class DryRun:
             return
         self.now_ms = now_ms
         self.ctx.now_ns = tick.recv_ns
-        mark = self.marks[symbol] = to_decimal(price)
+        marks = self.marks
+        marks.floats[symbol] = price
+        if symbol in marks.decimals:
+            del marks.decimals[symbol]
         self._symbol = symbol
         if not self._started:
             self._started = True
             if self._call("on_start", self.ctx) is None:
                 return
-        signals = self._call("on_tick", tick, self.ctx)
-        if signals is None:
-            return
+        on_tick = self._on_tick
+        signals: Sequence[Signal] = ()
+        if on_tick is not None:  # _call inlined: this runs once per tick
+            try:
+                out = on_tick(tick, self.ctx)
+            except Exception as exc:
+                self._hook_raised("on_tick", exc)
+                return
+            if out is not None and (out.__class__ is not tuple or out):
+                checked = self._checked("on_tick", on_tick, out)
+                if checked is None:
+                    return
+                signals = checked
         if self._bars is not None:
             for bar in self._bars.on_tick(tick):
                 more = self._call("on_bar", bar, self.ctx)
@@ -435,7 +459,7 @@ class DryRun:
             self.ctx.requests.clear()  # warming up a resumed run: the strategy's state only
             for held in self.conditional.for_symbol(symbol):
                 if now_ms > held.state.created_ms:  # a trailing stop's high since placing
-                    held.trigger.update(mark)
+                    held.trigger.update(marks[symbol])
             return
         self.ticks += 1
         risk = self.risk
@@ -444,11 +468,12 @@ class DryRun:
             self._dirty = True
         if self.broker is not None:
             self.broker.on_tick(tick)
-        exit_signal = risk.exit_signal(symbol, self.marks[symbol], self.portfolio, tick.recv_ns)
-        if exit_signal is not None:
-            self._signals.append((exit_signal, True))
+        if risk.has_exits and symbol in self.portfolio.positions:
+            exit_signal = risk.exit_signal(symbol, marks[symbol], self.portfolio, tick.recv_ns)
+            if exit_signal is not None:
+                self._signals.append((exit_signal, True))
         if self.conditional.held:
-            self._fired.extend(self.conditional.on_price(symbol, mark))
+            self._fired.extend(self.conditional.on_price(symbol, marks[symbol]))
         for sig in signals:
             self._signals.append((sig, False))
 
@@ -465,21 +490,29 @@ class DryRun:
         try:
             out = method(*args)
         except Exception as exc:  # the user's code: stop, keep what is committed
-            self._signals.clear()
-            self.ctx.requests.clear()
-            name = getattr(self.strategy, "name", self.config.strategy)
-            where = _user_frame(exc)
-            when = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self.now_ms / 1000))
-            self.failure = StrategyError(
-                f"strategy {name} raised {type(exc).__name__}: {exc} on {self._symbol} at "
-                f"{when}.{self.now_ms % 1000:03d}Z (in {hook}{f', {where}' if where else ''}); "
-                "the run stopped, nothing of that tick was kept",
-                hint=f"fix the strategy, then `--resume {self.run_id}`",
-            )
-            self.stop.set()
+            self._hook_raised(hook, exc)
             return None
-        if out is None:
+        if out is None or (out.__class__ is tuple and not out):
             return ()
+        return self._checked(hook, method, out)
+
+    def _hook_raised(self, hook: str, exc: Exception) -> None:
+        """A hook raised: the run stops (exit 1) naming the strategy's file and line."""
+        self._signals.clear()
+        self.ctx.requests.clear()
+        name = getattr(self.strategy, "name", self.config.strategy)
+        where = _user_frame(exc)
+        when = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self.now_ms / 1000))
+        self.failure = StrategyError(
+            f"strategy {name} raised {type(exc).__name__}: {exc} on {self._symbol} at "
+            f"{when}.{self.now_ms % 1000:03d}Z (in {hook}{f', {where}' if where else ''}); "
+            "the run stopped, nothing of that tick was kept",
+            hint=f"fix the strategy, then `--resume {self.run_id}`",
+        )
+        self.stop.set()
+
+    def _checked(self, hook: str, method: Callable[..., Any], out: Any) -> Sequence[Signal] | None:
+        """A hook's signals, or None (the run stops, exit 2) for anything but a list of them."""
         if isinstance(out, (list, tuple)) and all(isinstance(x, Signal) for x in out):
             return out
         self._signals.clear()
@@ -493,10 +526,34 @@ class DryRun:
         self.stop.set()
         return None
 
-    async def step(self) -> None:
-        """Send the accepted signals, then commit what this tick caused."""
+    def step(self) -> Awaitable[None] | None:
+        """What this tick caused: sends (awaited), snapshots and commits.
+
+        A tick that asked for nothing to be sent is finished here and returns None, so a
+        replay does not build a coroutine per tick; otherwise the awaitable that sends.
+        """
         if self.failure is not None:
-            return
+            return None
+        if (
+            self._signals
+            or self._fired
+            or self._cancels
+            or self.ctx.requests
+            or self._hook_calls
+            or self._unresolved
+            or (self.config.max_loss and not self.risk.halted)
+            or (self._daily_limit and self.portfolio.positions)
+        ):
+            return self._step_then_hooks()
+        if self.now_ms - self.last_snapshot_ms >= self._snapshot_ms:
+            self._snapshot()
+        if (self._dirty or self._pending or self._events) and (
+            not self._batch or self.source.position - self.cursor >= self._batch
+        ):
+            self.commit()
+        return None
+
+    async def _step_then_hooks(self) -> None:
         try:
             await self._step()
         finally:
@@ -551,7 +608,7 @@ class DryRun:
             self._dirty = True
             if self.config.close_on_halt:
                 await self.close_positions("risk-halt")
-        if self.now_ms - self.last_snapshot_ms >= self.config.snapshot_s * 1000:
+        if self.now_ms - self.last_snapshot_ms >= self._snapshot_ms:
             self._snapshot()
         if (self._dirty or self._pending or self._events) and (
             not self._batch or self.source.position - self.cursor >= self._batch
@@ -588,7 +645,7 @@ class DryRun:
     async def _send(self, intent: OrderIntent, reason: str, sig: Signal | None = None) -> str:
         """Send one order through the order manager (ledger first when live); what happened."""
         if intent.client_order_id is None:
-            intent = replace(intent, client_order_id=self._next_client_id())
+            intent = intent.with_client_id(self._next_client_id())
         cid = str(intent.client_order_id)
         self.reasons[cid] = reason
         if self.live:
@@ -611,7 +668,8 @@ class DryRun:
             )
             if self.live:
                 self._pending.append(("order", rejected, None))
-            self._hook_calls.append(("on_order", rejected))
+            if "on_order" in self._hooks:
+                self._hook_calls.append(("on_order", rejected))
         except NetworkUnavailableError as exc:
             if not self.live:
                 raise
@@ -739,7 +797,8 @@ class DryRun:
         self.reasons[state.client_order_id] = reason
         self.conditional.add(state, reason, list_id)
         self._pending.append(("order", state, None))
-        self._hook_calls.append(("on_order", replace(state)))
+        if "on_order" in self._hooks:
+            self._hook_calls.append(("on_order", state.copy()))
         self._emit(
             "order",
             {"client_order_id": state.client_order_id, "symbol": state.symbol,
@@ -776,7 +835,8 @@ class DryRun:
             state.status = OrderStatus.CANCELED
             state.updated_ms = self.now_ms
             self._pending.append(("order", state, None))
-            self._hook_calls.append(("on_order", replace(state)))
+            if "on_order" in self._hooks:
+                self._hook_calls.append(("on_order", state.copy()))
             return
         intent = OrderIntent(
             state.symbol,
@@ -798,7 +858,8 @@ class DryRun:
             state.status = OrderStatus.CANCELED
             state.updated_ms = self.now_ms
             self._pending.append(("order", state, None))
-            self._hook_calls.append(("on_order", replace(state)))
+            if "on_order" in self._hooks:
+                self._hook_calls.append(("on_order", state.copy()))
             self._emit("order", {"client_order_id": cid, "status": "CANCELED", "note": note})
             if held.list_id is not None:
                 self.conditional.lists.pop(held.list_id, None)
@@ -882,7 +943,7 @@ class DryRun:
     def _commit_intent(self, intent: Any) -> Any:
         """Commit the order (with its client id) before it is sent; tell it at once."""
         cid = intent.client_order_id or self._next_client_id()
-        intent = replace(intent, client_order_id=cid)
+        intent = intent.with_client_id(cid)
         pending = OrderState.of_intent(
             self.venue.name, intent, OrderStatus.PENDING, at_ms=self.now_ms
         )
@@ -908,7 +969,8 @@ class DryRun:
         self._touched.add(state.symbol)
         if self.live:
             self._schedule_flush()  # acks and fills are committed when seen, not at the next tick
-        self._hook_calls.append(("on_order", state))
+        if "on_order" in self._hooks:
+            self._hook_calls.append(("on_order", state))
         if fill is not None and self.conditional.lists:
             list_id = self.conditional.list_of(state.client_order_id)
             if list_id is not None:  # an OCO's resting leg filled: the other one goes
@@ -917,23 +979,13 @@ class DryRun:
             pnl = self.broker.last_pnl if self.broker is not None else self._book_fill(fill)
             self._pending.append(("fill", fill, pnl))
             reason = self.reasons.get(fill.client_order_id, "")
-            self._hook_calls.append(
-                (
-                    "on_fill",
-                    FillView(
-                        fill.symbol,
-                        fill.side,
-                        fill.price,
-                        fill.quantity,
-                        fill.fee,
-                        fill.client_order_id,
-                        reason,
-                        pnl,
-                        self.portfolio.quantity(fill.symbol),
-                        fill.ts_ms,
-                    ),
-                )
-            )
+            if "on_fill" in self._hooks:
+                view = FillView(
+                    fill.symbol, fill.side, fill.price, fill.quantity, fill.fee,
+                    fill.client_order_id, reason, pnl, self.portfolio.quantity(fill.symbol),
+                    fill.ts_ms,
+                )  # fmt: skip
+                self._hook_calls.append(("on_fill", view))
             self._emit(
                 "fill",
                 {
@@ -986,6 +1038,7 @@ class DryRun:
         ledger, run_id, portfolio = self.ledger, self.run_id, self.portfolio
         pending, self._pending = self._pending, []
         touched, self._touched = self._touched, set()
+        orders: list[tuple[OrderState, str, bool]] = []
         with ledger.transaction():
             for kind, item, extra in pending:
                 if kind == "signal":
@@ -997,12 +1050,7 @@ class DryRun:
                     cid = item.client_order_id
                     if item.order_list_id is None and self.conditional.member_of:
                         item.order_list_id = self.conditional.list_of(cid)
-                    ledger.upsert_order(
-                        run_id,
-                        item,
-                        reason=self.reasons.get(cid, ""),
-                        held=cid in self.conditional.held,
-                    )
+                    orders.append((item, self.reasons.get(cid, ""), cid in self.conditional.held))
                 elif kind == "fill":
                     ledger.add_fill(run_id, item, extra)
                 else:
@@ -1010,6 +1058,7 @@ class DryRun:
                     ledger.add_equity(
                         run_id, item, extra, portfolio.cash, portfolio.unrealized(self.marks), marks
                     )
+            ledger.upsert_orders(run_id, orders)
             for symbol in sorted(touched):
                 p = portfolio.positions.get(symbol)
                 if p is not None:

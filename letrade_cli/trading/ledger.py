@@ -17,7 +17,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -201,8 +201,46 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+UPSERT_ORDER = (
+    "INSERT INTO orders (run_id, client_order_id, symbol, side, type, quantity, price, "
+    "tif, status, filled_qty, quote_qty, fee, created_ms, updated_ms, signal_to_ack_ms, "
+    "stop_price, trailing_delta, list_id, reason, held) "
+    f"VALUES ({','.join('?' * 20)}) ON CONFLICT (run_id, client_order_id) DO UPDATE"
+    "  SET status = excluded.status, filled_qty = excluded.filled_qty, "
+    "quote_qty = excluded.quote_qty, fee = excluded.fee, updated_ms = excluded.updated_ms, "
+    "signal_to_ack_ms = COALESCE(excluded.signal_to_ack_ms, orders.signal_to_ack_ms), "
+    "stop_price = COALESCE(excluded.stop_price, orders.stop_price), "
+    "trailing_delta = COALESCE(excluded.trailing_delta, orders.trailing_delta), "
+    "list_id = COALESCE(excluded.list_id, orders.list_id), "
+    "reason = CASE WHEN excluded.reason != '' THEN excluded.reason ELSE orders.reason END, "
+    "held = excluded.held "
+    # Never backwards: an update that arrives late (a pushed event, a look-up answered
+    # after a newer one) must not undo fills or reopen a final order.
+    "WHERE CAST(excluded.filled_qty AS REAL) >= CAST(orders.filled_qty AS REAL) "
+    "AND NOT (orders.status IN ('FILLED', 'CANCELED', 'REJECTED', 'EXPIRED') "
+    "AND excluded.status IN ('PENDING', 'NEW', 'PARTIALLY_FILLED'))"
+)
+_FINAL = frozenset({"FILLED", "CANCELED", "REJECTED", "EXPIRED"})
+_OPEN = frozenset({"PENDING", "NEW", "PARTIALLY_FILLED"})
+
+
+def _merge_order_rows(old: list[Any], new: list[Any]) -> list[Any]:
+    """Two rows of one order as UPSERT_ORDER would leave them, applied in turn."""
+    if float(new[9]) < float(old[9]) or (old[8] in _FINAL and new[8] in _OPEN):
+        return old
+    out = list(old)
+    for k in (8, 9, 10, 11, 13, 19):  # status, filled, quote, fee, updated, held
+        out[k] = new[k]
+    for k in (14, 15, 16, 17):  # latency, stop price, trailing delta, list id: COALESCE
+        if new[k] is not None:
+            out[k] = new[k]
+    if new[18]:
+        out[18] = new[18]
+    return out
+
+
 def _order_row(run_id: str, o: OrderState) -> tuple[Any, ...]:
-    latency = o.latency.as_ms()["signal_to_ack_ms"]
+    latency = o.latency.signal_to_ack_ms()
     return (
         run_id,
         o.client_order_id,
@@ -313,26 +351,21 @@ class Ledger:
         ``reason`` says why it was placed (kept when a later update has none); ``held``: the
         engine holds it untriggered (a conditional order not on the venue).
         """
-        self.conn.execute(
-            "INSERT INTO orders (run_id, client_order_id, symbol, side, type, quantity, price, "
-            "tif, status, filled_qty, quote_qty, fee, created_ms, updated_ms, signal_to_ack_ms, "
-            "stop_price, trailing_delta, list_id, reason, held) "
-            f"VALUES ({','.join('?' * 20)}) ON CONFLICT (run_id, client_order_id) DO UPDATE"
-            "  SET status = excluded.status, filled_qty = excluded.filled_qty, "
-            "quote_qty = excluded.quote_qty, fee = excluded.fee, updated_ms = excluded.updated_ms, "
-            "signal_to_ack_ms = COALESCE(excluded.signal_to_ack_ms, orders.signal_to_ack_ms), "
-            "stop_price = COALESCE(excluded.stop_price, orders.stop_price), "
-            "trailing_delta = COALESCE(excluded.trailing_delta, orders.trailing_delta), "
-            "list_id = COALESCE(excluded.list_id, orders.list_id), "
-            "reason = CASE WHEN excluded.reason != '' THEN excluded.reason ELSE orders.reason END, "
-            "held = excluded.held "
-            # Never backwards: an update that arrives late (a pushed event, a look-up answered
-            # after a newer one) must not undo fills or reopen a final order.
-            "WHERE CAST(excluded.filled_qty AS REAL) >= CAST(orders.filled_qty AS REAL) "
-            "AND NOT (orders.status IN ('FILLED', 'CANCELED', 'REJECTED', 'EXPIRED') "
-            "AND excluded.status IN ('PENDING', 'NEW', 'PARTIALLY_FILLED'))",
-            (*_order_row(run_id, order), reason, int(held)),
-        )
+        self.conn.execute(UPSERT_ORDER, (*_order_row(run_id, order), reason, int(held)))
+
+    def upsert_orders(self, run_id: str, orders: Iterable[tuple[OrderState, str, bool]]) -> None:
+        """:meth:`upsert_order` for many ``(order, reason, held)``, in order, in one statement.
+
+        The updates of one client id are merged first by the statement's own rule (never
+        backwards; a missing stop, list or latency keeps the earlier one), so a batch writes
+        one row per order instead of one per report of it.
+        """
+        merged: dict[str, list[Any]] = {}
+        for order, reason, held in orders:
+            row = [*_order_row(run_id, order), reason, int(held)]
+            old = merged.get(order.client_order_id)
+            merged[order.client_order_id] = row if old is None else _merge_order_rows(old, row)
+        self.conn.executemany(UPSERT_ORDER, merged.values())
 
     def order_reasons(self, run_id: str) -> dict[str, str]:
         """Why each of the run's orders was placed, by client id (orders with a reason)."""

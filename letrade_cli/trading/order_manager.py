@@ -48,7 +48,6 @@ import os
 import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
 from decimal import Decimal
 
 from letrade_cli.config.trading import OrderSettings
@@ -178,7 +177,7 @@ class OrderManager:
         """
         started = time.perf_counter_ns()
         cid = intent.client_order_id or self._id_factory()
-        intent = replace(intent, client_order_id=check_client_order_id(cid))
+        intent = intent.with_client_id(check_client_order_id(cid))
         check_intent(intent, await self.rules(intent.symbol), reference_price=reference_price)
         latency = OrderLatency(signal_ns=(signal.created_ns if signal else 0) or started)
         if not test:

@@ -22,7 +22,6 @@ Fill model (documented for users in the README):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 from decimal import Decimal
 
 from letrade_cli.core.errors import ExchangeRejectedError, UsageError
@@ -188,7 +187,7 @@ class PaperBroker:
             self._open[client_id] = state
         self._notify(state, fills)
         self._forget_closed()
-        return replace(state)
+        return state.copy()
 
     def _forget_closed(self) -> None:
         orders = self.orders
@@ -323,7 +322,7 @@ class PaperBroker:
     def _notify(self, state: OrderState, fills: list[Fill]) -> None:
         if not fills:
             for listener in self._listeners:
-                listener(replace(state), None)
+                listener(state.copy(), None)
             return
         # Each fill reported with the order as it stood after that fill.
         final_filled, final_quote, final_fee = state.filled_qty, state.quote_qty, state.fee
@@ -338,7 +337,9 @@ class PaperBroker:
             filled, quote, fee = filled + fill.quantity, quote + fill.notional, fee + fill.fee
             last = index == len(fills) - 1
             status = final_status if last else OrderStatus.PARTIALLY_FILLED
-            snapshot = replace(state, filled_qty=filled, quote_qty=quote, fee=fee, status=status)
+            snapshot = state.copy()
+            snapshot.filled_qty, snapshot.quote_qty, snapshot.fee = filled, quote, fee
+            snapshot.status = status
             for listener in self._listeners:
                 listener(snapshot, fill)
 
@@ -350,16 +351,16 @@ class PaperBroker:
         order.status = OrderStatus.CANCELED
         order.updated_ms = self.clock_ms()
         self._notify(order, [])
-        return replace(order)
+        return order.copy()
 
     async def get_order(self, symbol: str, client_order_id: str) -> OrderState | None:
         """The order with this client id, or None."""
         order = self.orders.get(client_order_id)
-        return None if order is None else replace(order)
+        return None if order is None else order.copy()
 
     async def open_orders(self, symbol: str | None = None) -> list[OrderState]:
         """Resting orders."""
-        return [replace(o) for o in self._open.values() if symbol is None or o.symbol == symbol]
+        return [o.copy() for o in self._open.values() if symbol is None or o.symbol == symbol]
 
     async def balances(self) -> list[Balance]:
         """Cash and every non-zero position."""

@@ -311,7 +311,8 @@ class ReplaySource:
                     if delay > 0 and await wait_event(stop, delay):
                         return
                 on_frame(frame, recv_ns)
-                await step()
+                if (work := step()) is not None:
+                    await work
             await asyncio.sleep(0)
 
     async def close(self) -> None:

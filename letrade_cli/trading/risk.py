@@ -35,6 +35,8 @@ class RiskManager:
 
     def __init__(self, settings: RiskSettings) -> None:
         self.settings = settings
+        # Whether any tick can make an exit here (checked before the per-tick work).
+        self.has_exits = bool(settings.stop_loss_pct or settings.take_profit_pct)
         self.last_signal_ms: dict[str, int] = {}
         self.day = -1
         self.day_start_equity = ZERO

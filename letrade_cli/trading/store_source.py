@@ -144,50 +144,49 @@ class StoreSource:
         self._data = data
         self._rows = data.num_rows
 
-    def _ticks(self) -> Any:
-        """Every row as a Tick, in (ts, symbol) order.
+    def _chunks(self) -> Any:
+        """Every row as a Tick, in (ts, symbol) order, a list of ticks per slice.
 
         Rows become Python values a slice at a time: a year of candles or a million quotes stays
         an Arrow table (about 70 bytes a row) instead of a few hundred bytes of objects a row.
         """
         for offset in range(0, self._rows, CHUNK_ROWS):
-            yield from self._chunk_ticks(
-                _columns(self.kind or "", self._data.slice(offset, CHUNK_ROWS))
-            )
+            yield self._chunk_ticks(_columns(self.kind or "", self._data.slice(offset, CHUNK_ROWS)))
 
-    def _chunk_ticks(self, cols: dict[str, Any]) -> Any:
-        """The ticks of one slice's columns."""
+    def _chunk_ticks(self, cols: dict[str, Any]) -> list[Tick]:
+        """The ticks of one slice's columns (a list comprehension: no generator per row)."""
         venue, kind = self.venue, self.kind or ""
-        symbol = cols["symbol"]
         if kind == "quotes":
-            recv = cols["recv"]
-            for i, ts in enumerate(cols["ts"]):
-                yield Tick(
-                    venue, symbol[i], "bookTicker", cols["bid"][i], cols["ask"][i],
-                    None, cols["bid_size"][i], ts // 1_000_000, recv[i] or ts, cols["seq"][i],
-                )  # fmt: skip
-        elif kind in ("trades", "aggtrades"):
+            return [
+                Tick(venue, symbol, "bookTicker", bid, ask, None, size, ts // 1_000_000,
+                     recv or ts, seq)
+                for symbol, ts, recv, bid, ask, size, seq in zip(
+                    cols["symbol"], cols["ts"], cols["recv"], cols["bid"], cols["ask"],
+                    cols["bid_size"], cols["seq"], strict=True,
+                )
+            ]  # fmt: skip
+        if kind in ("trades", "aggtrades"):
             channel = "trade" if kind == "trades" else "aggTrade"
-            for i, ts in enumerate(cols["ts"]):
-                yield Tick(
-                    venue, symbol[i], channel, None, None, cols["price"][i], cols["size"][i],
-                    ts // 1_000_000, ts, cols["seq"][i],
-                )  # fmt: skip
-        else:
-            from letrade_cli.data.schema import interval_ms
+            return [
+                Tick(venue, symbol, channel, None, None, price, size, ts // 1_000_000, ts, seq)
+                for symbol, ts, price, size, seq in zip(
+                    cols["symbol"], cols["ts"], cols["price"], cols["size"], cols["seq"],
+                    strict=True,
+                )
+            ]  # fmt: skip
+        from letrade_cli.data.schema import interval_ms
 
-            unit = interval_ms(kind[8:])
-            unit_ns = unit * 1_000_000
-            channel = "kline_" + kind[8:]
-            opens, highs, lows = cols["open"], cols["high"], cols["low"]
-            closes, volumes = cols["close"], cols["volume"]
-            for i, ts in enumerate(cols["ts"]):
-                close_ns = ts + unit_ns
-                yield Tick(
-                    venue, symbol[i], channel, None, None, closes[i], volumes[i],
-                    close_ns // 1_000_000, close_ns, ts // 1_000_000 // unit,
-                    opens[i], highs[i], lows[i],
-                )  # fmt: skip
+        unit = interval_ms(kind[8:])
+        unit_ns = unit * 1_000_000
+        channel = "kline_" + kind[8:]
+        return [
+            Tick(venue, symbol, channel, None, None, close, volume, (ts + unit_ns) // 1_000_000,
+                 ts + unit_ns, ts // 1_000_000 // unit, open_, high, low)
+            for symbol, ts, open_, high, low, close, volume in zip(
+                cols["symbol"], cols["ts"], cols["open"], cols["high"], cols["low"],
+                cols["close"], cols["volume"], strict=True,
+            )
+        ]  # fmt: skip
 
     async def run(self, stop: asyncio.Event, step: Step) -> None:
         """Publish every row, paced by ``speed``; ``step()`` after each."""
@@ -195,24 +194,28 @@ class StoreSource:
         counts = self._counts
         speed, fast_forward = self.speed, self.fast_forward
         first_ns = wall0 = 0.0
-        for n, tick in enumerate(self._ticks(), 1):
-            if stop.is_set():
-                return
-            self.position = n
-            recv_ns = tick.recv_ns
-            if speed is not None and n > fast_forward:
-                if not wall0:
-                    first_ns, wall0 = recv_ns, time.monotonic()
-                delay = wall0 + (recv_ns - first_ns) / 1e9 / speed - time.monotonic()
-                if delay > 0 and await wait_event(stop, delay):
+        n = 0
+        for chunk in self._chunks():
+            for tick in chunk:
+                if stop.is_set():
                     return
-            symbol = tick.symbol
-            counts[symbol] = counts.get(symbol, 0) + 1
-            put(symbol, tick, recv_ns)
-            publish(tick)
-            await step()
-            if not n % YIELD_EVERY:
-                await asyncio.sleep(0)
+                n += 1
+                self.position = n
+                recv_ns = tick.recv_ns
+                if speed is not None and n > fast_forward:
+                    if not wall0:
+                        first_ns, wall0 = recv_ns, time.monotonic()
+                    delay = wall0 + (recv_ns - first_ns) / 1e9 / speed - time.monotonic()
+                    if delay > 0 and await wait_event(stop, delay):
+                        return
+                symbol = tick.symbol
+                counts[symbol] = counts.get(symbol, 0) + 1
+                put(symbol, tick, recv_ns)
+                publish(tick)
+                if (work := step()) is not None:
+                    await work
+                if not n % YIELD_EVERY:
+                    await asyncio.sleep(0)
 
     async def close(self) -> None:
         """Nothing stays open: the rows are in memory."""
@@ -269,7 +272,13 @@ def _columns(kind: str, data: Any) -> dict[str, Any]:
     def ints(name: str) -> list[int]:
         return pc.cast(data[name], pa.int64()).to_pylist()
 
-    cols: dict[str, Any] = {"ts": ints("ts"), "symbol": data["symbol"].to_pylist()}
+    # One str object per symbol, not per row (a dictionary's indices into its values).
+    symbols = pc.dictionary_encode(data["symbol"]).combine_chunks()
+    names = symbols.dictionary.to_pylist()
+    cols: dict[str, Any] = {
+        "ts": ints("ts"),
+        "symbol": [names[i] for i in symbols.indices.to_pylist()],
+    }
     if kind == "quotes":
         cols |= {"bid": floats("bid"), "ask": floats("ask"), "bid_size": floats("bid_size")}
         cols["recv"] = ints("recv_ts")
