@@ -255,6 +255,16 @@ def dryrun(
     fee_bps: Annotated[
         float | None, typer.Option(help="Fee per fill in basis points (default: profile, 10).")
     ] = None,
+    equity_every: Annotated[
+        float | None,
+        typer.Option(
+            "--equity-every",
+            metavar="SECONDS",
+            min=1.0,
+            help="Seconds of event time between equity rows (default: 60; 900 in a replay at "
+            "full speed).",
+        ),
+    ] = None,
     db: DbOption = None,
     resume: Annotated[
         str | None, typer.Option(help="Continue this run (same cash, positions, orders).")
@@ -288,6 +298,10 @@ def dryrun(
         notify=notify_settings(locals(), trading.notify),
     )
     if resume is not None:
+        if equity_every is not None:
+            raise UsageError(
+                "--equity-every is for a new run", hint="a resumed run keeps its stored interval"
+            )
         if param:
             parse_params(param)
             raise UsageError(
@@ -382,6 +396,7 @@ def dryrun(
         risk=asdict(trading.risk),
         close_at_end=close_at_end,
         close_on_halt=close_on_halt,
+        snapshot_s=equity_every or 0.0,
     )
     if settings is not None:
         options.ttl_ms = settings.cache.ttl_ms

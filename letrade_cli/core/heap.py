@@ -38,3 +38,20 @@ def settled_heap() -> Iterator[None]:
         yield
     finally:
         release_heap()
+
+
+# A full-speed replay allocates a dozen short-lived objects per tick (ticks, signals, tuples):
+# the default young-generation pass every 700 allocations costs more than it frees (8% of a
+# year of 1m candles here). Reference counting still frees them at once; only cycles wait.
+BATCH_THRESHOLDS = (50_000, 20, 100)
+
+
+@contextmanager
+def batch_collections() -> Iterator[None]:
+    """Collect less often in the ``with`` block (``BATCH_THRESHOLDS``), then as before."""
+    before = gc.get_threshold()
+    gc.set_threshold(*BATCH_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)

@@ -20,6 +20,7 @@ import itertools
 import os
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 NS_PER_DAY = 86_400_000_000_000
+READ_THREADS = 4  # files read at once by Store.read (at most one per CPU)
 ROW_GROUP_ROWS = 65_536  # readers decode a group at a time: a day of quotes never sits whole
 META_FIRST, META_LAST = b"letrade.first_ts", b"letrade.last_ts"
 
@@ -221,11 +223,14 @@ class Store:
         files = self.files(venue, kind, symbols, start_ns, end_ns)
         target = schema(kind)
         wanted_cols = columns or target.names
+
+        # One scan per symbol: Arrow reads the files and casts each batch on its own threads
+        # (a cast per small file, or a Python call per file, costs more than the data).
         parts = []
-        for stored in files:
-            part = read_file(stored.path, wanted_cols, floats)
-            part = part.append_column("symbol", pa.array([stored.symbol] * part.num_rows))
-            parts.append(part)
+        for symbol, group in itertools.groupby(files, key=lambda f: f.symbol):
+            part = _scan([stored.path for stored in group], target, wanted_cols, floats)
+            name = pa.array([symbol] * part.num_rows, pa.string())
+            parts.append(part.append_column("symbol", name))
         if not parts:
             empty = pa.schema([target.field(c) for c in wanted_cols]).append(
                 pa.field("symbol", pa.string())
@@ -242,7 +247,13 @@ class Store:
                 mask = upper if mask is None else pc.and_(mask, upper)
             data = data.filter(mask)
         data = data.replace_schema_metadata(None)
+        if len({stored.symbol for stored in files}) == 1 and _ascending(data["ts"]):
+            return data  # one symbol's files in date order: already in time order
         return data.sort_by([("ts", "ascending"), ("symbol", "ascending")])
+
+    def series(self) -> list[tuple[str, str, str]]:
+        """Every (venue, kind, symbol) the store holds files of, from the paths alone."""
+        return sorted({(f.venue, f.kind, f.symbol) for f in self.files()})
 
     def holdings(self) -> list[Holding]:
         """One row per (venue, kind, symbol): first/last time, rows, bytes, files."""
@@ -274,6 +285,47 @@ def _dirs(parent: Path, key: str, value: str | None) -> Iterator[Path]:
             yield child
 
 
+def _scan(paths: list[Path], target: pa.Schema, columns: list[str], floats: bool) -> pa.Table:
+    """``columns`` of these files, in file order (``floats``: see :meth:`Store.read`).
+
+    StoreError naming the first damaged file when the scan fails.
+    """
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    projection: dict[str, Any] = {}
+    for name in columns:
+        kind = target.field(name).type
+        if floats and pa.types.is_decimal(kind):
+            projection[name] = ds.field(name).cast(pa.float64())
+        elif floats and pa.types.is_timestamp(kind):
+            projection[name] = ds.field(name).cast(pa.int64())
+        else:
+            projection[name] = ds.field(name)
+    try:
+        dataset = ds.dataset([str(p) for p in paths], schema=target, format="parquet")
+        return dataset.to_table(columns=projection).replace_schema_metadata(None)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, KeyError) as exc:
+        for path in paths:
+            read_file(path, columns)  # names the damaged one
+        raise StoreError(
+            f"cannot read {paths[0].parent.parent}: {str(exc).splitlines()[0]}",
+            hint="a file is damaged; move it away (nothing was deleted) and download again",
+        ) from None
+
+
+def _ascending(ts: Any) -> bool:
+    """Whether a timestamp column never goes backwards."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pc.cast(ts, pa.int64()).combine_chunks() if len(ts) else None
+    if values is None or len(values) < 2:
+        return True
+    steps = pc.subtract(values.slice(1), values.slice(0, len(values) - 1))
+    return bool(pc.min(steps).as_py() >= 0)
+
+
 def write_file(path: Path, data: pa.Table) -> None:
     """Write one Parquet file atomically, with its first/last ``ts`` in the key metadata."""
     import pyarrow.compute as pc
@@ -289,8 +341,11 @@ def write_file(path: Path, data: pa.Table) -> None:
         pq.write_table(data, temp, compression="zstd", row_group_size=ROW_GROUP_ROWS)
 
 
-def _as_floats(table: pa.Table) -> pa.Table:
-    """Decimal columns as float64, timestamps as int64 ns; other columns as they are."""
+def _as_floats(table: pa.Table, pool: ThreadPoolExecutor | None = None) -> pa.Table:
+    """Decimal columns as float64, timestamps as int64 ns; other columns as they are.
+
+    With ``pool`` the columns are cast in its threads.
+    """
     import pyarrow as pa
 
     fields = []
@@ -301,7 +356,10 @@ def _as_floats(table: pa.Table) -> pa.Table:
             fields.append(pa.field(field.name, pa.int64()))
         else:
             fields.append(field)
-    return table.cast(pa.schema(fields))
+    if pool is None or table.num_columns < 2:
+        return table.cast(pa.schema(fields))
+    columns = list(pool.map(lambda i: table.column(i).cast(fields[i].type), range(len(fields))))
+    return pa.Table.from_arrays(columns, schema=pa.schema(fields))
 
 
 def read_file(path: Path, columns: list[str] | None = None, floats: bool = False) -> pa.Table:
@@ -314,9 +372,9 @@ def read_file(path: Path, columns: list[str] | None = None, floats: bool = False
     import pyarrow.parquet as pq
 
     try:
-        if not floats:
-            return pq.read_table(path, columns=columns)
         with pq.ParquetFile(path) as handle:
+            if not floats:
+                return handle.read(columns=columns)
             batches = [
                 _as_floats(pa.Table.from_batches([batch]))
                 for batch in handle.iter_batches(batch_size=65_536, columns=columns)

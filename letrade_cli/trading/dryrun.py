@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import math
 import os
@@ -237,8 +238,10 @@ class DryRun:
         # Only at full speed: a paced replay is watched as it goes, so it commits per tick.
         at_full_speed = getattr(source, "replay", False) and getattr(source, "speed", None) is None
         self._batch = REPLAY_BATCH if at_full_speed and not self.live else 0
-        default_snapshot_s = REPLAY_SNAPSHOT_S if self._batch else SNAPSHOT_S
-        self._snapshot_ms = int((config.snapshot_s or default_snapshot_s) * 1000)
+        if not config.snapshot_s:  # a new run: its interval is stored, a resume keeps it
+            default = REPLAY_SNAPSHOT_S if self._batch else SNAPSHOT_S
+            self.config = config = replace(config, snapshot_s=default)
+        self._snapshot_ms = int(config.snapshot_s * 1000)
         self._daily_limit = bool(self.risk.settings.max_daily_loss)
 
     # -- setup -------------------------------------------------------------------------------
@@ -1024,9 +1027,13 @@ class DryRun:
 
     def _snapshot(self) -> None:
         self.last_snapshot_ms = self.now_ms
-        equity = self.portfolio.equity(self.marks)
-        self._pending.append(("equity", self.now_ms, equity))
-        self._emit("equity", {"equity": str(equity), "cash": str(self.portfolio.cash)})
+        portfolio, marks = self.portfolio, self.marks
+        cash, unrealized = portfolio.cash, portfolio.unrealized(marks)
+        equity = portfolio.equity(marks)
+        shown = json.dumps({s: str(marks[s]) for s in sorted(marks)})
+        # The account as it is now: a batch commits later, when cash and marks have moved on.
+        self._pending.append(("equity", None, (self.now_ms, equity, cash, unrealized, shown)))
+        self._emit("equity", {"equity": str(equity), "cash": str(cash)})
 
     def _emit(self, kind: str, data: dict[str, Any]) -> None:
         # Told to the view and --json only once committed: what a reader saw is in the ledger.
@@ -1038,26 +1045,27 @@ class DryRun:
         ledger, run_id, portfolio = self.ledger, self.run_id, self.portfolio
         pending, self._pending = self._pending, []
         touched, self._touched = self._touched, set()
+        signals: list[tuple[int, str, str, str, bool, str]] = []
         orders: list[tuple[OrderState, str, bool]] = []
+        fills: list[tuple[Fill, Decimal]] = []
+        equity: list[tuple[int, Decimal, Decimal, Decimal, str]] = []
+        for kind, item, extra in pending:
+            if kind == "signal":
+                ts_ms, accepted, note = extra  # the signal's own time: a batch commits later
+                signals.append((ts_ms, item.symbol, item.side.value, item.reason, accepted, note))
+            elif kind == "order":
+                cid = item.client_order_id
+                if item.order_list_id is None and self.conditional.member_of:
+                    item.order_list_id = self.conditional.list_of(cid)
+                orders.append((item, self.reasons.get(cid, ""), cid in self.conditional.held))
+            elif kind == "fill":
+                fills.append((item, extra))
+            else:
+                equity.append(extra)
         with ledger.transaction():
-            for kind, item, extra in pending:
-                if kind == "signal":
-                    ts_ms, accepted, note = extra  # the signal's own time: a batch commits later
-                    ledger.add_signal(
-                        run_id, ts_ms, item.symbol, item.side.value, item.reason, accepted, note
-                    )
-                elif kind == "order":
-                    cid = item.client_order_id
-                    if item.order_list_id is None and self.conditional.member_of:
-                        item.order_list_id = self.conditional.list_of(cid)
-                    orders.append((item, self.reasons.get(cid, ""), cid in self.conditional.held))
-                elif kind == "fill":
-                    ledger.add_fill(run_id, item, extra)
-                else:
-                    marks = {s: str(m) for s, m in sorted(self.marks.items())}
-                    ledger.add_equity(
-                        run_id, item, extra, portfolio.cash, portfolio.unrealized(self.marks), marks
-                    )
+            ledger.add_signals(run_id, signals)
+            ledger.add_fills(run_id, fills)
+            ledger.add_equity(run_id, equity)
             ledger.upsert_orders(run_id, orders)
             for symbol in sorted(touched):
                 p = portfolio.positions.get(symbol)

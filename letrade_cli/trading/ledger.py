@@ -326,21 +326,17 @@ class Ledger:
             [(run_id, k, v) for k, v in values.items()],
         )
 
-    def add_signal(
-        self,
-        run_id: str,
-        ts_ms: int,
-        symbol: str,
-        side: str,
-        reason: str,
-        accepted: bool,
-        note: str,
+    def add_signals(
+        self, run_id: str, signals: Iterable[tuple[int, str, str, str, bool, str]]
     ) -> None:
-        """Record a strategy signal and what the risk layer did with it."""
-        self.conn.execute(
+        """Record signals ``(ts_ms, symbol, side, reason, accepted, note)`` and their fate."""
+        self.conn.executemany(
             "INSERT INTO signals (run_id, ts_ms, symbol, side, reason, accepted, note) "
             "VALUES (?,?,?,?,?,?,?)",
-            (run_id, ts_ms, symbol, side, reason, int(accepted), note),
+            [
+                (run_id, ts, sym, side, why, int(ok), note)
+                for ts, sym, side, why, ok, note in signals
+            ],
         )
 
     def upsert_order(
@@ -377,23 +373,20 @@ class Ledger:
 
     def add_fill(self, run_id: str, fill: Fill, realized_pnl: Decimal) -> None:
         """Record one execution (a trade id repeated on its symbol is ignored)."""
-        self.conn.execute(
+        self.add_fills(run_id, [(fill, realized_pnl)])
+
+    def add_fills(self, run_id: str, fills: Iterable[tuple[Fill, Decimal]]) -> None:
+        """Record executions with the PnL each realised (repeated trade ids are ignored)."""
+        self.conn.executemany(
             "INSERT OR IGNORE INTO fills VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                run_id,
-                fill.trade_id,
-                fill.client_order_id,
-                fill.symbol,
-                fill.side.value,
-                str(fill.price),
-                str(fill.quantity),
-                str(fill.fee),
-                fill.fee_asset,
-                fill.ts_ms,
-                int(fill.is_maker),
-                str(realized_pnl),
-            ),
-        )
+            [
+                (
+                    run_id, f.trade_id, f.client_order_id, f.symbol, f.side.value, str(f.price),
+                    str(f.quantity), str(f.fee), f.fee_asset, f.ts_ms, int(f.is_maker), str(pnl),
+                )
+                for f, pnl in fills
+            ],
+        )  # fmt: skip
 
     def put_position(
         self, run_id: str, symbol: str, quantity: Decimal, cost: Decimal, realized: Decimal
@@ -406,18 +399,15 @@ class Ledger:
         )
 
     def add_equity(
-        self,
-        run_id: str,
-        ts_ms: int,
-        equity: Decimal,
-        cash: Decimal,
-        unrealized: Decimal,
-        marks: dict[str, str],
+        self, run_id: str, rows: Iterable[tuple[int, Decimal, Decimal, Decimal, str]]
     ) -> None:
-        """Record one equity snapshot (one per timestamp)."""
-        self.conn.execute(
+        """Record equity rows ``(ts_ms, equity, cash, unrealized, marks JSON)`` (one per ms)."""
+        self.conn.executemany(
             "INSERT OR REPLACE INTO equity VALUES (?,?,?,?,?,?)",
-            (run_id, ts_ms, str(equity), str(cash), str(unrealized), json.dumps(marks)),
+            [
+                (run_id, ts, str(eq), str(cash), str(unr), marks)
+                for ts, eq, cash, unr, marks in rows
+            ],
         )
 
     # -- reads -------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 from letrade_cli.connector.source import Step
 from letrade_cli.connector.stats import NS_PER_MS, StreamStats
@@ -100,7 +100,7 @@ class StoreSource:
         from letrade_cli.data.store import Store, iso
 
         store = Store(self.root)
-        held = store.holdings()
+        held = [_Series(*key) for key in store.series()]
         wanted = set(self.wanted)
         mine = [h for h in held if not wanted or h.symbol in wanted]
         if self.kind is not None:
@@ -250,6 +250,12 @@ class StoreSource:
             "position": self.position,
         }
         return snap
+
+
+class _Series(NamedTuple):
+    venue: str
+    kind: str
+    symbol: str
 
 
 def _needed(kind: str) -> list[str]:

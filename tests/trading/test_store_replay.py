@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +176,53 @@ def test_a_store_replay_killed_mid_batch_resumes_to_the_uninterrupted_result(
     )
     assert resumed.returncode == 0, resumed.stderr.decode()
     assert _outcome(db, run_id) == reference
+
+
+def _equity_rows(db: Path) -> list[tuple[int, Decimal, Decimal, Decimal]]:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        rows = conn.execute("SELECT ts_ms, equity, cash, unrealized FROM equity ORDER BY ts_ms")
+        return [(ts, Decimal(e), Decimal(c), Decimal(u)) for ts, e, c, u in rows]
+
+
+def test_equity_rows_hold_the_account_as_it_was_at_their_own_time(tmp_path: Path) -> None:
+    # A full-speed replay commits a batch of 20,000 ticks at once: each equity row must still
+    # carry the cash and marks of its own moment, not those of the commit.
+    store = tmp_path / "store"
+    write_quotes(store, ["BTCUSDT", "ETHUSDT"], 30_000, start_ns=START_NS)
+    db = tmp_path / "l.sqlite3"
+    done = subprocess.run(
+        [*_replay(store, db), "--equity-every", "60"], capture_output=True, env=ENV, timeout=300
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    (run_id,) = [r["run_id"] for r in Ledger(db).runs()]
+    ledger = Ledger(db)
+    fills = ledger.fills(run_id)
+    ledger.close()
+    rows = _equity_rows(db)
+    assert len(rows) > 40 and len(fills) > 20
+    flat_cash = set()
+    for ts, equity, cash, unrealized in rows:
+        if any(f["ts_ms"] == ts for f in fills):
+            continue  # the row may come before or after a fill of the same ms
+        held: dict[str, Decimal] = {}
+        for f in fills:
+            if f["ts_ms"] < ts:
+                sign = 1 if f["side"] == "BUY" else -1
+                held[f["symbol"]] = held.get(f["symbol"], Decimal(0)) + sign * f["quantity"]
+        if not any(held.values()):
+            assert (equity, unrealized) == (cash, 0), ts
+            flat_cash.add(cash)
+    assert len(flat_cash) > 2  # flat between trades, at different cash each time
+
+
+def test_a_full_speed_replay_samples_equity_every_quarter_hour(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    write_candles(store, ["BTCUSDT"], 600, start_ns=START_NS)  # 10 hours of 1m candles
+    done = _dryrun(store, "--symbols", "BTCUSDT", "--speed", "max", "--strategy", "sma-cross")
+    assert done.returncode == 0, done.stderr
+    rows = _equity_rows(store.parent / "l.sqlite3")[:-1]  # the last one is the run's end
+    steps = {b[0] - a[0] for a, b in itertools.pairwise(rows)}
+    assert steps == {900_000}  # a row every 15 minutes of candles, not one per candle
+    run_id = Ledger(store.parent / "l.sqlite3").runs()[0]["run_id"]
+    again = _dryrun(store, "--resume", run_id, "--equity-every", "60")
+    assert again.returncode == 2 and "--equity-every is for a new run" in again.stderr
