@@ -16,6 +16,9 @@ there, so a replay of it sees exactly the frames whose consequences the live run
 
 from __future__ import annotations
 
+import itertools
+import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +26,8 @@ from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
 from letrade_cli.core.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 FrameHandler = Callable[[bytes | str, int], None]
 
@@ -68,8 +73,33 @@ def is_recording(path: Path) -> bool:
     return b" <-> " in first and b"://" in first.split(b" <-> ", 1)[0]
 
 
+def _keep_aside(path: Path) -> Path:
+    """Move ``path`` to the first free ``PATH.N`` (never over an existing file); the new name."""
+    for n in itertools.count(1):
+        target = path.with_name(f"{path.name}.{n}")
+        try:
+            os.link(path, target)  # fails if the name is taken: nothing is ever replaced
+        except FileExistsError:
+            continue
+        except OSError:  # no hard links here (FAT, some network shares): rename if still free
+            if target.exists():
+                continue
+            try:
+                path.rename(target)
+            except OSError as exc:
+                raise ConfigError(
+                    f"--record {path}: cannot keep the previous recording as {target}: "
+                    f"{exc.strerror}",
+                    hint="move it away, or give a new file name",
+                ) from None
+            return target
+        path.unlink()
+        return target
+    raise AssertionError("unreachable")
+
+
 class FrameRecorder:
-    """Appends received frames to ``path`` (created or truncated on ``open``)."""
+    """Appends received frames to ``path`` (created on ``open``; an older recording kept)."""
 
     def __init__(self, path: Path | str, *, venue: str) -> None:
         self.path = Path(path)
@@ -80,19 +110,25 @@ class FrameRecorder:
         self._mark = 0  # bytes acted on (see ``mark``)
         self._mark_frames = 0
         self._handle: IO[bytes] | None = None
+        self.kept_previous: Path | None = None  # where ``open`` moved an earlier recording
 
     def open(self, url: str) -> None:
         """Create the file with its ``URL <-> T`` line.
 
-        An existing file is replaced only when it is itself a recording: ``--record`` pointed at
-        any other file (a typo, a config file) is refused, never truncated.
+        An earlier recording at the path is kept as ``PATH.1`` (the first free number, named in
+        ``kept_previous``); any other file (a typo, a config file) is refused, never touched.
         """
-        if self.path.is_file() and self.path.stat().st_size and not is_recording(self.path):
-            raise ConfigError(
-                f"--record {self.path}: the file exists and is not a recorded frame file; "
-                "refusing to overwrite it",
-                hint="give a new file name (or a directory for the data store)",
-            )
+        self.kept_previous = None
+        if self.path.is_file() and self.path.stat().st_size:
+            if not is_recording(self.path):
+                raise ConfigError(
+                    f"--record {self.path}: the file exists and is not a recorded frame file; "
+                    "refusing to overwrite it",
+                    hint="give a new file name (or a directory for the data store)",
+                )
+            self.kept_previous = _keep_aside(self.path)
+            log.warning("--record %s: kept the previous recording as %s", self.path,
+                        self.kept_previous)  # fmt: skip
         try:
             self._handle = self.path.open("wb", buffering=BUFFER_BYTES)
         except OSError as exc:

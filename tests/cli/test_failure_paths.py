@@ -224,8 +224,10 @@ def test_record_never_truncates_a_file_that_is_not_a_recording(tmp_path: Path) -
     assert "the file exists and is not a recorded frame file" in one_error(done)
     assert precious.read_text(encoding="utf-8") == "keep me\n"
     frames = tmp_path / "run.frames"
-    for _ in range(2):  # a recording may be recorded over
+    for _ in range(2):  # a second recording keeps the first one beside it
         done = letrade("stream", "BTCUSDT", "--venue", "sim", "--duration", "0.5", "--json",
                        "--record", str(frames))  # fmt: skip
         assert done.returncode == 0, done.stderr
-    assert " <-> " in frames.read_text(encoding="utf-8").splitlines()[0]
+    assert f"kept the previous recording as {frames}.1" in done.stderr
+    for kept in (frames, tmp_path / "run.frames.1"):
+        assert " <-> " in kept.read_text(encoding="utf-8").splitlines()[0]
