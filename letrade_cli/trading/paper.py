@@ -196,15 +196,18 @@ class PaperBroker:
             del orders[oldest]
 
     def _check_funds(self, state: OrderState, tick: Tick | None) -> None:
+        resting = self._open
         if state.side is Side.SELL:
-            held = self.portfolio.quantity(state.symbol) - sum(
-                (
-                    o.remaining
-                    for o in self._open.values()
-                    if o.symbol == state.symbol and o.side is Side.SELL
-                ),
-                ZERO,
-            )
+            held = self.portfolio.quantity(state.symbol)
+            if resting:
+                held -= sum(
+                    (
+                        o.remaining
+                        for o in resting.values()
+                        if o.symbol == state.symbol and o.side is Side.SELL
+                    ),
+                    ZERO,
+                )
             if state.quantity > held:
                 raise ExchangeRejectedError(
                     f"paper: insufficient {state.symbol} to sell {state.quantity} (have {held})",
@@ -217,14 +220,16 @@ class PaperBroker:
             price = to_decimal(touch) * (1 + self.slip_rate) if touch is not None else None
         if price is None:
             return
-        locked = sum(
-            (
-                (o.price or ZERO) * o.remaining * (1 + self.fee_rate)
-                for o in self._open.values()
-                if o.side is Side.BUY
-            ),
-            ZERO,
-        )
+        locked = ZERO
+        if resting:
+            locked = sum(
+                (
+                    (o.price or ZERO) * o.remaining * (1 + self.fee_rate)
+                    for o in resting.values()
+                    if o.side is Side.BUY
+                ),
+                ZERO,
+            )
         need = price * state.quantity * (1 + self.fee_rate)
         if need > self.portfolio.cash - locked:
             raise ExchangeRejectedError(
@@ -323,6 +328,12 @@ class PaperBroker:
         if not fills:
             for listener in self._listeners:
                 listener(state.copy(), None)
+            return
+        if len(fills) == 1:  # the usual market order: the order as it stands now
+            self.last_pnl = self.portfolio.apply(fills[0])
+            snapshot = state.copy()
+            for listener in self._listeners:
+                listener(snapshot, fills[0])
             return
         # Each fill reported with the order as it stood after that fill.
         final_filled, final_quote, final_fee = state.filled_qty, state.quote_qty, state.fee
