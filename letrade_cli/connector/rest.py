@@ -17,6 +17,7 @@ venue's limits, and the usage each answer reports (read by the venue's dialect,
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -44,6 +45,11 @@ from letrade_cli.venues.base import (
 )
 
 UsageReader = Callable[[Mapping[str, str], Any], "list[Usage]"]
+
+
+# A back-off at most this long is waited out by the next call; a longer one is raised to the
+# caller (an order is retried by the order manager, a start-up call fails with the wait).
+BRIEF_BLOCK_S = 1.0
 
 
 class RestClient:
@@ -121,10 +127,12 @@ class RestClient:
             OutcomeUnknownError: sent, but no usable answer (timeout, dropped, 5xx).
             NetworkUnavailableError: the venue could not be reached at all.
         """
-        if (wait := self.blocked_for_s) > 0:
+        if (wait := self.blocked_for_s) > BRIEF_BLOCK_S:
             raise RateLimitedError(
                 f"{self.host} asked us to back off; not calling it", retry_after=round(wait, 1)
             )
+        if wait > 0:  # the venue said when: a moment is waited out, not failed on
+            await asyncio.sleep(wait)
         if self.pacer is not None:
             await self.pacer.acquire(request)
         wire = self._encode(request)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -28,6 +29,9 @@ async def server() -> AsyncIterator[str]:
             {"code": -1003, "msg": "Too many requests"}, status=429, headers={"Retry-After": "7"}
         )
 
+    async def limited_briefly(request: web.Request) -> web.Response:
+        return web.json_response({"code": -1003}, status=429, headers={"Retry-After": "1"})
+
     async def binance_error(request: web.Request) -> web.Response:
         return web.json_response({"code": -1121, "msg": "Invalid symbol."}, status=400)
 
@@ -47,6 +51,7 @@ async def server() -> AsyncIterator[str]:
         [
             web.get("/ok", ok),
             web.get("/limited", limited),
+            web.get("/limited-briefly", limited_briefly),
             web.get("/binance-error", binance_error),
             web.get("/upbit-error", upbit_error),
             web.get("/down", down),
@@ -80,6 +85,19 @@ async def test_429_blocks_further_calls_until_retry_after(server: str) -> None:
         with pytest.raises(RateLimitedError, match="not calling it"):
             await client.get_json(RestRequest("/ok", {}))
         assert client.requests == 1  # the second call never left the machine
+
+
+async def test_a_brief_back_off_is_waited_out_by_the_next_call(server: str) -> None:
+    # Seen in the restart chaos test: Upbit's 429 blocked the client for a fraction of a
+    # second, and a start-up call in that moment failed the run ("retry after 0s", exit 3).
+    async with RestClient(server) as client:
+        with pytest.raises(RateLimitedError):
+            await client.get_json(RestRequest("/limited-briefly", {}))
+        assert 0 < client.blocked_for_s <= 1
+        started = time.monotonic()
+        assert await client.get_json(RestRequest("/ok", {"symbol": "X"})) == {"symbol": "X"}
+        assert time.monotonic() - started >= 0.9  # it waited as told before calling again
+        assert client.requests == 2
 
 
 async def test_venue_error_codes_are_translated(server: str) -> None:
