@@ -18,7 +18,6 @@ from typing import Any
 
 _pending = False
 _signalled = False
-RETRY_S = 0.01  # how often a Ctrl-C deferred during an import looks again
 
 
 def _hook(previous: Any) -> Any:
@@ -33,38 +32,11 @@ def _hook(previous: Any) -> Any:
     return unraisable
 
 
-def _importing(frame: Any) -> bool:
-    """Whether ``frame`` runs inside the import system (a module being imported)."""
-    while frame is not None:
-        if frame.f_code.co_filename.startswith("<frozen importlib"):
-            return True
-        frame = frame.f_back
-    return False
-
-
 def _on_sigint(signum: int, frame: Any) -> None:
-    """Python's own handler (KeyboardInterrupt), remembering that Ctrl-C was pressed.
-
-    Pressed while a module is being imported, the interrupt waits until the import is done: a
-    KeyboardInterrupt inside an extension's initialisation (``ssl``) has come out as another
-    error, and once as a segfault (exit -11, CPython 3.12, CI).
-    """
+    """Python's own handler (KeyboardInterrupt), remembering that Ctrl-C was pressed."""
     global _signalled
     _signalled = True
-    if _importing(frame) and hasattr(signal, "setitimer"):
-        signal.signal(signal.SIGALRM, _after_import)
-        signal.setitimer(signal.ITIMER_REAL, RETRY_S)
-        return
     signal.default_int_handler(signum, frame)
-
-
-def _after_import(signum: int, frame: Any) -> None:
-    """The deferred Ctrl-C: raised once no import is running (checked every ``RETRY_S``)."""
-    if _importing(frame):
-        signal.setitimer(signal.ITIMER_REAL, RETRY_S)
-        return
-    signal.signal(signal.SIGALRM, signal.SIG_DFL)
-    signal.default_int_handler(signal.SIGINT, frame)
 
 
 def signalled() -> bool:
