@@ -141,7 +141,7 @@ class OrderIntent:
     quote_quantity: Decimal | None = None  # a MARKET order by quote amount (quantity is then 0)
 
     def with_client_id(self, client_order_id: str) -> OrderIntent:
-        """The same intent under ``client_order_id`` (``dataclasses.replace``, 5x cheaper)."""
+        """The same intent under ``client_order_id`` (a direct ``dataclasses.replace``)."""
         return OrderIntent(
             self.symbol, self.side, self.quantity, self.type, self.price, self.time_in_force,
             client_order_id, self.stop_price, self.trailing_delta, self.quote_quantity,
@@ -221,7 +221,7 @@ class OrderState:
     latency: OrderLatency = field(default_factory=OrderLatency)
 
     def copy(self) -> OrderState:
-        """A copy sharing the latency (``dataclasses.replace(self)``, 5x cheaper: per order)."""
+        """A copy sharing the latency, like ``dataclasses.replace(self)`` (per order, direct)."""
         return OrderState(
             self.venue, self.symbol, self.client_order_id, self.side, self.type, self.quantity,
             self.status, self.price, self.time_in_force, self.venue_order_id, self.stop_price,

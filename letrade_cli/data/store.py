@@ -20,7 +20,6 @@ import itertools
 import os
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 NS_PER_DAY = 86_400_000_000_000
-READ_THREADS = 4  # files read at once by Store.read (at most one per CPU)
 ROW_GROUP_ROWS = 65_536  # readers decode a group at a time: a day of quotes never sits whole
 META_FIRST, META_LAST = b"letrade.first_ts", b"letrade.last_ts"
 
@@ -341,11 +339,8 @@ def write_file(path: Path, data: pa.Table) -> None:
         pq.write_table(data, temp, compression="zstd", row_group_size=ROW_GROUP_ROWS)
 
 
-def _as_floats(table: pa.Table, pool: ThreadPoolExecutor | None = None) -> pa.Table:
-    """Decimal columns as float64, timestamps as int64 ns; other columns as they are.
-
-    With ``pool`` the columns are cast in its threads.
-    """
+def _as_floats(table: pa.Table) -> pa.Table:
+    """Decimal columns as float64, timestamps as int64 ns; other columns as they are."""
     import pyarrow as pa
 
     fields = []
@@ -356,10 +351,7 @@ def _as_floats(table: pa.Table, pool: ThreadPoolExecutor | None = None) -> pa.Ta
             fields.append(pa.field(field.name, pa.int64()))
         else:
             fields.append(field)
-    if pool is None or table.num_columns < 2:
-        return table.cast(pa.schema(fields))
-    columns = list(pool.map(lambda i: table.column(i).cast(fields[i].type), range(len(fields))))
-    return pa.Table.from_arrays(columns, schema=pa.schema(fields))
+    return table.cast(pa.schema(fields))
 
 
 def read_file(path: Path, columns: list[str] | None = None, floats: bool = False) -> pa.Table:

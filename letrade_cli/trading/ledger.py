@@ -220,8 +220,9 @@ UPSERT_ORDER = (
     "AND NOT (orders.status IN ('FILLED', 'CANCELED', 'REJECTED', 'EXPIRED') "
     "AND excluded.status IN ('PENDING', 'NEW', 'PARTIALLY_FILLED'))"
 )
-_FINAL = frozenset({"FILLED", "CANCELED", "REJECTED", "EXPIRED"})
-_OPEN = frozenset({"PENDING", "NEW", "PARTIALLY_FILLED"})
+# The statuses of UPSERT_ORDER's rule, from the enum (rows hold their text).
+_OPEN = frozenset(s.value for s in OrderStatus if s.is_unresolved)
+_FINAL = frozenset(s.value for s in OrderStatus if not s.is_unresolved)
 
 
 def _merge_order_rows(old: list[Any], new: list[Any]) -> list[Any]:
