@@ -8,18 +8,14 @@ SIGINT/SIGTERM over for the commands that run an event loop.
 
 from __future__ import annotations
 
-import os
 import signal
-import sys
 from types import FrameType
 
-from letrade_cli.core.errors import EXIT_INTERRUPTED
+from letrade_cli.core.errors import exit_interrupted
 
 
 def _interrupted(signum: int, frame: FrameType | None) -> None:
-    sys.stderr.write("error: interrupted\n")
-    sys.stderr.flush()
-    os._exit(EXIT_INTERRUPTED)  # nothing is open yet: no cleanup to run
+    exit_interrupted()  # nothing is open yet: no cleanup to run
 
 
 def main() -> None:

@@ -19,6 +19,8 @@ with ``raise ... from exc``, so callers never catch third-party types.
 
 from __future__ import annotations
 
+import os
+
 # Exit codes for signals (128 + signal number), here so the CLI's entry can use them without
 # importing the runtime (asyncio).
 EXIT_INTERRUPTED = 130  # SIGINT
@@ -26,6 +28,16 @@ EXIT_TERMINATED = 143  # SIGTERM
 # `trade buy/sell --wait-fill`: the order was placed but is not (fully) filled when the wait
 # ends (still open, or ended canceled/expired); not an error, a distinct answer for scripts.
 EXIT_NOT_FILLED = 5
+
+
+def exit_interrupted() -> None:
+    """Say "error: interrupted" and end the process with 130 at once (no unwinding).
+
+    For a Ctrl-C with nothing open to close; safe inside a signal handler (``sys.stderr``
+    may be mid-write when the signal lands, so the line goes straight to descriptor 2).
+    """
+    os.write(2, b"error: interrupted\n")
+    os._exit(EXIT_INTERRUPTED)
 
 
 class LetradeError(Exception):

@@ -7,6 +7,12 @@ with a traceback, and is lost: a command still importing its modules runs on as 
 pressed Ctrl-C. ``install`` adds a hook that remembers such an interrupt instead of printing
 it; ``runtime.run`` asks ``take`` before it starts the event loop, and ``cli.app.main`` asks it
 when a command ends, so a swallowed Ctrl-C still ends the command with 130.
+
+A Ctrl-C pressed while a module is being imported is never raised at all: the process says
+"error: interrupted" and exits 130 on the spot. A KeyboardInterrupt inside an extension's
+initialisation has come out as another error (``ssl``) and as a segfault at exit (-11, CI, on
+3.11 and 3.12, ``stream`` start-up). Nothing needs closing then: long-lived commands hold the
+signals themselves (``runtime.run``), and files are written to a temporary name and renamed.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ import signal
 import sys
 import threading
 from typing import Any
+
+from letrade_cli.core.errors import exit_interrupted
 
 _pending = False
 _signalled = False
@@ -32,10 +40,24 @@ def _hook(previous: Any) -> Any:
     return unraisable
 
 
+def importing(frame: Any) -> bool:
+    """Whether ``frame`` (or a caller of it) runs inside the import system."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
+
+
 def _on_sigint(signum: int, frame: Any) -> None:
-    """Python's own handler (KeyboardInterrupt), remembering that Ctrl-C was pressed."""
+    """Python's own handler (KeyboardInterrupt), remembering that Ctrl-C was pressed.
+
+    During an import the process ends at once instead (see the module docstring).
+    """
     global _signalled
     _signalled = True
+    if importing(frame):
+        exit_interrupted()
     signal.default_int_handler(signum, frame)
 
 

@@ -37,12 +37,6 @@ def run(main: Callable[[RunContext], Awaitable[int]]) -> int:
 
     Returns ``main``'s exit code, or 130/143 when SIGINT/SIGTERM asked it to stop.
     """
-    try:
-        import uvloop  # type: ignore[import-not-found,unused-ignore]
-
-        runner: Any = uvloop.run
-    except ImportError:
-        runner = asyncio.run
     # Until the loop's own handlers are in place, a signal is only remembered. Without this,
     # asyncio.Runner's SIGINT handler would cancel the main task wherever it stands (a Ctrl-C
     # during start-up that some ``await`` could absorb), and SIGTERM would kill us outright.
@@ -51,6 +45,12 @@ def run(main: Callable[[RunContext], Awaitable[int]]) -> int:
     if interrupts.take():  # a Ctrl-C whose KeyboardInterrupt a callback swallowed
         early.append(signal.SIGINT)
     try:
+        try:  # imported with the signals held: an extension's init is never interrupted
+            import uvloop  # type: ignore[import-not-found,unused-ignore]
+
+            runner: Any = uvloop.run
+        except ImportError:
+            runner = asyncio.run
         return int(runner(_supervised(main, early)))
     finally:
         for sig, handler in previous.items():
