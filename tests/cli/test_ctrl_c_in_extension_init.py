@@ -19,7 +19,7 @@ import pytest
 HARNESS = Path(__file__).with_name("interrupt_harness.py")
 COMMANDS = {
     "stream": ["stream", "BTCUSDT", "--venue", "sim", "--duration", "0.3"],
-    "dryrun": ["dryrun", "--hours", "0.0002"],
+    "dryrun": ["dryrun", "--hours", "0.0002", "--db", "ledger.sqlite3"],  # in the test's cwd
 }
 
 
