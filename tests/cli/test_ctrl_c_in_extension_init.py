@@ -43,7 +43,11 @@ def test_ctrl_c_inside_any_extension_init_exits_130_with_one_line(
     listed = _harness("?", args, tmp_path)
     assert listed.returncode == 0, listed.stderr
     extensions = [x[4:] for x in listed.stderr.splitlines() if x.startswith("ext:")]
-    assert "orjson.orjson" in extensions  # the one that crashed: the harness must reach it
+    assert len(extensions) >= 5, extensions  # the harness must reach the inits it is for
+    if sys.version_info < (3, 13):
+        # The one that crashed. Its init imports json; on 3.13 json is loaded before orjson,
+        # so its init calls no Python and has no moment to interrupt.
+        assert "orjson.orjson" in extensions
     outcomes = {}
     for extension in extensions:
         done = _harness(extension, args, tmp_path)
