@@ -33,7 +33,7 @@ class UpbitSimDialect:
         streams: The ``/websocket/v1`` streams.
         private: The ``/websocket/v1/private`` connections (myOrder, myAsset).
         orders: The exchange API (accounts, orders).
-        rest: The quotation API (markets, tickers, order books, candles).
+        rest: The quotation API (markets, tickers, order books, candles, trade ticks).
         limits: The request groups' counts per second, 429 and 418 (:mod:`.rate_limits`).
     """
 

@@ -1,4 +1,4 @@
-"""Upbit payloads (``ticker``, ``trade``, ``orderbook``) in ``DEFAULT`` or ``SIMPLE`` format.
+"""Upbit payloads: the streams in ``DEFAULT`` or ``SIMPLE`` format, and REST candles and ticks.
 
 Upbit sends numbers as JSON numbers. ``SIMPLE`` abbreviates field names, e.g. a trade::
 
@@ -13,8 +13,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from letrade_cli.sim.candles import candle, price_ticks_at
+from letrade_cli.sim.candles import Candle, candle, price_ticks_at
 from letrade_cli.sim.generator import SymbolFeed
+from letrade_cli.sim.markets import Market
+from letrade_cli.venues.upbit.sim.ticks import TradeTick, last_trade_ms
 
 DAY_MS = 86_400_000
 KST = timedelta(hours=9)
@@ -169,6 +171,44 @@ def ticker_msg(feed: SymbolFeed, seed: int, now_ms: int, stream_type: str) -> di
         "delisting_date": None,
         "market_warning": "NONE",
         "stream_type": stream_type,
+    }
+
+
+def _iso(ms: int, offset: timedelta = timedelta(0)) -> str:
+    return (datetime.fromtimestamp(ms / 1000, UTC) + offset).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def candle_fields(m: Market, seed: int, c: Candle, now: int) -> dict[str, Any]:
+    """The fields every candle row has; ``timestamp`` is its last tick before ``now``."""
+    last_second = min(c.close_ms, now) // 1000 - 1
+    return {
+        "market": m.symbol,
+        "candle_date_time_utc": _iso(c.open_ms),
+        "candle_date_time_kst": _iso(c.open_ms, KST),
+        "opening_price": m.price_float(c.open),
+        "high_price": m.price_float(c.high),
+        "low_price": m.price_float(c.low),
+        "trade_price": m.price_float(c.close),
+        "timestamp": last_trade_ms(m, seed, last_second),
+        "candle_acc_trade_price": c.quote_e8 / 1e8,
+        "candle_acc_trade_volume": m.qty_float(c.volume),
+    }
+
+
+def trade_tick(m: Market, t: TradeTick, prev: int) -> dict[str, Any]:
+    """One ``/v1/trades/ticks`` row; ``change_price`` is signed (``trade_price - prev``)."""
+    at = datetime.fromtimestamp(t.ms / 1000, UTC)
+    return {
+        "market": m.symbol,
+        "trade_date_utc": at.strftime("%Y-%m-%d"),
+        "trade_time_utc": at.strftime("%H:%M:%S"),
+        "timestamp": t.ms,
+        "trade_price": m.price_float(t.price),
+        "trade_volume": m.qty_float(t.volume),
+        "prev_closing_price": m.price_float(prev),
+        "change_price": m.price_float(t.price - prev),
+        "ask_bid": "ASK" if t.ask else "BID",
+        "sequential_id": t.seq,
     }
 
 

@@ -4,7 +4,8 @@ Upbit's docs ("요청 수 제한(Rate Limits)"): every limit is per second and p
 of a group share one count. Exchange calls are counted per pocket (the sim's one account):
 ``order`` (``POST /v1/orders``; 8/s, raised to 12/s on 2026-08-21) and ``default`` (every other
 exchange call, 30/s). Quotation calls are counted per IP, each kind on its own (10/s each):
-``market`` (``/v1/market/all``), ``candles``, ``ticker``, ``orderbook``.
+``market`` (``/v1/market/all``), ``candles``, ``crix-trades`` (``/v1/trades/ticks``; the docs say
+"체결 그룹", the header says ``crix-trades``), ``ticker``, ``orderbook``.
 
 Every answer carries ``Remaining-Req: group=<group>; min=<fixed>; sec=<left this second>``
 (``min`` is deprecated and fixed; the sim sends 60 x the per-second limit, e.g. ``min=1800``
@@ -33,6 +34,7 @@ GROUPS: dict[str, int] = {
     "default": 30,
     "market": 10,
     "candles": 10,
+    "crix-trades": 10,
     "ticker": 10,
     "orderbook": 10,
 }
