@@ -28,6 +28,15 @@ async def get_json(http: aiohttp.ClientSession, url: str) -> tuple[int, Any, Any
         return resp.status, await resp.json(content_type=None), resp.headers
 
 
+async def assert_upbit_errors(
+    http: aiohttp.ClientSession, prefix: str, cases: list[tuple[str, int, str]]
+) -> None:
+    """Each ``prefix + suffix`` answers Upbit's error body ``{"error": {"name": status, ...}}``."""
+    for suffix, status, message in cases:
+        got = await get_json(http, prefix + suffix)
+        assert got[:2] == (status, {"error": {"name": status, "message": message}}), suffix
+
+
 class BinanceAccount:
     """A signed Binance client written from Binance's docs (hmac over totalParams), for tests."""
 

@@ -13,7 +13,7 @@ from letrade_cli.sim.candles import Candle, candle
 from letrade_cli.sim.server import SimConfig, SimExchange
 from letrade_cli.venues.upbit.sim import rest as upbit_rest
 
-from .conftest import get_json
+from .conftest import assert_upbit_errors, get_json
 
 DEC = re.compile(r"^-?\d+\.\d{8}$")
 
@@ -323,9 +323,7 @@ async def test_upbit_candle_errors_and_count(
         ("minutes/1?market=KRW-BTC&to=yesterday", 400, INVALID),
         ("days?market=BTC-ETH&converting_price_unit=USD", 400, INVALID),
     ]
-    for path, status, message in cases:
-        got = await get_json(http, f"{base}/{path}")
-        assert got[:2] == (status, {"error": {"name": status, "message": message}}), path
+    await assert_upbit_errors(http, base + "/", cases)
     _, rows, _ = await get_json(http, f"{base}/seconds?market=KRW-BTC&count=201")
     assert len(rows) == 200  # over the most: cut to 200, not refused
     opened = [_utc(r["candle_date_time_utc"]) for r in rows]
@@ -413,9 +411,7 @@ async def test_upbit_trade_ticks(upbit: SimExchange, http: aiohttp.ClientSession
         ("to=25:00:00", 400, INVALID),
         ("cursor=abc", 400, TYPE_MISMATCH),
     ]
-    for query, status, message in cases:
-        got = await get_json(http, f"{upbit.rest_url}/v1/trades/ticks?market=KRW-ETH&{query}")
-        assert got[:2] == (status, {"error": {"name": status, "message": message}}), query
+    await assert_upbit_errors(http, f"{upbit.rest_url}/v1/trades/ticks?market=KRW-ETH&", cases)
     got = await get_json(http, f"{upbit.rest_url}/v1/trades/ticks?market=KRW-NOPE")
     assert got[:2] == (404, {"error": {"name": 404, "message": "Code not found"}})
     got = await get_json(http, f"{upbit.rest_url}/v1/trades/ticks")

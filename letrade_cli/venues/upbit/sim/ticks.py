@@ -17,10 +17,7 @@ from dataclasses import dataclass
 
 from letrade_cli.sim.candles import symbol_key
 from letrade_cli.sim.markets import Market
-from letrade_cli.sim.path import hour_bars
-
-SECOND_MS = 1_000
-HOUR_S = 3_600
+from letrade_cli.sim.path import HOUR_S, SECOND_MS, hour_bars
 
 
 @dataclass(frozen=True, slots=True)
