@@ -607,4 +607,4 @@ def _open_existing(path: Path) -> Any:
 
     if not path.exists():
         raise UsageError(f"no ledger at {path}", hint="run `letrade dryrun` first, or pass --db")
-    return Ledger(path)
+    return Ledger(path, read_only=True)

@@ -158,7 +158,7 @@ def complete_run_ids(ctx: typer.Context, incomplete: str) -> list[str]:
     path = Path(ctx.params.get("db") or default_db_path())
     if not path.is_file():
         return []  # completing never creates a ledger
-    ledger = Ledger(path)
+    ledger = Ledger(path, read_only=True)
     try:
         ids = [str(run["run_id"]) for run in ledger.runs()]
     finally:

@@ -128,13 +128,7 @@ def default_db_path() -> Path:
 def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
     """Run the migrations after the database's version up to ``target``; returns the version."""
     conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
-    version = int(row[0] or 0)
-    if version > SCHEMA_VERSION:
-        raise ConfigError(
-            f"the ledger's schema version {version} is newer than this letrade ({SCHEMA_VERSION})",
-            hint="upgrade letrade, or use another --db",
-        )
+    version = _schema_version(conn)
     for number in range(version + 1, target + 1):
         with _transaction(conn):
             for statement in MIGRATIONS[number - 1].split(";"):
@@ -180,8 +174,14 @@ def _file_of(conn: sqlite3.Connection) -> str:
         return "file"
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """Open (creating) the ledger file in WAL mode, migrated to the current schema."""
+def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
+    """Open (creating) the ledger file in WAL mode, migrated to the current schema.
+
+    ``read_only`` opens an existing ledger for reading (reports, listings), which works on a
+    file or folder this user cannot write; nothing is created or migrated then.
+    """
+    if read_only:
+        return _connect_read_only(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
@@ -199,6 +199,59 @@ def connect(path: Path) -> sqlite3.Connection:
             f"cannot open the ledger {path}: {exc}", hint="pass a writable --db PATH"
         ) from None
     return conn
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    # A WAL database is read through its -shm file, which SQLite creates beside the ledger
+    # when missing; where the folder is read-only too, ``immutable`` reads the file as it is
+    # (no -shm, no locks), which is right for a ledger no process here can be writing.
+    error: sqlite3.Error | None = None
+    for flags in ("mode=ro", "immutable=1"):
+        try:
+            conn = sqlite3.connect(
+                f"{path.resolve().as_uri()}?{flags}", uri=True, isolation_level=None, timeout=10.0
+            )
+        except sqlite3.Error as exc:
+            error = exc
+            continue
+        try:
+            version = _schema_version(conn)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            error = exc
+            if not isinstance(exc, sqlite3.OperationalError):
+                break  # not a database, or corrupt: the other way cannot read it either
+            continue
+        if version < SCHEMA_VERSION:
+            conn.close()
+            return _upgraded(path)
+        return conn
+    raise ConfigError(
+        f"cannot read the ledger {path}: {error}", hint="check the file, or pass another --db"
+    )
+
+
+def _upgraded(path: Path) -> sqlite3.Connection:
+    """A ledger from an older letrade, migrated (which needs writing, even to read it)."""
+    try:
+        return connect(path)
+    except ConfigError:
+        raise ConfigError(
+            f"the ledger {path} is from an older letrade and cannot be upgraded: it is read-only",
+            hint="make it writable once (any letrade command upgrades it), or copy it",
+        ) from None
+
+
+def _schema_version(conn: sqlite3.Connection) -> int:
+    """The ledger's schema version, refusing one newer than this letrade knows."""
+    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    version = int(row[0] or 0)
+    if version > SCHEMA_VERSION:
+        raise ConfigError(
+            f"the ledger's schema version {version} is newer than this letrade ({SCHEMA_VERSION})",
+            hint="upgrade letrade, or use another --db",
+        )
+    return version
 
 
 UPSERT_ORDER = (
@@ -267,9 +320,9 @@ def _order_row(run_id: str, o: OrderState) -> tuple[Any, ...]:
 class Ledger:
     """Reads and writes one ledger file. Writes happen inside :meth:`transaction`."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
-        self.conn = connect(path)
+        self.conn = connect(path, read_only=read_only)
 
     def close(self) -> None:
         """Close the connection (the WAL is checkpointed by SQLite)."""

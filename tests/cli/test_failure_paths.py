@@ -165,6 +165,32 @@ def test_a_piped_run_list_shows_whole_ids_and_rounded_money(replayed: tuple[Path
     assert re.search(r"│ \d+ KRW │", row), row  # KRW has no decimals
 
 
+@pytest.mark.parametrize("locked", ["file", "file and folder"])
+def test_a_read_only_ledger_is_listed_and_reported(
+    replayed: tuple[Path, str], tmp_path: Path, locked: str
+) -> None:
+    # Reproduction (issue 19): `dryrun list` and `dryrun report` on a ledger nobody may write
+    # said "cannot open the ledger …: unable to open database file", exit 1.
+    db, run_id = replayed
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    copy = folder / db.name
+    copy.write_bytes(db.read_bytes())
+    targets = [copy] if locked == "file" else [copy, folder]
+    if subprocess.run(["chattr", "+i", *map(str, targets)], capture_output=True).returncode:
+        pytest.skip("chattr +i is refused here (needs root and a file system that has it)")
+    try:
+        listed = letrade("dryrun", "list", "--db", str(copy))
+        report = letrade("dryrun", "report", run_id, "--db", str(copy), "--json")
+    finally:
+        subprocess.run(["chattr", "-i", *map(str, targets)], check=True)
+    assert listed.returncode == 0, listed.stderr
+    assert run_id in listed.stdout
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout)["run_id"] == run_id
+    assert copy.read_bytes() == db.read_bytes()
+
+
 def test_sim_stopped_by_sigterm_exits_143_like_every_command() -> None:
     # Reproduction (issue 19): `sim` on SIGTERM exited 0, as if it had finished.
     import signal

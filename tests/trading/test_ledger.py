@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 
@@ -49,6 +50,37 @@ def test_migrates_a_version_1_ledger_and_keeps_its_data(tmp_path: Path) -> None:
     assert ledger.orders("r1")[0].filled_qty == Decimal(1)
     assert ledger.latencies_ms("r1") == []
     ledger.close()
+
+
+def test_reading_an_older_ledger_upgrades_it_where_it_can_be_written(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, target=1)
+    conn.close()
+    locked = tmp_path / "locked.sqlite3"
+    locked.write_bytes(path.read_bytes())
+    ledger = Ledger(path, read_only=True)
+    assert ledger.runs() == []
+    ledger.close()
+    assert migrate(sqlite3.connect(path, isolation_level=None)) == SCHEMA_VERSION
+    if subprocess.run(["chattr", "+i", str(locked)], capture_output=True).returncode:
+        pytest.skip("chattr +i is refused here (needs root and a file system that has it)")
+    try:
+        with pytest.raises(ConfigError, match="from an older letrade and cannot be upgraded"):
+            Ledger(locked, read_only=True)
+    finally:
+        subprocess.run(["chattr", "-i", str(locked)], check=True)
+
+
+def test_reading_a_file_that_is_not_a_ledger_is_refused_and_creates_nothing(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "notes.sqlite3"
+    path.write_text("these are notes, not a database\n" * 10)
+    with pytest.raises(ConfigError, match=r"cannot read the ledger .*: file is not a database"):
+        Ledger(path, read_only=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.sqlite3"]
+    assert path.read_text().startswith("these are notes")
 
 
 def test_a_newer_ledger_is_refused(tmp_path: Path) -> None:
