@@ -28,16 +28,27 @@ def out_console() -> Console:
     return console
 
 
-def print_error(message: str, hint: str | None = None) -> None:
-    """One line: what is wrong and, where we know it, how to fix it."""
-    from letrade_cli.core.redact import redact
-    from letrade_cli.core.stdio import note_reported
+# A value quoted in an error (a path, a key, a symbol) may hold a newline or an escape
+# sequence: shown the way Python's repr shows them, so the error stays one readable line.
+_CONTROL = {i: repr(chr(i))[1:-1] for i in (*range(32), 127)}
 
-    note_reported(message)
+
+def error_line(message: str, hint: str | None = None) -> str:
+    """``error: MESSAGE — HINT`` as one line, secrets redacted, control characters escaped."""
+    from letrade_cli.core.redact import redact
+
     text = f"error: {message}"
     if hint:
         text += f" — {hint}"
-    text = redact(text)  # error text quotes URLs and values: never a secret in it
+    return redact(text).translate(_CONTROL)  # error text quotes URLs and values
+
+
+def print_error(message: str, hint: str | None = None) -> None:
+    """One line: what is wrong and, where we know it, how to fix it."""
+    from letrade_cli.core.stdio import note_reported
+
+    note_reported(message)
+    text = error_line(message, hint)
     console = err_console()
     if console.is_terminal:
         console.print(f"[bold red]{_escape(text)}[/]", soft_wrap=True)
