@@ -19,6 +19,10 @@ from letrade_cli.core.errors import NetworkUnavailableError
 
 FrameHandler = Callable[[bytes | str, int], None]
 
+# A graceful close sends what is still buffered first; a peer that stopped reading never takes
+# it, and the close would wait for the kernel's TCP timeout (minutes). After this, abort.
+CLOSE_GRACE_S = 2.0
+
 
 class ConnectError(NetworkUnavailableError):
     """The WebSocket could not be opened (refused, DNS, TLS, handshake or HTTP status)."""
@@ -184,11 +188,17 @@ class _PicowsConnection:
         self._transport.send(picows.WSMsgType.TEXT, text.encode())
 
     async def close(self) -> None:
-        if self._transport is not None and not self._transport.is_disconnected:
-            self._transport.send_close()
-            self._transport.disconnect()
+        transport = self._transport
+        if transport is not None and not transport.is_disconnected:
+            transport.send_close()
+            transport.disconnect()
             with contextlib.suppress(Exception):
-                await self._transport.wait_disconnected()
+                try:
+                    async with asyncio.timeout(CLOSE_GRACE_S):
+                        await transport.wait_disconnected()
+                except TimeoutError:
+                    transport.underlying_transport.abort()  # the peer is not reading
+                    await transport.wait_disconnected()
         if self._watch is not None:
             await asyncio.gather(self._watch, return_exceptions=True)
         self._resolve("closed by us")
@@ -253,7 +263,11 @@ class _WebsocketsConnection:
         await self._ws.send(text)
 
     async def close(self) -> None:
-        await self._ws.close()
+        try:
+            async with asyncio.timeout(CLOSE_GRACE_S):
+                await self._ws.close()
+        except TimeoutError:
+            self._ws.transport.abort()  # the peer is not reading: nothing more will be sent
         if self._reader is not None:
             self._reader.cancel()
             await asyncio.gather(self._reader, return_exceptions=True)
