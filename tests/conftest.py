@@ -23,12 +23,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_exception_interact(
     node: pytest.Item, call: pytest.CallInfo[object], report: pytest.TestReport
 ) -> None:
-    """After a timeout, the stack of every unfinished task: pytest-timeout shows only the
-    event loop's ``select``, not the coroutine that never got its answer."""
-    if call.excinfo is None or "Timeout" not in str(call.excinfo.value):
+    """After pytest-timeout fails a test, the chain of awaits of each task still unfinished
+    (the test's own at least): the timeout's traceback shows only the event loop's ``select``."""
+    if call.excinfo is None or "from pytest-timeout" not in str(call.excinfo.value):
         return
-    found = [*getattr(asyncio.tasks, "_all_tasks", ()), *gc.get_objects()]
-    tasks = {o for o in found if isinstance(o, asyncio.Task) and not o.done()}
+    tasks = [o for o in gc.get_objects() if isinstance(o, asyncio.Task) and not o.done()]
     lines = []
     for task in sorted(tasks, key=lambda t: t.get_name()):
         lines.append(f"-- task {task.get_name()}")

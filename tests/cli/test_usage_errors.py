@@ -10,8 +10,11 @@ import typer.main
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer._click.exceptions import UsageError
+from typer.testing import CliRunner
 
 from letrade_cli.cli.app import app
+from letrade_cli.core.errors import LetradeError
+from letrade_cli.ui.console import error_line
 from tests.cli.test_failure_paths import letrade
 from tests.cli.test_help import ALL
 
@@ -60,11 +63,11 @@ def _leaf(path: tuple[str, ...]) -> Any:
     return command
 
 
-def _options(path: tuple[str, ...]) -> list[str]:
-    command = _leaf(path)
+def _options(path: tuple[str, ...], *, flags: bool = False) -> list[str]:
+    """The command's long options that take a value (with ``flags``: its on/off flags)."""
     names = []
-    for param in command.params:
-        if param.param_type_name == "option" and not getattr(param, "is_flag", False):
+    for param in _leaf(path).params:
+        if param.param_type_name == "option" and bool(getattr(param, "is_flag", False)) is flags:
             names += [n for n in param.opts if n.startswith("--") and n != "--help"]
     return names
 
@@ -118,16 +121,6 @@ RUNNABLE: dict[tuple[str, ...], tuple[str, ...]] = {
 }
 
 
-def _flags(path: tuple[str, ...]) -> list[str]:
-    return [
-        name
-        for param in _leaf(path).params
-        if param.param_type_name == "option" and getattr(param, "is_flag", False)
-        for name in param.opts
-        if name.startswith("--") and name not in ("--help", "--version")
-    ]
-
-
 @pytest.fixture
 def scratch(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Any:
     """A directory every file a command writes goes to (hypothesis reuses it per example)."""
@@ -149,18 +142,13 @@ def scratch(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monkey
 @given(data=st.data())
 def test_random_option_values_never_end_in_a_traceback(scratch: Any, data: st.DataObject) -> None:
     """Run in full, any values for a command's options end in its result or one error."""
-    from typer.testing import CliRunner
-
-    from letrade_cli.core.errors import LetradeError
-    from letrade_cli.ui.console import error_line
-
     path = data.draw(st.sampled_from(sorted(RUNNABLE)), label="command")
     argv: list[str] = [*path, *RUNNABLE[path]]
     if _options(path):
         for option in data.draw(st.lists(st.sampled_from(_options(path)), max_size=3)):
             argv += [option, data.draw(VALUES, label=option)]
-    if _flags(path):
-        argv += data.draw(st.lists(st.sampled_from(_flags(path)), max_size=2, unique=True))
+    if flags := _options(path, flags=True):
+        argv += data.draw(st.lists(st.sampled_from(flags), max_size=2, unique=True))
     done = CliRunner().invoke(app, argv, catch_exceptions=True)
     # main() turns SystemExit and LetradeError into an exit code and one line; anything else
     # would reach the user as a traceback.

@@ -9,15 +9,12 @@ socket: a stream that never stops on Ctrl-C, and a CI run that timed out in
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 from collections.abc import AsyncIterator
 
 import pytest
 
+from letrade_cli.bench.ingest.server import handshake_response
 from letrade_cli.connector.transport import available_backends, open_websocket
-
-GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
 @pytest.fixture
@@ -26,17 +23,7 @@ async def deaf_peer() -> AsyncIterator[str]:
     held: list[asyncio.StreamWriter] = []
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        request = await reader.readuntil(b"\r\n\r\n")
-        key = next(
-            line.split(b":", 1)[1].strip()
-            for line in request.split(b"\r\n")
-            if line.lower().startswith(b"sec-websocket-key:")
-        )
-        accept = base64.b64encode(hashlib.sha1(key + GUID.encode()).digest()).decode()
-        writer.write(
-            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            + f"Sec-WebSocket-Accept: {accept}\r\n\r\n".encode()
-        )
+        writer.write(handshake_response(await reader.readuntil(b"\r\n\r\n")))
         await writer.drain()
         writer.transport.pause_reading()  # from here on the client's bytes pile up
         held.append(writer)
